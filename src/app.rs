@@ -1,0 +1,93 @@
+//! Runs one command: opens the workspace, calls the stage that does the
+//! work, prints what the office needs to see.
+
+use crate::cli::{Cli, Command, LogFormat};
+use crate::error::UserError;
+use crate::period::Period;
+use crate::workspace::Workspace;
+use anyhow::Result;
+use std::io::Write;
+
+pub fn run(cli: Cli) -> Result<()> {
+    init_logging(
+        cli.log_format,
+        matches!(cli.command, Command::Run | Command::Demo { .. }),
+    );
+    let ws_dir = cli.workspace.as_deref();
+    match cli.command {
+        Command::Init { dir } => {
+            Workspace::init(&dir)?;
+            println!("已新建工作目录：{}", dir.display());
+            println!(
+                "下一步：编辑 {}/minsheng.toml，然后运行 minsheng --workspace {} forms",
+                dir.display(),
+                dir.display()
+            );
+            Ok(())
+        }
+        Command::Catalog { json } => {
+            let ws = Workspace::open(ws_dir)?;
+            if json {
+                print_json(&ws.catalog.to_json())
+            } else {
+                print_text(&crate::catalog_table::render(&ws.catalog))
+            }
+        }
+        Command::Forms { .. } => not_yet("forms"),
+        Command::Ingest { .. } => not_yet("ingest"),
+        Command::Status { .. } => not_yet("status"),
+        Command::Report { .. } => not_yet("report"),
+        Command::Remind { .. } => not_yet("remind"),
+        Command::Mail { .. } => not_yet("mail"),
+        Command::Run => not_yet("run"),
+        Command::Demo { .. } => not_yet("demo"),
+    }
+}
+
+fn not_yet(command: &str) -> Result<()> {
+    Err(UserError::usage(format!("命令 {command} 尚未提供，将在后续版本中实现")).into())
+}
+
+/// The period a command was given, or the default one, checked against the plan year.
+pub fn period_arg(ws: &Workspace, given: Option<&str>) -> Result<Period> {
+    let Some(s) = given else {
+        return Ok(ws.default_period());
+    };
+    let p: Period = s
+        .parse()
+        .map_err(|e: crate::period::BadPeriod| UserError::usage(e.to_string()))?;
+    if p.year != ws.catalog.plan.year {
+        return Err(UserError::usage(format!(
+            "期次 {p} 不在计划年度 {} 年内（应为 {}-01 至 {}-12）",
+            ws.catalog.plan.year, ws.catalog.plan.year, ws.catalog.plan.year
+        ))
+        .into());
+    }
+    Ok(p)
+}
+
+pub fn print_json(v: &serde_json::Value) -> Result<()> {
+    print_text(&format!("{}\n", serde_json::to_string_pretty(v)?))
+}
+
+/// Print to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_text(s: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+fn init_logging(format: LogFormat, daemon: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if daemon { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human => builder.with_target(false).try_init(),
+    };
+}

@@ -1,0 +1,127 @@
+//! Today's date in the plan's time zone. `MINSHENG_TODAY` overrides it so
+//! rehearsals and tests can live inside the plan year; every date rule asks
+//! here, never the system clock directly.
+
+use crate::period::Period;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+pub const TODAY_VAR: &str = "MINSHENG_TODAY";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("环境变量 MINSHENG_TODAY 的值“{0}”不是日期，应写成 2024-04-05 或 2024-04-05T09:30:00")]
+pub struct BadToday(pub String);
+
+/// The clock of one run: a fixed instant when `MINSHENG_TODAY` is set,
+/// the system time otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    tz: Tz,
+    fixed: Option<DateTime<Tz>>,
+}
+
+impl Clock {
+    pub fn from_env(tz: Tz) -> Result<Clock, BadToday> {
+        match std::env::var(TODAY_VAR) {
+            Ok(s) if !s.trim().is_empty() => Ok(Clock {
+                tz,
+                fixed: Some(parse_today(&s, tz)?),
+            }),
+            _ => Ok(Clock { tz, fixed: None }),
+        }
+    }
+
+    pub fn fixed(at: DateTime<Tz>) -> Clock {
+        Clock {
+            tz: at.timezone(),
+            fixed: Some(at),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Tz> {
+        self.fixed
+            .unwrap_or_else(|| Utc::now().with_timezone(&self.tz))
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+}
+
+/// `2024-04-05` (start of that day), `2024-04-05T09:30:00`, `2024-04-05 09:30`
+/// or an RFC 3339 timestamp with its own offset.
+pub fn parse_today(s: &str, tz: Tz) -> Result<DateTime<Tz>, BadToday> {
+    let s = s.trim();
+    let bad = || BadToday(s.to_string());
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&tz));
+    }
+    let naive = if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        d.and_hms_opt(0, 0, 0).ok_or_else(bad)?
+    } else {
+        [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .ok_or_else(bad)?
+    };
+    tz.from_local_datetime(&naive).earliest().ok_or_else(bad)
+}
+
+/// The period commands use when none is given: the latest that has ended by
+/// `today`, kept within the plan year.
+pub fn default_period(today: NaiveDate, plan_year: i32) -> Period {
+    let last_ended = Period::of_date(today).prev();
+    let first = Period {
+        year: plan_year,
+        month: 1,
+    };
+    let last = Period {
+        year: plan_year,
+        month: 12,
+    };
+    last_ended.clamp(first, last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Timelike;
+
+    const SH: Tz = chrono_tz::Asia::Shanghai;
+
+    #[test]
+    fn today_accepts_a_date_or_a_timestamp() {
+        assert_eq!(
+            parse_today("2024-04-05", SH)
+                .unwrap()
+                .date_naive()
+                .to_string(),
+            "2024-04-05"
+        );
+        let t = parse_today("2024-04-05T09:30:00", SH).unwrap();
+        assert_eq!((t.hour(), t.minute()), (9, 30));
+        // 2024-04-04T20:00Z is already the 5th in Beijing.
+        let t = parse_today("2024-04-04T20:00:00Z", SH).unwrap();
+        assert_eq!(t.date_naive().to_string(), "2024-04-05");
+        assert!(parse_today("April 5", SH).is_err());
+    }
+
+    #[test]
+    fn default_period_is_the_last_ended_month_within_the_plan_year() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(default_period(d("2024-04-05"), 2024).to_string(), "2024-03");
+        assert_eq!(default_period(d("2024-01-10"), 2024).to_string(), "2024-01");
+        assert_eq!(default_period(d("2025-01-03"), 2024).to_string(), "2024-12");
+        assert_eq!(default_period(d("2026-11-29"), 2024).to_string(), "2024-12");
+        assert_eq!(default_period(d("2023-06-01"), 2024).to_string(), "2024-01");
+    }
+}

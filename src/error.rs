@@ -1,0 +1,66 @@
+//! Errors that decide the exit code. Everything else is an `anyhow::Error`
+//! with Chinese context, which exits 1.
+
+use std::fmt;
+
+/// Exit codes of DESIGN.md.
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// A mistake in how minsheng was called or set up: bad arguments, an unknown
+/// department, a broken configuration. Exits 2.
+#[derive(Debug)]
+pub struct UserError {
+    pub message: String,
+}
+
+impl UserError {
+    pub fn usage(message: impl Into<String>) -> UserError {
+        UserError {
+            message: message.into(),
+        }
+    }
+
+    /// Keep an error's whole chain as the message of a usage error.
+    pub fn usage_from(e: anyhow::Error) -> UserError {
+        UserError { message: chain(&e) }
+    }
+}
+
+impl fmt::Display for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// Raised when some item (a return, a message) was rejected or failed while
+/// the command itself ran to the end. Exits 1 without more output: the
+/// command has already reported the item.
+#[derive(Debug)]
+pub struct ItemsFailed;
+
+impl fmt::Display for ItemsFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("有文件或邮件未能通过")
+    }
+}
+
+impl std::error::Error for ItemsFailed {}
+
+/// An error with its causes, outermost first, joined the way Chinese reads: `A：B`.
+pub fn chain(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join("：")
+}
+
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<UserError>().is_some() {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILED
+    }
+}

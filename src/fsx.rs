@@ -1,0 +1,110 @@
+//! File operations that never lose what they touch: write to a temp file in
+//! the same folder, sync, rename; move by rename. A crash at any point leaves
+//! either the old file or the new one, never half of one.
+
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `path` atomically (temp + fsync + rename), creating the
+/// parent folder if needed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    let tmp = temp_name(path);
+    let result = (|| -> Result<()> {
+        let mut f = File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("无法写入 {}", tmp.display()))?;
+        f.sync_all()
+            .with_context(|| format!("无法写入 {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A hidden temp name beside `path`, so watchers and globbing skip it.
+pub fn temp_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Create a new file with exactly these bytes, failing if it exists; used for
+/// secrets, so it is private (0600) from the first byte.
+pub fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Move a file by rename. Rename is atomic within one file system; across
+/// file systems, the copy is completed and synced under a temp name before
+/// the source is removed, so a crash leaves at worst two copies, never none.
+pub fn move_file(from: &Path, to: &Path) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    }
+    match fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(18) => {
+            // EXDEV: different file systems.
+            let tmp = temp_name(to);
+            fs::copy(from, &tmp).with_context(|| format!("无法复制 {}", from.display()))?;
+            File::open(&tmp)?.sync_all()?;
+            fs::rename(&tmp, to).with_context(|| format!("无法移动到 {}", to.display()))?;
+            fs::remove_file(from).with_context(|| format!("无法移走 {}", from.display()))
+        }
+        Err(e) => {
+            Err(e).with_context(|| format!("无法把 {} 移动到 {}", from.display(), to.display()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn private_file_is_0600_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("key");
+        create_private(&p, b"secret").unwrap();
+        assert!(create_private(&p, b"other").is_err());
+        assert_eq!(fs::read(&p).unwrap(), b"secret");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}

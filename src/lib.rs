@@ -1,0 +1,21 @@
+//! minsheng: the reporting cycle of a county livelihood plan (民生可感行动).
+//!
+//! Data flows one way: intake → read → validate → ledger → consolidate →
+//! render → deliver. The core modules (catalog, period, validation,
+//! consolidation) are pure; files, SQLite, the clock and SMTP sit at the edges.
+
+pub mod app;
+pub mod catalog;
+mod catalog_table;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod fsx;
+pub mod period;
+pub mod templates;
+pub mod text;
+pub mod workspace;
+
+#[cfg(test)]
+mod testutil;

@@ -1,0 +1,113 @@
+//! Text as Chinese office users type and read it: NFKC folding (full-width
+//! digits and punctuation), and terminal tables whose columns line up with
+//! double-width characters.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Fold full-width forms to their ASCII equivalents (`４２００` → `4200`,
+/// `（` → `(`), leaving CJK ideographs as they are.
+pub fn nfkc(s: &str) -> String {
+    s.nfkc().collect()
+}
+
+/// A label as a person reads it: folded, without any white space and without
+/// a trailing colon (`填报单位：` and ` 填报 单位 ` both read `填报单位`).
+pub fn label(s: &str) -> String {
+    let folded: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
+    folded.trim_end_matches(':').to_string()
+}
+
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cut `s` to at most `max` display columns, marking a cut with `…`.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// Pad `s` with spaces to `cols` display columns (never cuts).
+pub fn pad(s: &str, cols: usize) -> String {
+    let w = width(s);
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
+    out
+}
+
+/// Pad on the left, for numbers.
+pub fn pad_left(s: &str, cols: usize) -> String {
+    let w = width(s);
+    let mut out: String = std::iter::repeat_n(' ', cols.saturating_sub(w)).collect();
+    out.push_str(s);
+    out
+}
+
+/// A number the way a report prints it: integers without a decimal point,
+/// others with up to two decimals and no trailing zeros.
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A fraction as a percentage with one decimal: 0.2486 → `24.9%`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+/// A number as JSON: integral values as integers, so `4200` never reads `4200.0`.
+pub fn json_number(v: f64) -> serde_json::Value {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        serde_json::Value::from(v as i64)
+    } else {
+        serde_json::Value::from(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_full_width_and_labels() {
+        assert_eq!(nfkc("４，２００人"), "4,200人");
+        assert_eq!(label(" 填报单位： "), "填报单位");
+        assert_eq!(label("累计\n完成"), "累计完成");
+    }
+
+    #[test]
+    fn pads_and_cuts_by_display_width() {
+        assert_eq!(width("县教育局"), 8);
+        assert_eq!(pad("县", 4), "县  ");
+        assert_eq!(pad_left("7", 3), "  7");
+        assert_eq!(truncate("平江县民生可感行动", 9), "平江县民…");
+        assert!(width(&truncate("平江县民生可感行动", 9)) <= 9);
+        assert_eq!(truncate("abc", 9), "abc");
+    }
+
+    #[test]
+    fn numbers_read_like_a_report() {
+        assert_eq!(number(4200.0), "4200");
+        assert_eq!(number(246.3), "246.3");
+        assert_eq!(number(31.94), "31.94");
+        assert_eq!(percent(91.0 / 366.0), "24.9%");
+    }
+}
