@@ -33,7 +33,10 @@ pub fn run(cli: Cli) -> Result<()> {
                 print_text(&crate::catalog_table::render(&ws.catalog))
             }
         }
-        Command::Forms { .. } => not_yet("forms"),
+        Command::Forms { period, department, json } => {
+            let ws = Workspace::open(ws_dir)?;
+            crate::form::command(&ws, period.as_deref(), department.as_deref(), json)
+        }
         Command::Ingest { .. } => not_yet("ingest"),
         Command::Status { .. } => not_yet("status"),
         Command::Report { .. } => not_yet("report"),
