@@ -33,12 +33,22 @@ pub fn run(cli: Cli) -> Result<()> {
                 print_text(&crate::catalog_table::render(&ws.catalog))
             }
         }
-        Command::Forms { period, department, json } => {
+        Command::Forms {
+            period,
+            department,
+            json,
+        } => {
             let ws = Workspace::open(ws_dir)?;
             crate::form::command(&ws, period.as_deref(), department.as_deref(), json)
         }
-        Command::Ingest { .. } => not_yet("ingest"),
-        Command::Status { .. } => not_yet("status"),
+        Command::Ingest { files, json } => {
+            let ws = Workspace::open(ws_dir)?;
+            crate::intake::command(&ws, &files, json)
+        }
+        Command::Status { period, json } => {
+            let ws = Workspace::open(ws_dir)?;
+            crate::status::command(&ws, period.as_deref(), json)
+        }
         Command::Report { .. } => not_yet("report"),
         Command::Remind { .. } => not_yet("remind"),
         Command::Mail { .. } => not_yet("mail"),

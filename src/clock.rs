@@ -12,35 +12,53 @@ pub const TODAY_VAR: &str = "MINSHENG_TODAY";
 #[error("环境变量 MINSHENG_TODAY 的值“{0}”不是日期，应写成 2024-04-05 或 2024-04-05T09:30:00")]
 pub struct BadToday(pub String);
 
-/// The clock of one run: a fixed instant when `MINSHENG_TODAY` is set,
-/// the system time otherwise.
+/// The clock of one run. With `MINSHENG_TODAY` it starts at that instant
+/// (a bare date: that date at the real time of day) and runs on from there,
+/// so timestamps inside one run still advance and receipts get distinct names.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     tz: Tz,
-    fixed: Option<DateTime<Tz>>,
+    /// The pretended instant and the real instant it was taken at.
+    base: Option<(DateTime<Tz>, DateTime<Utc>)>,
 }
 
 impl Clock {
     pub fn from_env(tz: Tz) -> Result<Clock, BadToday> {
         match std::env::var(TODAY_VAR) {
-            Ok(s) if !s.trim().is_empty() => Ok(Clock {
-                tz,
-                fixed: Some(parse_today(&s, tz)?),
-            }),
-            _ => Ok(Clock { tz, fixed: None }),
+            Ok(s) if !s.trim().is_empty() => {
+                let real = Utc::now();
+                let at = match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+                    Ok(d) => {
+                        let time = real.with_timezone(&tz).time();
+                        tz.from_local_datetime(&d.and_time(time))
+                            .earliest()
+                            .ok_or_else(|| BadToday(s.clone()))?
+                    }
+                    Err(_) => parse_today(&s, tz)?,
+                };
+                Ok(Clock {
+                    tz,
+                    base: Some((at, real)),
+                })
+            }
+            _ => Ok(Clock { tz, base: None }),
         }
     }
 
-    pub fn fixed(at: DateTime<Tz>) -> Clock {
+    /// A clock that starts at `at` and runs.
+    pub fn starting_at(at: DateTime<Tz>) -> Clock {
         Clock {
             tz: at.timezone(),
-            fixed: Some(at),
+            base: Some((at, Utc::now())),
         }
     }
 
     pub fn now(&self) -> DateTime<Tz> {
-        self.fixed
-            .unwrap_or_else(|| Utc::now().with_timezone(&self.tz))
+        let real = Utc::now();
+        match self.base {
+            Some((at, taken)) => at + (real - taken),
+            None => real.with_timezone(&self.tz),
+        }
     }
 
     pub fn today(&self) -> NaiveDate {

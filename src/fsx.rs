@@ -30,6 +30,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
+/// Write a file that can be made again from what is kept elsewhere
+/// (receipts, reports): temp + rename, so no reader sees half a file, but no
+/// fsync, so a burst of returns is not a burst of disk flushes.
+pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    let tmp = temp_name(path);
+    fs::write(&tmp, bytes).with_context(|| format!("无法写入 {}", tmp.display()))?;
+    fs::rename(&tmp, path)
+        .with_context(|| format!("无法写入 {}", path.display()))
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })
+}
+
 /// A hidden temp name beside `path`, so watchers and globbing skip it.
 pub fn temp_name(path: &Path) -> PathBuf {
     let name = path
@@ -37,6 +55,23 @@ pub fn temp_name(path: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// A name from outside (a file name, a department typed into a form) made
+/// safe as one path component: no separators, no control characters, no
+/// leading dots, at most 80 characters.
+pub fn safe_component(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
+        .take(80)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
+    if cleaned.is_empty() {
+        "未命名".to_string()
+    } else {
+        cleaned
+    }
 }
 
 /// Create a new file with exactly these bytes, failing if it exists; used for
@@ -89,6 +124,15 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn names_from_outside_cannot_leave_their_folder() {
+        assert_eq!(safe_component("../../etc/passwd"), "etcpasswd");
+        assert_eq!(safe_component("..\\..\\x.xlsx"), "x.xlsx");
+        assert_eq!(safe_component("县教育局\n报表"), "县教育局报表");
+        assert_eq!(safe_component("..."), "未命名");
+        assert_eq!(safe_component(&"长".repeat(200)).chars().count(), 80);
     }
 
     #[test]

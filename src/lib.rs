@@ -10,13 +10,22 @@ mod catalog_table;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod consolidate;
 pub mod error;
 pub mod form;
 pub mod fsx;
+pub mod intake;
+pub mod ledger;
 pub mod meta;
 pub mod period;
+pub mod read;
+pub mod receipt;
+pub mod status;
 pub mod templates;
 pub mod text;
+pub mod validate;
+pub mod value;
+pub mod workbook;
 pub mod workspace;
 
 #[cfg(test)]

@@ -1,0 +1,587 @@
+//! The ledger: every file received, its findings, and the accepted values
+//! of each department and period, in SQLite. One transaction per return;
+//! a later accepted return supersedes the earlier one, both kept.
+
+use crate::period::Period;
+use crate::validate::{Contact, Finding, Reported};
+use crate::value::Value;
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Schema migrations, applied in order; the index + 1 is the version.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE files (
+    id           INTEGER PRIMARY KEY,
+    sha256       TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    received_at  TEXT NOT NULL,
+    verdict      TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected', 'duplicate')),
+    department   TEXT,
+    period       TEXT,
+    archive_path TEXT NOT NULL,
+    receipt_stem TEXT NOT NULL,
+    duplicate_of INTEGER REFERENCES files(id)
+);
+CREATE INDEX files_sha ON files(sha256);
+CREATE INDEX files_dept_period ON files(department, period);
+CREATE TABLE findings (
+    file_id   INTEGER NOT NULL REFERENCES files(id),
+    seq       INTEGER NOT NULL,
+    code      TEXT NOT NULL,
+    severity  TEXT NOT NULL,
+    sheet     TEXT,
+    cell      TEXT,
+    indicator TEXT,
+    message   TEXT NOT NULL,
+    PRIMARY KEY (file_id, seq)
+);
+CREATE TABLE returns (
+    file_id    INTEGER PRIMARY KEY REFERENCES files(id),
+    department TEXT NOT NULL,
+    period     TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    current    INTEGER NOT NULL,
+    filler     TEXT NOT NULL,
+    phone      TEXT NOT NULL,
+    fill_date  TEXT NOT NULL
+);
+CREATE UNIQUE INDEX returns_current ON returns(department, period) WHERE current = 1;
+CREATE TABLE return_values (
+    file_id   INTEGER NOT NULL REFERENCES returns(file_id),
+    indicator TEXT NOT NULL,
+    amount    REAL NOT NULL,
+    stage     INTEGER,
+    progress  TEXT NOT NULL,
+    problems  TEXT NOT NULL,
+    measures  TEXT NOT NULL,
+    PRIMARY KEY (file_id, indicator)
+);
+CREATE TABLE job_runs (
+    id         INTEGER PRIMARY KEY,
+    job        TEXT NOT NULL,
+    due_at     TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outcome    TEXT,
+    UNIQUE (job, due_at)
+);
+"#];
+
+pub struct Ledger {
+    conn: Connection,
+}
+
+/// A file as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    pub id: i64,
+    pub sha256: String,
+    pub name: String,
+    pub received_at: String,
+    pub verdict: String,
+    pub department: Option<String>,
+    pub period: Option<String>,
+    pub archive_path: String,
+    pub receipt_stem: String,
+}
+
+/// What to record for one processed file.
+pub struct NewFile<'a> {
+    pub sha256: &'a str,
+    pub name: &'a str,
+    pub size: u64,
+    pub received_at: &'a str,
+    pub verdict: &'a str,
+    pub department: Option<&'a str>,
+    pub period: Option<Period>,
+    pub archive_path: &'a str,
+    pub receipt_stem: &'a str,
+    pub duplicate_of: Option<i64>,
+    pub findings: &'a [Finding],
+    /// Present for an accepted return.
+    pub accepted: Option<(&'a [Reported], &'a Contact)>,
+}
+
+/// One indicator's current value in a period, with the department's words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentValue {
+    pub department: String,
+    pub indicator: String,
+    pub value: Value,
+    pub progress: String,
+    pub problems: String,
+    pub measures: String,
+}
+
+/// A department's submissions for a period.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Submission {
+    /// The current accepted return: received_at, version, findings count.
+    pub current: Option<(String, i64, i64)>,
+    /// The latest file of any verdict but duplicate: verdict and received_at.
+    pub latest: Option<(String, String)>,
+    pub rejected: i64,
+}
+
+impl Ledger {
+    pub fn open(path: &Path) -> Result<Ledger> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("无法创建目录 {}", dir.display()))?;
+        }
+        let conn =
+            Connection::open(path).with_context(|| format!("无法打开台账 {}", path.display()))?;
+        Ledger::setup(conn).with_context(|| format!("无法打开台账 {}", path.display()))
+    }
+
+    pub fn in_memory() -> Result<Ledger> {
+        Ledger::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Ledger> {
+        // WAL with NORMAL sync: a commit survives a process crash without an
+        // fsync per return; the busy timeout lets `status` read while the
+        // daemon writes.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut ledger = Ledger { conn };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            anyhow::bail!("台账由更新版本的 minsheng 创建（版本 {version}），请升级程序");
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The first processed file with these bytes, if any.
+    pub fn find_by_hash(&self, sha256: &str) -> Result<Option<FileRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
+                 FROM files WHERE sha256 = ?1 AND verdict != 'duplicate' ORDER BY id LIMIT 1",
+                [sha256],
+                file_row,
+            )
+            .optional()?)
+    }
+
+    pub fn file(&self, id: i64) -> Result<FileRow> {
+        Ok(self.conn.query_row(
+            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
+             FROM files WHERE id = ?1",
+            [id],
+            file_row,
+        )?)
+    }
+
+    pub fn findings(&self, file_id: i64) -> Result<Vec<Finding>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code, severity, sheet, cell, indicator, message FROM findings WHERE file_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([file_id], |r| {
+            let code: String = r.get(0)?;
+            let severity: String = r.get(1)?;
+            Ok(Finding {
+                code: intern_code(&code),
+                severity: if severity == "error" {
+                    crate::config::Severity::Error
+                } else {
+                    crate::config::Severity::Warning
+                },
+                sheet: r.get(2)?,
+                cell: r.get(3)?,
+                indicator: r.get(4)?,
+                message: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record one processed file in one transaction; an accepted return
+    /// becomes the current one for its department and period.
+    pub fn record(&mut self, f: &NewFile) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO files (sha256, name, size, received_at, verdict, department, period, archive_path, receipt_stem, duplicate_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            f.sha256,
+            f.name,
+            f.size as i64,
+            f.received_at,
+            f.verdict,
+            f.department,
+            f.period.map(|p| p.to_string()),
+            f.archive_path,
+            f.receipt_stem,
+            f.duplicate_of
+        ])?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO findings (file_id, seq, code, severity, sheet, cell, indicator, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for (seq, x) in f.findings.iter().enumerate() {
+                let severity = if x.is_error() { "error" } else { "warning" };
+                stmt.execute(params![
+                    id,
+                    seq as i64,
+                    x.code,
+                    severity,
+                    x.sheet,
+                    x.cell,
+                    x.indicator,
+                    x.message
+                ])?;
+            }
+        }
+        if let (Some((values, contact)), Some(dept), Some(period)) =
+            (f.accepted, f.department, f.period)
+        {
+            let period = period.to_string();
+            let version: i64 = tx.prepare_cached(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM returns WHERE department = ?1 AND period = ?2",
+            )?
+            .query_row(params![dept, period], |r| r.get(0))?;
+            tx.prepare_cached("UPDATE returns SET current = 0 WHERE department = ?1 AND period = ?2 AND current = 1")?
+                .execute(params![dept, period])?;
+            tx.prepare_cached(
+                "INSERT INTO returns (file_id, department, period, version, current, filler, phone, fill_date)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7)",
+            )?
+            .execute(params![id, dept, period, version, contact.filler, contact.phone, contact.date])?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO return_values (file_id, indicator, amount, stage, progress, problems, measures)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for v in values {
+                let stage = match v.value {
+                    Value::Stage(i) => Some(i as i64),
+                    Value::Number(_) => None,
+                };
+                stmt.execute(params![
+                    id,
+                    v.code,
+                    v.value.amount(),
+                    stage,
+                    v.progress,
+                    v.problems,
+                    v.measures
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The latest accepted value of each of `department`'s indicators in a
+    /// period before `period`.
+    pub fn previous_values(
+        &self,
+        department: &str,
+        period: Period,
+    ) -> Result<HashMap<String, (Period, Value)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.period, v.indicator, v.amount, v.stage FROM returns r
+             JOIN return_values v ON v.file_id = r.file_id
+             WHERE r.department = ?1 AND r.period < ?2 AND r.current = 1
+             ORDER BY r.period",
+        )?;
+        let mut out = HashMap::new();
+        let rows = stmt.query_map(params![department, period.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                value_of(r.get(2)?, r.get(3)?),
+            ))
+        })?;
+        for row in rows {
+            let (p, code, value) = row?;
+            if let Ok(p) = p.parse::<Period>() {
+                out.insert(code, (p, value));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every current accepted value of `period`.
+    pub fn current_values(&self, period: Period) -> Result<Vec<CurrentValue>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.department, v.indicator, v.amount, v.stage, v.progress, v.problems, v.measures
+             FROM returns r JOIN return_values v ON v.file_id = r.file_id
+             WHERE r.period = ?1 AND r.current = 1",
+        )?;
+        let rows = stmt.query_map([period.to_string()], |r| {
+            Ok(CurrentValue {
+                department: r.get(0)?,
+                indicator: r.get(1)?,
+                value: value_of(r.get(2)?, r.get(3)?),
+                progress: r.get(4)?,
+                problems: r.get(5)?,
+                measures: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Each department's submissions for `period`.
+    pub fn submissions(&self, period: Period) -> Result<HashMap<String, Submission>> {
+        let mut out: HashMap<String, Submission> = HashMap::new();
+        let p = period.to_string();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.department, f.received_at, r.version,
+                    (SELECT COUNT(*) FROM findings x WHERE x.file_id = f.id)
+             FROM returns r JOIN files f ON f.id = r.file_id
+             WHERE r.period = ?1 AND r.current = 1",
+        )?;
+        for row in stmt.query_map([&p], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })? {
+            let (dept, at, version, findings) = row?;
+            out.entry(dept).or_default().current = Some((at, version, findings));
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT department, verdict, received_at FROM files
+             WHERE period = ?1 AND department IS NOT NULL AND verdict != 'duplicate' ORDER BY id",
+        )?;
+        for row in stmt.query_map([&p], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })? {
+            let (dept, verdict, at) = row?;
+            let s = out.entry(dept).or_default();
+            if verdict == "rejected" {
+                s.rejected += 1;
+            }
+            s.latest = Some((verdict, at));
+        }
+        Ok(out)
+    }
+
+    /// All files whose receipts should exist, for recovery after a crash.
+    pub fn all_files(&self) -> Result<Vec<FileRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], file_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn file_row(r: &rusqlite::Row) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        id: r.get(0)?,
+        sha256: r.get(1)?,
+        name: r.get(2)?,
+        received_at: r.get(3)?,
+        verdict: r.get(4)?,
+        department: r.get(5)?,
+        period: r.get(6)?,
+        archive_path: r.get(7)?,
+        receipt_stem: r.get(8)?,
+    })
+}
+
+fn value_of(amount: f64, stage: Option<i64>) -> Value {
+    match stage {
+        Some(i) => Value::Stage(i.clamp(0, 4) as usize),
+        None => Value::Number(amount),
+    }
+}
+
+/// Finding codes are `&'static str` in memory; the ones read back from the
+/// ledger map onto the known set, so a code is never leaked per read.
+fn intern_code(code: &str) -> &'static str {
+    const CODES: &[&str] = &[
+        "unreadable",
+        "encrypted",
+        "too_large",
+        "unsupported_format",
+        "not_a_form",
+        "meta_missing",
+        "signature_invalid",
+        "unknown_department",
+        "unknown_period",
+        "period_closed",
+        "unknown_indicator",
+        "duplicate_indicator",
+        "foreign_indicator",
+        "missing_indicator",
+        "target_changed",
+        "unit_changed",
+        "value_missing",
+        "not_a_number",
+        "negative",
+        "percent_over_100",
+        "percent_scaled",
+        "decreased",
+        "far_above_target",
+        "bad_stage",
+        "formula_no_value",
+        "reason_missing",
+        "contact_missing",
+        "phone_invalid",
+    ];
+    CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("unknown")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reported(code: &str, v: f64) -> Reported {
+        Reported {
+            code: code.into(),
+            value: Value::Number(v),
+            progress: "进展".into(),
+            problems: String::new(),
+            measures: String::new(),
+        }
+    }
+
+    fn record(
+        l: &mut Ledger,
+        sha: &str,
+        dept: &str,
+        period: &str,
+        verdict: &str,
+        values: &[Reported],
+    ) -> i64 {
+        let contact = Contact::default();
+        l.record(&NewFile {
+            sha256: sha,
+            name: "a.xlsx",
+            size: 1,
+            received_at: "2024-04-03T10:00:00+08:00",
+            verdict,
+            department: Some(dept),
+            period: Some(period.parse().unwrap()),
+            archive_path: "var/archive/x",
+            receipt_stem: "x",
+            duplicate_of: None,
+            findings: &[Finding::warning("contact_missing", "请填写填报人")],
+            accepted: (verdict == "accepted").then_some((values, &contact)),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_later_return_supersedes_and_rejected_ones_count_nothing() {
+        let mut l = Ledger::in_memory().unwrap();
+        let p: Period = "2024-03".parse().unwrap();
+        record(
+            &mut l,
+            "a",
+            "县民政局",
+            "2024-03",
+            "accepted",
+            &[reported("P12-1", 2.0)],
+        );
+        record(&mut l, "b", "县民政局", "2024-03", "rejected", &[]);
+        let cur = l.current_values(p).unwrap();
+        assert_eq!(cur.len(), 1);
+        assert_eq!(cur[0].value, Value::Number(2.0));
+        record(
+            &mut l,
+            "c",
+            "县民政局",
+            "2024-03",
+            "accepted",
+            &[reported("P12-1", 3.0)],
+        );
+        let cur = l.current_values(p).unwrap();
+        assert_eq!(cur.len(), 1);
+        assert_eq!(cur[0].value, Value::Number(3.0));
+        let subs = l.submissions(p).unwrap();
+        let s = &subs["县民政局"];
+        assert_eq!(s.current.as_ref().unwrap().1, 2, "second accepted version");
+        assert_eq!(s.rejected, 1);
+        assert_eq!(l.findings(1).unwrap()[0].code, "contact_missing");
+        assert_eq!(l.find_by_hash("b").unwrap().unwrap().verdict, "rejected");
+    }
+
+    #[test]
+    fn previous_values_come_from_earlier_periods_only() {
+        let mut l = Ledger::in_memory().unwrap();
+        record(
+            &mut l,
+            "a",
+            "县民政局",
+            "2024-01",
+            "accepted",
+            &[reported("P12-1", 1.0)],
+        );
+        record(
+            &mut l,
+            "b",
+            "县民政局",
+            "2024-02",
+            "accepted",
+            &[reported("P12-1", 2.0)],
+        );
+        record(
+            &mut l,
+            "c",
+            "县民政局",
+            "2024-03",
+            "accepted",
+            &[reported("P12-1", 3.0)],
+        );
+        let prev = l
+            .previous_values("县民政局", "2024-03".parse().unwrap())
+            .unwrap();
+        assert_eq!(
+            prev["P12-1"],
+            ("2024-02".parse().unwrap(), Value::Number(2.0))
+        );
+        assert!(
+            l.previous_values("县民政局", "2024-01".parse().unwrap())
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn reopening_keeps_the_schema_and_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        {
+            let mut l = Ledger::open(&path).unwrap();
+            record(
+                &mut l,
+                "a",
+                "县民政局",
+                "2024-01",
+                "accepted",
+                &[reported("P12-1", 1.0)],
+            );
+        }
+        let l = Ledger::open(&path).unwrap();
+        assert!(l.find_by_hash("a").unwrap().is_some());
+    }
+}

@@ -1,0 +1,684 @@
+//! Bytes of a returned file → sheets of cells. Decides the format by
+//! content, not by name, and guards calamine against what it cannot survive:
+//! zip bombs, crafted sheet extents that make it allocate a dense grid of
+//! billions of cells, encrypted workbooks, and WPS zips with backslash paths
+//! (tafia/calamine#530). Every guard runs before calamine parses a sheet.
+
+use crate::config::Limits;
+use calamine::{Data, Range, Reader, SheetVisible};
+use std::io::{Cursor, Read};
+
+/// How a file's bytes identify themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Xlsb,
+    Ods,
+    /// An OLE2 compound file: .xls, or a WPS .et saved in the old format.
+    Xls,
+}
+
+/// A sheet as read: its name, whether a person sees it, its cells, and the
+/// formula text of each cell that has one.
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub name: String,
+    pub visible: bool,
+    pub cells: Range<Data>,
+    pub formulas: Range<String>,
+}
+
+impl Sheet {
+    /// A sheet from rows of values, for tests of the logic after reading.
+    pub fn from_rows(name: &str, rows: &[&[Data]]) -> Sheet {
+        let width = rows.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
+        let mut cells = Range::new((0, 0), (rows.len().max(1) as u32 - 1, width.max(1) - 1));
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                cells.set_value((r as u32, c as u32), v.clone());
+            }
+        }
+        Sheet {
+            name: name.to_string(),
+            visible: true,
+            cells,
+            formulas: Range::empty(),
+        }
+    }
+
+    pub fn value(&self, row: u32, col: u32) -> &Data {
+        self.cells.get_value((row, col)).unwrap_or(&Data::Empty)
+    }
+
+    pub fn formula(&self, row: u32, col: u32) -> Option<&str> {
+        self.formulas
+            .get_value((row, col))
+            .map(String::as_str)
+            .filter(|f| !f.is_empty())
+    }
+
+    /// Last row index holding anything, if any.
+    pub fn last_row(&self) -> Option<u32> {
+        self.cells.end().map(|(r, _)| r)
+    }
+
+    pub fn last_col(&self) -> Option<u32> {
+        self.cells.end().map(|(_, c)| c)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Book {
+    pub format: Format,
+    pub sheets: Vec<Sheet>,
+}
+
+/// Why a file could not be read as a workbook; each maps to a finding code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("文件为空")]
+    Empty,
+    #[error("文件已加密（设置了打开密码），无法读取")]
+    Encrypted,
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+impl ReadError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReadError::Empty | ReadError::Unreadable(_) => "unreadable",
+            ReadError::Encrypted => "encrypted",
+            ReadError::TooLarge(_) => "too_large",
+            ReadError::Unsupported(_) => "unsupported_format",
+        }
+    }
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// A dense grid larger than this is refused whatever the cell count: calamine
+/// allocates every cell of the rectangle that spans the used cells.
+const MAX_EXTENT: u64 = 2_000_000;
+
+const MB: u64 = 1024 * 1024;
+
+/// Read every sheet of a workbook held in memory. `ext` is the file's
+/// extension, used only to word a message (a WPS `.et` that is not an old
+/// Excel file).
+pub fn read(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if bytes.len() as u64 > limits.max_file_mb * MB {
+        return Err(too_large_file(bytes.len() as u64, limits));
+    }
+    if bytes.starts_with(ZIP_MAGIC) {
+        read_zip(bytes, limits)
+    } else if bytes.starts_with(OLE_MAGIC) {
+        read_ole(bytes, ext, limits)
+    } else {
+        Err(not_a_workbook(bytes, ext))
+    }
+}
+
+pub fn too_large_file(size: u64, limits: &Limits) -> ReadError {
+    ReadError::TooLarge(format!(
+        "文件大小 {:.1} MB，超过上限 {} MB",
+        size as f64 / MB as f64,
+        limits.max_file_mb
+    ))
+}
+
+fn not_a_workbook(bytes: &[u8], ext: &str) -> ReadError {
+    let head = &bytes[..bytes.len().min(512)];
+    let looks_text = std::str::from_utf8(head).is_ok() || head.iter().all(|b| *b >= 0x09);
+    if ext.eq_ignore_ascii_case("csv") || (looks_text && head.contains(&b',')) {
+        ReadError::Unsupported(
+            "这是文本（CSV）文件，不是 Excel 表格；请直接在下发的填报表中填写后报送".into(),
+        )
+    } else if head.starts_with(b"%PDF") {
+        ReadError::Unsupported("这是 PDF 文件，不是 Excel 表格；请报送下发的 Excel 填报表".into())
+    } else if head.starts_with(b"<") || looks_text {
+        ReadError::Unsupported(
+            "这不是 Excel 表格文件（内容是文本或网页）；请报送下发的 Excel 填报表".into(),
+        )
+    } else {
+        ReadError::Unreadable("文件不是 Excel 表格，或已损坏，无法打开".into())
+    }
+}
+
+fn corrupt() -> ReadError {
+    ReadError::Unreadable("文件已损坏或不完整，无法打开；请重新保存后报送".into())
+}
+
+// ---------------------------------------------------------------- zip ---
+
+fn read_zip(bytes: &[u8], limits: &Limits) -> Result<Book, ReadError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| corrupt())?;
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| {
+            zip.by_index_raw(i)
+                .map(|f| f.name().map(|n| n.into_owned()).unwrap_or_default())
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|_| corrupt())?;
+    // Declared sizes first: refuses an honest bomb without inflating a byte.
+    let mut declared: u64 = 0;
+    for i in 0..zip.len() {
+        declared = declared.saturating_add(zip.by_index_raw(i).map_err(|_| corrupt())?.size());
+    }
+    if declared > limits.max_uncompressed_mb * MB {
+        return Err(too_large_unzipped(declared, limits));
+    }
+    let has = |n: &str| {
+        names
+            .iter()
+            .any(|x| x.replace('\\', "/").eq_ignore_ascii_case(n))
+    };
+    let format = if has("xl/workbook.xml") {
+        Format::Xlsx
+    } else if has("xl/workbook.bin") {
+        Format::Xlsb
+    } else if has("content.xml") && is_ods_mimetype(&mut zip) {
+        Format::Ods
+    } else if has("word/document.xml") {
+        return Err(ReadError::Unsupported(
+            "这是 Word 文档，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
+        ));
+    } else {
+        return Err(ReadError::Unsupported(
+            "这是压缩包，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
+        ));
+    };
+    // Some WPS versions write `xl\worksheets\sheet1.xml`; calamine looks for
+    // forward slashes only, so such a file is re-packed with them.
+    let fixed;
+    let bytes = if names.iter().any(|n| n.contains('\\')) {
+        fixed = repack_with_slashes(&mut zip).map_err(|_| corrupt())?;
+        &fixed[..]
+    } else {
+        bytes
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| corrupt())?;
+    guard_zip_parts(&mut zip, format, limits)?;
+    match format {
+        Format::Xlsx => {
+            let wb = calamine::Xlsx::new(Cursor::new(bytes))
+                .map_err(|e| calamine_error(&e.to_string()))?;
+            load_all(wb, format)
+        }
+        Format::Xlsb => {
+            let wb = calamine::Xlsb::new(Cursor::new(bytes))
+                .map_err(|e| calamine_error(&e.to_string()))?;
+            load_all(wb, format)
+        }
+        Format::Ods => {
+            let wb = calamine::Ods::new(Cursor::new(bytes))
+                .map_err(|e| calamine_error(&e.to_string()))?;
+            load_all(wb, format)
+        }
+        Format::Xls => unreachable!("xls is not a zip"),
+    }
+}
+
+fn too_large_unzipped(size: u64, limits: &Limits) -> ReadError {
+    ReadError::TooLarge(format!(
+        "文件解压后超过 {} MB（约 {} MB），不像是一张填报表",
+        limits.max_uncompressed_mb,
+        size / MB
+    ))
+}
+
+fn too_many_cells(count: u64, limits: &Limits) -> ReadError {
+    ReadError::TooLarge(format!(
+        "表格含有超过 {} 个单元格（至少 {count} 个），不像是一张填报表",
+        limits.max_cells
+    ))
+}
+
+fn is_ods_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
+    let Ok(f) = zip.by_name("mimetype") else {
+        return false;
+    };
+    let mut s = String::new();
+    f.take(200).read_to_string(&mut s).is_ok()
+        && s.trim() == "application/vnd.oasis.opendocument.spreadsheet"
+}
+
+fn repack_with_slashes(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+) -> zip::result::ZipResult<Vec<u8>> {
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let f = zip.by_index_raw(i)?;
+        let name = f.name()?.replace('\\', "/");
+        out.raw_copy_file_rename(f, name)?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+/// Inflate each sheet part with a hard cap on bytes and count its cells and
+/// their extent, so neither a lying size header nor a crafted sheet reaches
+/// calamine.
+fn guard_zip_parts(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    format: Format,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    let cap = limits.max_uncompressed_mb * MB;
+    let mut inflated: u64 = 0;
+    let mut cells: u64 = 0;
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).map_err(|_| corrupt())?;
+        let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
+        let is_sheet = match format {
+            Format::Xlsx => name.starts_with("xl/worksheets/") && name.ends_with(".xml"),
+            Format::Ods => name == "content.xml",
+            _ => false,
+        };
+        let remaining = cap.saturating_sub(inflated);
+        if !is_sheet {
+            let n = std::io::copy(&mut (&mut f).take(remaining + 1), &mut std::io::sink())
+                .map_err(|_| corrupt())?;
+            inflated += n;
+        } else {
+            let mut reader = CountingReader {
+                inner: (&mut f).take(remaining + 1),
+                count: 0,
+            };
+            let scan = match format {
+                Format::Ods => scan_ods(&mut reader, limits),
+                _ => scan_xlsx_sheet(&mut reader, limits),
+            };
+            inflated += reader.count;
+            if inflated > cap {
+                return Err(too_large_unzipped(inflated, limits));
+            }
+            let found = scan?;
+            cells += found;
+        }
+        if inflated > cap {
+            return Err(too_large_unzipped(inflated, limits));
+        }
+        if cells > limits.max_cells {
+            return Err(too_many_cells(cells, limits));
+        }
+    }
+    Ok(())
+}
+
+struct CountingReader<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// Count the `<c>` elements of one xlsx sheet and the rectangle they span.
+fn scan_xlsx_sheet<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(r));
+    let mut buf = Vec::new();
+    let (mut count, mut max_row, mut max_col) = (0u64, 0u64, 0u64);
+    let (mut row, mut col) = (0u64, 0u64);
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "row" => {
+                    row = attr(&e, "r")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(row + 1);
+                    col = 0;
+                }
+                "c" => {
+                    count += 1;
+                    col = match attr(&e, "r").and_then(|v| parse_a1(&v)) {
+                        Some((r, c)) => {
+                            row = r;
+                            c
+                        }
+                        None => col + 1,
+                    };
+                    max_row = max_row.max(row);
+                    max_col = max_col.max(col);
+                    if count > limits.max_cells {
+                        return Err(too_many_cells(count, limits));
+                    }
+                    if max_row.saturating_mul(max_col) > MAX_EXTENT {
+                        return Err(extent_too_large(max_row, max_col));
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) => return Ok(count),
+            Ok(_) => {}
+            Err(_) => return Err(corrupt()),
+        }
+        buf.clear();
+    }
+}
+
+fn extent_too_large(rows: u64, cols: u64) -> ReadError {
+    ReadError::TooLarge(format!(
+        "表格内容分布到第 {rows} 行、第 {cols} 列，范围过大，不像是一张填报表；请删除表格远处的多余内容后重新报送"
+    ))
+}
+
+/// Count the cells of an ods `content.xml` with their repeats, and the
+/// rectangle they span: `number-columns-repeated` on a filled cell is how
+/// an ods bomb asks for billions of cells in a few bytes.
+fn scan_ods<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(r));
+    let mut buf = Vec::new();
+    let mut count = 0u64;
+    let (mut row, mut row_repeat, mut col) = (0u64, 1u64, 0u64);
+    let (mut max_row, mut max_col) = (0u64, 0u64);
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.name().into_inner() {
+                "table:table" => {
+                    row = 0;
+                }
+                "table:table-row" => {
+                    row_repeat = attr(&e, "table:number-rows-repeated")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(1);
+                    row = row.saturating_add(row_repeat);
+                    col = 0;
+                }
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let repeat: u64 = attr(&e, "table:number-columns-repeated")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(1);
+                    col = col.saturating_add(repeat);
+                    let filled = attr(&e, "office:value-type").is_some()
+                        || attr(&e, "table:formula").is_some();
+                    if filled {
+                        count = count.saturating_add(repeat.saturating_mul(row_repeat));
+                        max_row = max_row.max(row);
+                        max_col = max_col.max(col);
+                        if count > limits.max_cells {
+                            return Err(too_many_cells(count, limits));
+                        }
+                        if max_row.saturating_mul(max_col) > MAX_EXTENT {
+                            return Err(extent_too_large(max_row, max_col));
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) => return Ok(count),
+            Ok(_) => {}
+            Err(_) => return Err(corrupt()),
+        }
+        buf.clear();
+    }
+}
+
+fn attr(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| a.value.to_string())
+}
+
+/// `XFD1048576` → (1048576, 16384), one-based.
+fn parse_a1(s: &str) -> Option<(u64, u64)> {
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = s.split_at(split);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let col = letters.bytes().try_fold(0u64, |acc, b| {
+        b.is_ascii_alphabetic()
+            .then(|| acc * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u64)
+    })?;
+    Some((digits.parse().ok()?, col))
+}
+
+// ---------------------------------------------------------------- ole ---
+
+fn read_ole(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError> {
+    let mut comp = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|_| corrupt())?;
+    // An encrypted .xlsx is an OLE file holding the encrypted package.
+    if comp.exists("/EncryptionInfo") || comp.exists("/EncryptedPackage") {
+        return Err(ReadError::Encrypted);
+    }
+    let stream = ["/Workbook", "/Book", "/WORKBOOK", "/BOOK"]
+        .into_iter()
+        .find(|s| comp.exists(s));
+    let Some(stream) = stream else {
+        return Err(if ext.eq_ignore_ascii_case("et") {
+            ReadError::Unsupported(
+                "WPS 表格格式（.et）无法读取，请在WPS中另存为 .xlsx 后重新报送".into(),
+            )
+        } else if comp.exists("/WordDocument") {
+            ReadError::Unsupported(
+                "这是 Word 文档，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
+            )
+        } else {
+            ReadError::Unsupported("无法识别的文件格式；请报送下发的 Excel 填报表（.xlsx）".into())
+        });
+    };
+    let mut workbook = Vec::new();
+    comp.open_stream(stream)
+        .and_then(|s| {
+            s.take(limits.max_uncompressed_mb * MB + 1)
+                .read_to_end(&mut workbook)
+        })
+        .map_err(|_| corrupt())?;
+    scan_biff(&workbook, limits)?;
+    let wb = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| {
+        if ext.eq_ignore_ascii_case("et") {
+            ReadError::Unsupported(
+                "WPS 表格格式（.et）无法读取，请在WPS中另存为 .xlsx 后重新报送".into(),
+            )
+        } else {
+            calamine_error(&e.to_string())
+        }
+    })?;
+    load_all(wb, Format::Xls)
+}
+
+/// Walk the BIFF records of an .xls workbook stream: a FILEPASS record means
+/// the file is encrypted; cell records give the count and extent of cells.
+fn scan_biff(stream: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let (mut pos, mut count) = (0usize, 0u64);
+    let (mut max_row, mut max_col) = (0u64, 0u64);
+    while pos + 4 <= stream.len() {
+        let kind = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
+        let len = u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]) as usize;
+        let data = &stream[pos + 4..(pos + 4 + len).min(stream.len())];
+        match kind {
+            0x002F => return Err(ReadError::Encrypted),
+            // LABELSST, NUMBER, RK, BLANK, LABEL, BOOLERR, FORMULA, RSTRING
+            0x00FD | 0x0203 | 0x027E | 0x0201 | 0x0204 | 0x0205 | 0x0006 | 0x00D6
+                if data.len() >= 4 =>
+            {
+                count += 1;
+                max_row = max_row.max(u16::from_le_bytes([data[0], data[1]]) as u64 + 1);
+                max_col = max_col.max(u16::from_le_bytes([data[2], data[3]]) as u64 + 1);
+            }
+            // MULRK, MULBLANK: row, first col, …, last col
+            0x00BD | 0x00BE if data.len() >= 6 => {
+                let first = u16::from_le_bytes([data[2], data[3]]) as u64;
+                let last = u16::from_le_bytes([data[len - 2], data[len - 1]]) as u64;
+                count += last.saturating_sub(first) + 1;
+                max_row = max_row.max(u16::from_le_bytes([data[0], data[1]]) as u64 + 1);
+                max_col = max_col.max(last + 1);
+            }
+            _ => {}
+        }
+        if count > limits.max_cells {
+            return Err(too_many_cells(count, limits));
+        }
+        if max_row.saturating_mul(max_col) > MAX_EXTENT {
+            return Err(extent_too_large(max_row, max_col));
+        }
+        pos += 4 + len;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ calamine ---
+
+fn calamine_error(msg: &str) -> ReadError {
+    let lower = msg.to_lowercase();
+    if lower.contains("password") || lower.contains("encrypt") {
+        ReadError::Encrypted
+    } else {
+        tracing::debug!(error = msg, "calamine could not open the workbook");
+        corrupt()
+    }
+}
+
+fn load_all<R: Reader<Cursor<B>>, B: AsRef<[u8]>>(
+    mut wb: R,
+    format: Format,
+) -> Result<Book, ReadError>
+where
+    R::Error: std::fmt::Display,
+{
+    let metas: Vec<_> = wb
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
+        .collect();
+    let mut sheets = Vec::with_capacity(metas.len());
+    for (name, visible) in metas {
+        let cells = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            // Chart and macro sheets have no cells; a damaged sheet is
+            // skipped too, and the form is looked for in the others.
+            Err(e) => {
+                let msg = e.to_string();
+                if msg.to_lowercase().contains("password") || msg.to_lowercase().contains("encrypt")
+                {
+                    return Err(ReadError::Encrypted);
+                }
+                tracing::debug!(sheet = %name, error = %msg, "sheet skipped");
+                continue;
+            }
+        };
+        let formulas = wb
+            .worksheet_formula(&name)
+            .unwrap_or_else(|_| Range::empty());
+        sheets.push(Sheet {
+            name,
+            visible,
+            cells,
+            formulas,
+        });
+    }
+    if sheets.is_empty() {
+        return Err(corrupt());
+    }
+    Ok(Book { format, sheets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    fn xlsx(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, c, v) in cells {
+            ws.write_string(*r, *c, *v).unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn reads_an_xlsx_by_content_whatever_its_name() {
+        let book = read(
+            &xlsx(&[(0, 0, "指标编号"), (1, 0, "P01-1")]),
+            "pdf",
+            &limits(),
+        )
+        .unwrap();
+        assert_eq!(book.format, Format::Xlsx);
+        assert_eq!(book.sheets[0].value(1, 0), &Data::String("P01-1".into()));
+    }
+
+    #[test]
+    fn empty_text_and_garbage_are_told_apart() {
+        assert_eq!(read(b"", "xlsx", &limits()).unwrap_err(), ReadError::Empty);
+        assert_eq!(
+            read(b"a,b,c\n1,2,3\n", "xlsx", &limits())
+                .unwrap_err()
+                .code(),
+            "unsupported_format"
+        );
+        assert_eq!(
+            read(&[0x00, 0xff, 0x13, 0x37, 0x80], "xlsx", &limits())
+                .unwrap_err()
+                .code(),
+            "unreadable"
+        );
+        let mut truncated = xlsx(&[(0, 0, "x")]);
+        truncated.truncate(truncated.len() / 2);
+        assert_eq!(
+            read(&truncated, "xlsx", &limits()).unwrap_err().code(),
+            "unreadable"
+        );
+    }
+
+    #[test]
+    fn too_many_cells_is_refused_before_parsing() {
+        let tight = Limits {
+            max_cells: 10,
+            ..Limits::default()
+        };
+        let cells: Vec<(u32, u16, &str)> = (0..20).map(|r| (r, 0, "x")).collect();
+        assert_eq!(
+            read(&xlsx(&cells), "xlsx", &tight).unwrap_err().code(),
+            "too_large"
+        );
+    }
+
+    #[test]
+    fn a_far_corner_cell_is_refused_before_calamine_allocates_it() {
+        let bytes = xlsx(&[(0, 0, "a"), (1_048_575, 16_383, "b")]);
+        let e = read(&bytes, "xlsx", &limits()).unwrap_err();
+        assert_eq!(e.code(), "too_large", "{e}");
+    }
+
+    #[test]
+    fn backslash_paths_from_wps_are_read() {
+        let good = xlsx(&[(0, 0, "指标编号")]);
+        let mut zip = zip::ZipArchive::new(Cursor::new(&good[..])).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let f = zip.by_index_raw(i).unwrap();
+            let name = f.name().unwrap().replace('/', "\\");
+            out.raw_copy_file_rename(f, name).unwrap();
+        }
+        let bad = out.finish().unwrap().into_inner();
+        let book = read(&bad, "xlsx", &limits()).unwrap();
+        assert_eq!(book.sheets[0].value(0, 0), &Data::String("指标编号".into()));
+    }
+
+    #[test]
+    fn a1_parsing() {
+        assert_eq!(parse_a1("A1"), Some((1, 1)));
+        assert_eq!(parse_a1("XFD1048576"), Some((1_048_576, 16_384)));
+        assert_eq!(parse_a1("1A"), None);
+    }
+}
