@@ -324,6 +324,15 @@ impl Catalog {
             let name = d.name.get_ref().trim().to_string();
             if name.is_empty() {
                 at(d.name.span(), "单位名称为空".into());
+            } else if name
+                .chars()
+                .any(|c| c.is_control() || "/\\:*?\"<>|".contains(c))
+            {
+                // Department names become file names of forms and receipts.
+                at(
+                    d.name.span(),
+                    format!("单位名称“{name}”含有不能用于文件名的字符"),
+                );
             } else if !seen_departments.insert(name.clone()) {
                 at(d.name.span(), format!("单位“{name}”重复列出"));
             } else {

@@ -123,16 +123,6 @@ impl PeriodView<'_> {
     }
 }
 
-/// The day returns for `period` are due: `deadline_day` of the next month
-/// (the month's last day if it is shorter).
-pub fn deadline(period: Period, deadline_day: u32) -> NaiveDate {
-    let next = period.next();
-    let last = next.last_day();
-    NaiveDate::from_ymd_opt(next.year, next.month, deadline_day.clamp(1, 31))
-        .unwrap_or(last)
-        .min(last)
-}
-
 pub struct Inputs<'c, 'd> {
     pub catalog: &'c Catalog,
     pub period: Period,
@@ -186,7 +176,7 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
             }
         })
         .collect();
-    let due = deadline(x.period, x.deadline_day);
+    let due = x.period.deadline(x.deadline_day);
     let departments = x
         .catalog
         .departments
@@ -324,14 +314,6 @@ mod tests {
         assert_eq!(status_of(0.96, dec, T), Status::OnTrack);
         assert_eq!(status_of(0.90, dec, T), Status::Lagging);
         assert_eq!(status_of(0.5, dec, T), Status::Severe);
-    }
-
-    #[test]
-    fn deadlines() {
-        let p = |s: &str| s.parse::<Period>().unwrap();
-        assert_eq!(deadline(p("2024-03"), 5).to_string(), "2024-04-05");
-        assert_eq!(deadline(p("2024-12"), 5).to_string(), "2025-01-05");
-        assert_eq!(deadline(p("2024-01"), 31).to_string(), "2024-02-29");
     }
 
     fn cv(dept: &str, code: &str, value: Value) -> CurrentValue {

@@ -8,7 +8,15 @@ use std::collections::BTreeMap;
 pub const SHEET: &str = "_meta";
 pub const SCHEMA: &str = "1";
 /// The keys DESIGN.md fixes, in the order the sheet lists them.
-pub const KEYS: [&str; 7] = ["schema", "catalog", "catalog_version", "department", "period", "issued_at", "signature"];
+pub const KEYS: [&str; 7] = [
+    "schema",
+    "catalog",
+    "catalog_version",
+    "department",
+    "period",
+    "issued_at",
+    "signature",
+];
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -24,12 +32,16 @@ pub fn sign(meta: &BTreeMap<String, String>, key: &[u8]) -> String {
 
 /// Whether `meta` carries a signature this key made over exactly these values.
 pub fn verify(meta: &BTreeMap<String, String>, key: &[u8]) -> bool {
-    let Some(given) = meta.get("signature") else { return false };
+    let Some(given) = meta.get("signature") else {
+        return false;
+    };
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
     for (k, v) in meta.iter().filter(|(k, _)| k.as_str() != "signature") {
         mac.update(format!("{k}={v}\n").as_bytes());
     }
-    let Some(bytes) = unhex(given.trim()) else { return false };
+    let Some(bytes) = unhex(given.trim()) else {
+        return false;
+    };
     mac.verify_slice(&bytes).is_ok()
 }
 
@@ -37,7 +49,10 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() != 64 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// The meta rows of a new form, signature included.
@@ -68,16 +83,29 @@ mod tests {
     #[test]
     fn signature_matches_the_contract_and_breaks_on_any_change() {
         let key = b"0123456789abcdef0123456789abcdef";
-        let m = issue("pingjiang-2024", "2024.1", "县教育局", "2024-03", "2024-04-01T09:00:00+08:00", key);
+        let m = issue(
+            "pingjiang-2024",
+            "2024.1",
+            "县教育局",
+            "2024-03",
+            "2024-04-01T09:00:00+08:00",
+            key,
+        );
         let sig = &m["signature"];
         assert_eq!(sig.len(), 64);
-        assert!(sig.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            sig.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert!(verify(&m, key));
         assert!(!verify(&m, b"another key"));
         for k in KEYS.iter().filter(|k| **k != "signature") {
             let mut changed = m.clone();
             changed.get_mut(*k).unwrap().push('x');
-            assert!(!verify(&changed, key), "changing {k} kept the signature valid");
+            assert!(
+                !verify(&changed, key),
+                "changing {k} kept the signature valid"
+            );
         }
     }
 
@@ -89,6 +117,9 @@ mod tests {
         m.insert("a".to_string(), "1".to_string());
         let mut mac = HmacSha256::new_from_slice(b"k").unwrap();
         mac.update(b"a=1\nb=2\n");
-        assert_eq!(sign(&m, b"k"), crate::workspace::hex(&mac.finalize().into_bytes()));
+        assert_eq!(
+            sign(&m, b"k"),
+            crate::workspace::hex(&mac.finalize().into_bytes())
+        );
     }
 }

@@ -84,6 +84,14 @@ impl Period {
         (later.year - self.year) * 12 + later.month as i32 - self.month as i32
     }
 
+    /// The day returns for this period are due: `day` of the next month,
+    /// or that month's last day when it is shorter.
+    pub fn deadline(self, day: u32) -> NaiveDate {
+        let next = self.next();
+        let last = next.last_day();
+        last.with_day(day.clamp(1, last.day())).unwrap_or(last)
+    }
+
     /// How the period reads in Chinese text: 2024年3月.
     pub fn chinese(self) -> String {
         format!("{}年{}月", self.year, self.month)
@@ -167,6 +175,14 @@ mod tests {
         assert_eq!(Period::new(2024, 3).unwrap().time_progress(), 91.0 / 366.0);
         assert_eq!(Period::new(2024, 12).unwrap().time_progress(), 1.0);
         assert_eq!(Period::new(2023, 1).unwrap().time_progress(), 31.0 / 365.0);
+    }
+
+    #[test]
+    fn deadlines_fall_in_the_next_month() {
+        let p = |y, m| Period::new(y, m).unwrap();
+        assert_eq!(p(2024, 3).deadline(5).to_string(), "2024-04-05");
+        assert_eq!(p(2024, 1).deadline(31).to_string(), "2024-02-29");
+        assert_eq!(p(2024, 12).deadline(0).to_string(), "2025-01-01");
     }
 
     #[test]
