@@ -49,9 +49,18 @@ pub fn run(cli: Cli) -> Result<()> {
             let ws = Workspace::open(ws_dir)?;
             crate::status::command(&ws, period.as_deref(), json)
         }
-        Command::Report { .. } => not_yet("report"),
-        Command::Remind { .. } => not_yet("remind"),
-        Command::Mail { .. } => not_yet("mail"),
+        Command::Report { period, send } => {
+            let ws = Workspace::open(ws_dir)?;
+            crate::report::command(&ws, period.as_deref(), send)
+        }
+        Command::Remind { period } => {
+            let ws = Workspace::open(ws_dir)?;
+            crate::mail::remind_command(&ws, period.as_deref())
+        }
+        Command::Mail { action } => {
+            let ws = Workspace::open(ws_dir)?;
+            crate::mail::command(&ws, &action)
+        }
         Command::Run => not_yet("run"),
         Command::Demo { .. } => not_yet("demo"),
     }
