@@ -9,10 +9,7 @@ use anyhow::Result;
 use std::io::Write;
 
 pub fn run(cli: Cli) -> Result<()> {
-    init_logging(
-        cli.log_format,
-        matches!(cli.command, Command::Run | Command::Demo { .. }),
-    );
+    init_logging(cli.log_format, matches!(cli.command, Command::Run));
     let ws_dir = cli.workspace.as_deref();
     match cli.command {
         Command::Init { dir } => {
@@ -61,13 +58,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let ws = Workspace::open(ws_dir)?;
             crate::mail::command(&ws, &action)
         }
-        Command::Run => not_yet("run"),
-        Command::Demo { .. } => not_yet("demo"),
+        Command::Run => crate::daemon::command(Workspace::open(ws_dir)?),
+        Command::Demo { dir } => crate::demo::command(dir.as_deref()),
     }
-}
-
-fn not_yet(command: &str) -> Result<()> {
-    Err(UserError::usage(format!("命令 {command} 尚未提供，将在后续版本中实现")).into())
 }
 
 /// The period a command was given, or the default one, checked against the plan year.
@@ -105,8 +98,11 @@ fn init_logging(format: LogFormat, daemon: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if daemon { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colours only on a terminal: a service's log file must stay plain text.
+    use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),

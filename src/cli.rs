@@ -116,4 +116,12 @@ pub enum MailAction {
         /// 收件地址 / address
         address: String,
     },
+    /// 放行“待确认”或“发送失败”的邮件 / send an uncertain or failed message again
+    Release {
+        /// 邮件编号（见 mail list）/ message id as `mail list` shows it
+        id: String,
+        /// 收件人已确认收到：记为已送达，不再发送 / record it as delivered instead
+        #[arg(long)]
+        delivered: bool,
+    },
 }

@@ -141,10 +141,11 @@ pub struct MailConfig {
 
 impl Default for MailConfig {
     fn default() -> Self {
-        // 8 attempts, doubling from 6 minutes, span about 24 hours.
+        // 8 attempts, the waits doubling from 12 minutes (12, 24, … 768),
+        // span about 25 hours.
         MailConfig {
             max_attempts: 8,
-            first_retry_secs: 360,
+            first_retry_secs: 720,
         }
     }
 }
@@ -161,6 +162,8 @@ pub struct Leader {
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentConfig {
+    /// Where receipts and reminders go; several addresses separated by
+    /// commas or semicolons all get the same message.
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]

@@ -1,14 +1,17 @@
 //! From the ledger's current accepted values to the picture of a period:
-//! each indicator's progress against 序时进度 and its status, each
-//! department's submission. Pure: plain values in, plain values out.
+//! each indicator's progress against 序时进度, its status, warning colour and
+//! change since last period; the same counted per task, level and
+//! department; each department's submission. Pure: plain values in, plain
+//! values out. The workbook, the bulletin and `status --json` all read one
+//! `PeriodView`, so their numbers cannot disagree.
 
-use crate::catalog::{Catalog, Indicator, Level};
+use crate::catalog::{Catalog, Indicator, Level, Task};
 use crate::ledger::{CurrentValue, Submission};
 use crate::period::Period;
 use crate::value::Value;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Status {
@@ -70,21 +73,171 @@ pub fn status_of(progress: f64, time: f64, t: Thresholds) -> Status {
     }
 }
 
+/// The colour a county supervision office (督查室) hangs on a lagging item,
+/// escalating with how far and how long it has lagged: blue is a reminder,
+/// yellow a warning, red means 挂牌督办.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Warning {
+    #[serde(rename = "")]
+    None,
+    #[serde(rename = "蓝色")]
+    Blue,
+    #[serde(rename = "黄色")]
+    Yellow,
+    #[serde(rename = "红色")]
+    Red,
+}
+
+impl Warning {
+    /// `蓝色预警` …; empty for no warning.
+    pub fn name(self) -> &'static str {
+        match self {
+            Warning::None => "",
+            Warning::Blue => "蓝色预警",
+            Warning::Yellow => "黄色预警",
+            Warning::Red => "红色预警",
+        }
+    }
+
+    /// Background colour (RGB) the workbook and the bulletin paint it with.
+    pub fn rgb(self) -> u32 {
+        match self {
+            Warning::None => 0xFFFFFF,
+            Warning::Blue => 0xBDD7EE,
+            Warning::Yellow => 0xFFE699,
+            Warning::Red => 0xF4B6B6,
+        }
+    }
+}
+
+/// Escalation: 严重滞后 is red at once; 滞后 is blue the first period and
+/// yellow when it was already behind the period before (连续滞后), since a
+/// repeat is what a supervision office follows up on.
+pub fn warning_of(status: Status, previous: Option<Status>) -> Warning {
+    match status {
+        Status::Severe => Warning::Red,
+        Status::Lagging if previous.is_some_and(Status::is_behind) => Warning::Yellow,
+        Status::Lagging => Warning::Blue,
+        _ => Warning::None,
+    }
+}
+
+/// Indicators counted by status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts([usize; 5]);
+
+impl Counts {
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
+        let mut c = Counts::default();
+        for s in statuses {
+            c.add(s);
+        }
+        c
+    }
+
+    pub fn add(&mut self, s: Status) {
+        self.0[Counts::slot(s)] += 1;
+    }
+
+    pub fn get(&self, s: Status) -> usize {
+        self.0[Counts::slot(s)]
+    }
+
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+
+    /// 滞后 and 严重滞后 together.
+    pub fn behind(&self) -> usize {
+        self.get(Status::Lagging) + self.get(Status::Severe)
+    }
+
+    pub fn reported(&self) -> usize {
+        self.total() - self.get(Status::NotReported)
+    }
+
+    /// Share of all indicators that reached their target (0 when there are none).
+    pub fn reached_share(&self) -> f64 {
+        match self.total() {
+            0 => 0.0,
+            n => self.get(Status::Done) as f64 / n as f64,
+        }
+    }
+
+    fn slot(s: Status) -> usize {
+        match s {
+            Status::Done => 0,
+            Status::OnTrack => 1,
+            Status::Lagging => 2,
+            Status::Severe => 3,
+            Status::NotReported => 4,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorView<'a> {
     pub indicator: &'a Indicator,
+    pub task: &'a Task,
     pub level: Level,
     pub task_title: &'a str,
     pub value: Option<Value>,
     pub progress: Option<f64>,
     pub status: Status,
-    /// Points by which progress trails 序时进度 (positive = behind).
+    /// Points by which progress trails 序时进度 (positive = behind, 0 when
+    /// ahead); `None` when not reported.
     pub gap: Option<f64>,
-    /// Progress in the previous period, if reported then.
+    /// Progress in the previous period of the plan year, if reported then.
     pub previous_progress: Option<f64>,
+    /// Status in the previous period (against that period's 序时进度).
+    pub previous_status: Option<Status>,
+    pub warning: Warning,
     pub work: String,
     pub problems: String,
     pub measures: String,
+}
+
+impl IndicatorView<'_> {
+    /// Change of progress since the previous period, as a fraction (0.12 =
+    /// 12 points); `None` unless reported in both.
+    pub fn change(&self) -> Option<f64> {
+        Some(self.progress? - self.previous_progress?)
+    }
+}
+
+/// One key task (重点民生实事) over all its indicators.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskView<'a> {
+    pub task: &'a Task,
+    pub counts: Counts,
+    /// 已完成 when every indicator is; otherwise its worst reported
+    /// indicator's, with 未报送 ranked after lagging: a task half unreported
+    /// but otherwise on track cannot be called on track.
+    pub status: Status,
+    /// Mean progress of its reported indicators, each capped at 100 %.
+    pub progress: Option<f64>,
+}
+
+/// One level (省级/市级/县级) of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelView {
+    pub level: Level,
+    pub tasks: usize,
+    pub tasks_done: usize,
+    pub counts: Counts,
+    /// The same counts in the previous period, when there is one in the plan year.
+    pub previous: Option<Counts>,
+    /// Mean progress of its reported indicators, each capped at 100 %.
+    pub progress: Option<f64>,
+}
+
+/// What the previous period looked like, for "compared with last period".
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviousView {
+    pub period: Period,
+    pub time_progress: f64,
+    pub counts: Counts,
+    pub reported_departments: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +252,7 @@ pub struct DepartmentView {
     pub findings: Option<i64>,
     pub rejected: i64,
     pub indicators: usize,
+    pub counts: Counts,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,9 +262,15 @@ pub struct PeriodView<'a> {
     pub deadline: NaiveDate,
     pub indicators: Vec<IndicatorView<'a>>,
     pub departments: Vec<DepartmentView>,
+    pub tasks: Vec<TaskView<'a>>,
+    /// Always the three levels, in order, even one without tasks.
+    pub levels: Vec<LevelView>,
+    pub totals: Counts,
+    /// `None` in the first month of the plan year.
+    pub previous: Option<PreviousView>,
 }
 
-impl PeriodView<'_> {
+impl<'a> PeriodView<'a> {
     pub fn count(&self, level: Option<Level>, status: Status) -> usize {
         self.indicators
             .iter()
@@ -121,6 +281,60 @@ impl PeriodView<'_> {
     pub fn reported_departments(&self) -> usize {
         self.departments.iter().filter(|d| d.submitted).count()
     }
+
+    pub fn level(&self, level: Level) -> Option<&LevelView> {
+        self.levels.iter().find(|l| l.level == level)
+    }
+
+    /// 滞后 and 严重滞后 indicators, furthest behind first (ties in catalog order).
+    pub fn lagging(&self) -> Vec<&IndicatorView<'a>> {
+        let mut v: Vec<_> = self
+            .indicators
+            .iter()
+            .filter(|i| i.status.is_behind())
+            .collect();
+        v.sort_by(|a, b| b.gap.unwrap_or(0.0).total_cmp(&a.gap.unwrap_or(0.0)));
+        v
+    }
+
+    /// Up to `n` indicators that moved most since the previous period, the
+    /// largest rise first; an indicator that did not move is no highlight.
+    pub fn movers(&self, n: usize) -> Vec<&IndicatorView<'a>> {
+        let mut v: Vec<_> = self
+            .indicators
+            .iter()
+            .filter(|i| i.change().is_some_and(|c| c > 1e-9))
+            .collect();
+        v.sort_by(|a, b| {
+            b.change()
+                .unwrap_or(0.0)
+                .total_cmp(&a.change().unwrap_or(0.0))
+        });
+        v.truncate(n);
+        v
+    }
+}
+
+/// A task's status from its indicators' counts (see [`TaskView::status`]).
+pub fn task_status(c: &Counts) -> Status {
+    if c.total() > 0 && c.get(Status::Done) == c.total() {
+        Status::Done
+    } else if c.get(Status::Severe) > 0 {
+        Status::Severe
+    } else if c.get(Status::Lagging) > 0 {
+        Status::Lagging
+    } else if c.get(Status::NotReported) > 0 {
+        Status::NotReported
+    } else {
+        Status::OnTrack
+    }
+}
+
+/// Mean of progress values capped at 100 %, so one indicator far over its
+/// target cannot hide another far behind.
+fn mean_capped(progress: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = progress.fold((0.0, 0usize), |(s, n), p| (s + p.min(1.0), n + 1));
+    (n > 0).then(|| sum / n as f64)
 }
 
 pub struct Inputs<'c, 'd> {
@@ -136,6 +350,10 @@ pub struct Inputs<'c, 'd> {
 
 pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
     let time = x.period.time_progress();
+    // The previous period counts only within the plan year: January starts
+    // afresh, as the forms do.
+    let prev_period = Some(x.period.prev()).filter(|p| p.year == x.period.year);
+    let prev_time = prev_period.map(Period::time_progress);
     let now: HashMap<&str, &CurrentValue> = x
         .current
         .iter()
@@ -146,12 +364,14 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
         .iter()
         .map(|v| (v.indicator.as_str(), v))
         .collect();
-    let indicators = x
+    let indicators: Vec<IndicatorView<'c>> = x
         .catalog
         .tasks
         .iter()
         .flat_map(|t| t.indicators.iter().map(move |i| (t, i)))
         .map(|(task, ind)| {
+            // A value filed by a department that no longer reports the
+            // indicator (a catalog change) is not counted.
             let cur = now
                 .get(ind.code.as_str())
                 .filter(|v| v.department == ind.department);
@@ -161,21 +381,96 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 Some(p) => status_of(p, time, x.thresholds),
                 None => Status::NotReported,
             };
+            let previous_progress = prev_time.and_then(|_| {
+                before
+                    .get(ind.code.as_str())
+                    .filter(|v| v.department == ind.department)
+                    .map(|v| v.value.progress(ind))
+            });
+            let previous_status = previous_progress
+                .zip(prev_time)
+                .map(|(p, t)| status_of(p, t, x.thresholds));
             IndicatorView {
                 indicator: ind,
+                task,
                 level: task.level,
                 task_title: &task.title,
                 value,
                 progress,
                 status,
                 gap: progress.map(|p| ((time - p) * 100.0).max(0.0)),
-                previous_progress: before.get(ind.code.as_str()).map(|v| v.value.progress(ind)),
+                previous_progress,
+                previous_status,
+                warning: warning_of(status, previous_status),
                 work: cur.map(|v| v.progress.clone()).unwrap_or_default(),
                 problems: cur.map(|v| v.problems.clone()).unwrap_or_default(),
                 measures: cur.map(|v| v.measures.clone()).unwrap_or_default(),
             }
         })
         .collect();
+
+    let mut tasks = Vec::with_capacity(x.catalog.tasks.len());
+    let mut rest = indicators.as_slice();
+    for task in &x.catalog.tasks {
+        let (mine, later) = rest.split_at(task.indicators.len().min(rest.len()));
+        rest = later;
+        let counts = Counts::of(mine.iter().map(|i| i.status));
+        tasks.push(TaskView {
+            task,
+            counts,
+            status: task_status(&counts),
+            progress: mean_capped(mine.iter().filter_map(|i| i.progress)),
+        });
+    }
+
+    let levels = Level::ALL
+        .iter()
+        .map(|&level| {
+            let of_level = || indicators.iter().filter(move |i| i.level == level);
+            let level_tasks = || tasks.iter().filter(move |t| t.task.level == level);
+            LevelView {
+                level,
+                tasks: level_tasks().count(),
+                tasks_done: level_tasks().filter(|t| t.status == Status::Done).count(),
+                counts: Counts::of(of_level().map(|i| i.status)),
+                previous: prev_period.map(|_| {
+                    Counts::of(of_level().map(|i| i.previous_status.unwrap_or(Status::NotReported)))
+                }),
+                progress: mean_capped(of_level().filter_map(|i| i.progress)),
+            }
+        })
+        .collect();
+    let totals = Counts::of(indicators.iter().map(|i| i.status));
+    let previous = prev_period.zip(prev_time).map(|(period, time_progress)| {
+        let reporting: HashSet<&str> = x
+            .previous
+            .iter()
+            .filter(|v| {
+                x.catalog
+                    .indicator(&v.indicator)
+                    .is_some_and(|i| i.department == v.department)
+            })
+            .map(|v| v.department.as_str())
+            .collect();
+        PreviousView {
+            period,
+            time_progress,
+            counts: Counts::of(
+                indicators
+                    .iter()
+                    .map(|i| i.previous_status.unwrap_or(Status::NotReported)),
+            ),
+            reported_departments: reporting.len(),
+        }
+    });
+
+    let mut by_department: HashMap<&str, Counts> = HashMap::new();
+    for i in &indicators {
+        by_department
+            .entry(i.indicator.department.as_str())
+            .or_default()
+            .add(i.status);
+    }
     let due = x.period.deadline(x.deadline_day);
     let departments = x
         .catalog
@@ -192,6 +487,10 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 Some((at, _, _)) => day_of(at).is_some_and(|d| d > due),
                 None => x.today > due,
             };
+            let counts = by_department
+                .get(name.as_str())
+                .copied()
+                .unwrap_or_default();
             DepartmentView {
                 name: name.clone(),
                 submitted: sub.current.is_some(),
@@ -201,7 +500,8 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 version: sub.current.as_ref().map(|c| c.1),
                 findings: sub.current.as_ref().map(|c| c.2),
                 rejected: sub.rejected,
-                indicators: x.catalog.indicators_of(name).count(),
+                indicators: counts.total(),
+                counts,
             }
         })
         .collect();
@@ -211,6 +511,10 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
         deadline: due,
         indicators,
         departments,
+        tasks,
+        levels,
+        totals,
+        previous,
     }
 }
 
@@ -242,6 +546,10 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
                 "value": value,
                 "progress": i.progress,
                 "status": i.status,
+                "gap": i.gap,
+                "previous_progress": i.previous_progress,
+                "change": i.change(),
+                "warning": i.warning,
                 "work": i.work,
                 "problems": i.problems,
                 "measures": i.measures,
@@ -263,10 +571,36 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
             })
         })
         .collect();
+    let counts = |c: &Counts| {
+        Status::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), json!(c.get(*s))))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let levels: Vec<_> = v
+        .levels
+        .iter()
+        .map(|l| {
+            json!({
+                "level": l.level,
+                "tasks": l.tasks,
+                "tasks_done": l.tasks_done,
+                "indicators": l.counts.total(),
+                "counts": counts(&l.counts),
+            })
+        })
+        .collect();
     json!({
         "period": v.period.to_string(),
         "time_progress": v.time_progress,
         "deadline": v.deadline.to_string(),
+        "summary": {
+            "indicators": v.totals.total(),
+            "counts": counts(&v.totals),
+            "departments": v.departments.len(),
+            "reported_departments": v.reported_departments(),
+            "levels": levels,
+        },
         "indicators": indicators,
         "departments": departments,
     })
@@ -409,5 +743,323 @@ mod tests {
             .unwrap();
         assert_eq!(p03["value"], 1050);
         assert_eq!(p03["progress"], 0.25);
+    }
+
+    /// Three tasks, one per level, over three departments; 丙局 never reports.
+    const SMALL: &str = r#"
+schema = 1
+version = "t"
+[plan]
+name = "测试行动"
+county = "测试县"
+year = 2024
+issuer = "测试专班"
+[[departments]]
+name = "甲局"
+[[departments]]
+name = "乙局"
+[[departments]]
+name = "丙局"
+[[tasks]]
+code = "P01"
+level = "省级"
+title = "建学校"
+leads = ["甲局"]
+[[tasks.indicators]]
+code = "P01-1"
+name = "建成学校"
+target = 10
+unit = "所"
+kind = "count"
+department = "甲局"
+[[tasks.indicators]]
+code = "P01-2"
+name = "入学率"
+target = 90
+unit = "%"
+kind = "percent"
+department = "甲局"
+[[tasks]]
+code = "M01"
+level = "市级"
+title = "提标与搬迁"
+leads = ["乙局"]
+[[tasks.indicators]]
+code = "M01-1"
+name = "低保标准"
+target = 700
+baseline = 650
+unit = "元/月"
+kind = "standard"
+department = "乙局"
+[[tasks.indicators]]
+code = "M01-2"
+name = "敬老院搬迁"
+target = "完成"
+unit = "阶段"
+kind = "milestone"
+department = "乙局"
+[[tasks.indicators]]
+code = "M01-3"
+name = "护理补贴标准"
+target = 90
+baseline = 80
+unit = "元/月"
+kind = "standard"
+department = "乙局"
+[[tasks]]
+code = "C01"
+level = "县级"
+title = "修路"
+leads = ["丙局"]
+[[tasks.indicators]]
+code = "C01-1"
+name = "提质改造公路"
+target = 100
+unit = "km"
+kind = "count"
+department = "丙局"
+"#;
+
+    fn small() -> Catalog {
+        Catalog::parse(SMALL, "t", "t.toml").unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn warning_colours_escalate() {
+        use Status::*;
+        assert_eq!(
+            warning_of(Lagging, None),
+            Warning::Blue,
+            "first time behind"
+        );
+        assert_eq!(warning_of(Lagging, Some(OnTrack)), Warning::Blue);
+        assert_eq!(
+            warning_of(Lagging, Some(Lagging)),
+            Warning::Yellow,
+            "连续滞后"
+        );
+        assert_eq!(warning_of(Lagging, Some(Severe)), Warning::Yellow);
+        assert_eq!(warning_of(Severe, None), Warning::Red);
+        assert_eq!(warning_of(Severe, Some(Done)), Warning::Red);
+        assert_eq!(warning_of(Done, Some(Severe)), Warning::None);
+        assert_eq!(warning_of(OnTrack, Some(Severe)), Warning::None);
+        assert_eq!(warning_of(NotReported, Some(Severe)), Warning::None);
+    }
+
+    #[test]
+    fn task_status_is_the_worst_of_its_indicators() {
+        use Status::*;
+        assert_eq!(task_status(&Counts::of([Done, Done])), Done);
+        assert_eq!(task_status(&Counts::of([Done, OnTrack])), OnTrack);
+        assert_eq!(task_status(&Counts::of([Done, NotReported])), NotReported);
+        assert_eq!(task_status(&Counts::of([NotReported, Lagging])), Lagging);
+        assert_eq!(task_status(&Counts::of([Lagging, Severe, Done])), Severe);
+        let c = Counts::of([Done, Done, Lagging, NotReported]);
+        assert_eq!((c.total(), c.behind(), c.reported()), (4, 1, 3));
+        assert!(close(c.reached_share(), 0.5));
+        assert_eq!(Counts::default().reached_share(), 0.0);
+    }
+
+    #[test]
+    fn december_against_november_by_hand() {
+        let c = small();
+        let dec = Period::new(2024, 12).unwrap();
+        // 序时进度: December 366/366 = 100 %; November 335/366 = 91.53 %.
+        let nov_time = 335.0 / 366.0;
+        let current = vec![
+            cv("甲局", "P01-1", Value::Number(10.0)),  // 10/10 → 已完成
+            cv("甲局", "P01-2", Value::Number(81.0)),  // 81/90 = 90 %, 10 points behind → 滞后
+            cv("乙局", "M01-1", Value::Number(680.0)), // standard not reached: 97.14 %, 2.86 behind → 序时推进
+            cv("乙局", "M01-2", Value::Stage(2)),      // 开工建设 = 50 %, 50 behind → 严重滞后
+            cv("乙局", "M01-3", Value::Number(95.0)),  // standard reached above target → 已完成
+        ];
+        let previous = vec![
+            cv("甲局", "P01-1", Value::Number(8.0)), // 80 % vs 91.53 %: 滞后
+            cv("甲局", "P01-2", Value::Number(72.0)), // 80 %: 滞后
+            cv("乙局", "M01-1", Value::Number(650.0)), // 92.86 %: 序时推进
+            cv("乙局", "M01-2", Value::Stage(2)),    // 50 %: 严重滞后
+            cv("乙局", "M01-3", Value::Number(90.0)), // 100 %: 已完成
+        ];
+        let subs: HashMap<String, Submission> = ["甲局", "乙局"]
+            .iter()
+            .map(|d| {
+                (
+                    d.to_string(),
+                    Submission {
+                        current: Some(("2025-01-03T09:00:00+08:00".into(), 1, 0)),
+                        latest: Some(("accepted".into(), "2025-01-03T09:00:00+08:00".into())),
+                        rejected: 0,
+                    },
+                )
+            })
+            .collect();
+        let v = consolidate(&Inputs {
+            catalog: &c,
+            period: dec,
+            current: &current,
+            previous: &previous,
+            submissions: &subs,
+            thresholds: T,
+            deadline_day: 5,
+            today: NaiveDate::from_ymd_opt(2025, 1, 10).unwrap(),
+        });
+        assert_eq!(v.time_progress, 1.0);
+        let i = |code: &str| {
+            v.indicators
+                .iter()
+                .find(|i| i.indicator.code == code)
+                .unwrap()
+        };
+
+        let p1 = i("P01-1");
+        assert_eq!(
+            (p1.status, p1.previous_status),
+            (Status::Done, Some(Status::Lagging))
+        );
+        assert_eq!(p1.warning, Warning::None);
+        assert!(close(p1.gap.unwrap(), 0.0));
+        assert!(close(p1.change().unwrap(), 0.2));
+
+        let p2 = i("P01-2");
+        assert_eq!(p2.status, Status::Lagging);
+        assert!(close(p2.progress.unwrap(), 0.9));
+        assert!(close(p2.gap.unwrap(), 10.0));
+        assert_eq!(p2.warning, Warning::Yellow, "behind in November too");
+        assert!(close(p2.change().unwrap(), 0.1));
+
+        let m1 = i("M01-1");
+        assert_eq!(m1.status, Status::OnTrack);
+        assert!(close(m1.gap.unwrap(), (1.0 - 680.0 / 700.0) * 100.0));
+        assert!(close(m1.previous_progress.unwrap(), 650.0 / 700.0));
+        assert!(650.0 / 700.0 > nov_time, "on track in November as well");
+
+        let m2 = i("M01-2");
+        assert_eq!((m2.status, m2.warning), (Status::Severe, Warning::Red));
+        assert!(close(m2.gap.unwrap(), 50.0));
+        assert_eq!(m2.change(), Some(0.0));
+
+        let m3 = i("M01-3");
+        assert_eq!(m3.status, Status::Done);
+        assert!(close(m3.change().unwrap(), 95.0 / 90.0 - 1.0));
+
+        let c1 = i("C01-1");
+        assert_eq!(c1.status, Status::NotReported);
+        assert_eq!(
+            (c1.gap, c1.change(), c1.warning),
+            (None, None, Warning::None)
+        );
+
+        // Tasks.
+        let t = |code: &str| v.tasks.iter().find(|t| t.task.code == code).unwrap();
+        assert_eq!(t("P01").status, Status::Lagging);
+        assert!(close(t("P01").progress.unwrap(), 0.95));
+        assert_eq!(t("M01").status, Status::Severe);
+        assert!(
+            close(
+                t("M01").progress.unwrap(),
+                (680.0 / 700.0 + 0.5 + 1.0) / 3.0
+            ),
+            "95/90 counts as 100 %"
+        );
+        assert_eq!(
+            (t("C01").status, t("C01").progress),
+            (Status::NotReported, None)
+        );
+
+        // Levels, now and in November.
+        use Status::*;
+        let l = |level| v.level(level).unwrap();
+        assert_eq!(v.levels.len(), 3);
+        assert_eq!(
+            (l(Level::Province).tasks, l(Level::Province).tasks_done),
+            (1, 0)
+        );
+        assert_eq!(l(Level::Province).counts, Counts::of([Done, Lagging]));
+        assert_eq!(
+            l(Level::Province).previous,
+            Some(Counts::of([Lagging, Lagging]))
+        );
+        assert_eq!(l(Level::City).counts, Counts::of([OnTrack, Severe, Done]));
+        assert_eq!(
+            l(Level::City).previous,
+            Some(Counts::of([OnTrack, Severe, Done]))
+        );
+        assert_eq!(l(Level::County).counts, Counts::of([NotReported]));
+        assert_eq!(l(Level::County).progress, None);
+        assert_eq!(
+            v.totals,
+            Counts::of([Done, Done, OnTrack, Lagging, Severe, NotReported])
+        );
+        let prev = v.previous.as_ref().unwrap();
+        assert_eq!(prev.period.to_string(), "2024-11");
+        assert!(close(prev.time_progress, nov_time));
+        assert_eq!(
+            prev.counts,
+            Counts::of([Done, OnTrack, Lagging, Lagging, Severe, NotReported])
+        );
+        assert_eq!(prev.reported_departments, 2);
+
+        // Departments: 丙局 never reported and is late after 5 January.
+        let d = |n: &str| v.departments.iter().find(|d| d.name == n).unwrap();
+        assert!(!d("丙局").submitted && d("丙局").late);
+        assert_eq!(d("丙局").counts, Counts::of([NotReported]));
+        assert_eq!(d("乙局").counts, Counts::of([OnTrack, Severe, Done]));
+        assert_eq!(d("甲局").indicators, 2);
+
+        // Lists the bulletin draws on.
+        let lagging: Vec<_> = v
+            .lagging()
+            .iter()
+            .map(|i| i.indicator.code.as_str())
+            .collect();
+        assert_eq!(lagging, ["M01-2", "P01-2"], "furthest behind first");
+        let movers: Vec<_> = v
+            .movers(3)
+            .iter()
+            .map(|i| i.indicator.code.as_str())
+            .collect();
+        assert_eq!(movers, ["P01-1", "P01-2", "M01-3"]);
+
+        let json = status_json(&v);
+        assert_eq!(json["summary"]["counts"]["已完成"], 2);
+        assert_eq!(json["summary"]["reported_departments"], 2);
+        let p2 = json["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "P01-2")
+            .unwrap();
+        assert_eq!(p2["warning"], "黄色");
+    }
+
+    #[test]
+    fn january_has_no_previous_period() {
+        let c = small();
+        let jan = Period::new(2024, 1).unwrap();
+        let current = vec![cv("甲局", "P01-1", Value::Number(0.0))];
+        // Even if handed December's values, January does not compare with them.
+        let previous = vec![cv("甲局", "P01-1", Value::Number(9.0))];
+        let v = consolidate(&Inputs {
+            catalog: &c,
+            period: jan,
+            current: &current,
+            previous: &previous,
+            submissions: &HashMap::new(),
+            thresholds: T,
+            deadline_day: 5,
+            today: NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
+        });
+        assert!(v.previous.is_none());
+        assert!(v.levels.iter().all(|l| l.previous.is_none()));
+        let p1 = &v.indicators[0];
+        // 0 of 10 at 31/366 = 8.47 %: 8.47 points behind → 滞后, first time → blue.
+        assert_eq!((p1.status, p1.warning), (Status::Lagging, Warning::Blue));
+        assert_eq!((p1.previous_progress, p1.change()), (None, None));
+        assert!(v.movers(5).is_empty());
     }
 }

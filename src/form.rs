@@ -77,6 +77,8 @@ const MIN_ROW_HEIGHT: f64 = 30.0;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Prefill {
     pub rows: HashMap<String, PrefillRow>,
+    /// 填报人 and 联系电话 of the last return: they rarely change.
+    pub contact: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -113,7 +115,8 @@ pub fn prefill_from(ledger: &Ledger, department: &str, period: Period) -> Result
             (v.indicator, row)
         })
         .collect();
-    Ok((!rows.is_empty()).then_some(Prefill { rows }))
+    let contact = ledger.contact(department, period)?;
+    Ok((!rows.is_empty()).then_some(Prefill { rows, contact }))
 }
 
 /// One written form, as `--json` lists it.
@@ -299,7 +302,8 @@ pub fn build(spec: &FormSpec, prefill: Option<&Prefill>) -> Result<Vec<u8>> {
     let rows = plan_rows(spec, prefill);
     let styles = Styles::new();
     let mut wb = Workbook::new();
-    write_form(wb.add_worksheet(), spec, &rows, &styles).with_context(fail)?;
+    let contact = prefill.and_then(|p| p.contact.as_ref());
+    write_form(wb.add_worksheet(), spec, &rows, contact, &styles).with_context(fail)?;
     write_guide(wb.add_worksheet(), spec, &styles).with_context(fail)?;
     write_meta(wb.add_worksheet(), spec).with_context(fail)?;
     wb.save_to_buffer().with_context(fail)
@@ -460,6 +464,7 @@ fn write_form(
     sheet: &mut Worksheet,
     spec: &FormSpec,
     rows: &[Row],
+    contact: Option<&(String, String)>,
     st: &Styles,
 ) -> Result<(), XlsxError> {
     sheet.set_name(FORM_SHEET)?;
@@ -496,7 +501,7 @@ fn write_form(
     }
 
     let footer = FIRST_ROW + rows.len() as RowNum + 1;
-    write_footer(sheet, footer, st)?;
+    write_footer(sheet, footer, contact, st)?;
     sheet.merge_range(footer + 2, 0, footer + 2, LAST_COL, NOTE, &st.note)?;
 
     sheet.set_freeze_panes(FIRST_ROW, 0)?;
@@ -626,11 +631,19 @@ fn done_validation(ind: &Indicator) -> Result<DataValidation, XlsxError> {
 }
 
 /// 填报人 | name … 联系电话 | phone … 填报日期 | date, values unlocked.
-fn write_footer(sheet: &mut Worksheet, r: RowNum, st: &Styles) -> Result<(), XlsxError> {
+fn write_footer(
+    sheet: &mut Worksheet,
+    r: RowNum,
+    contact: Option<&(String, String)>,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    let (filler, phone) = contact
+        .map(|(f, p)| (f.as_str(), p.as_str()))
+        .unwrap_or(("", ""));
     sheet.write_string_with_format(r, CODE, "填报人", &st.label)?;
-    sheet.write_blank(r, TASK, &st.footer_value)?;
+    sheet.write_string_with_format(r, TASK, filler, &st.footer_value)?;
     sheet.write_string_with_format(r, NAME, "联系电话", &st.label)?;
-    sheet.merge_range(r, UNIT, r, TARGET, "", &st.footer_value)?;
+    sheet.merge_range(r, UNIT, r, TARGET, phone, &st.footer_value)?;
     sheet.write_string_with_format(r, DONE, "填报日期", &st.label)?;
     sheet.merge_range(r, RATE, r, PROGRESS, "", &st.footer_date)?;
     sheet.set_row_height(r, 24)?;
@@ -1091,6 +1104,7 @@ mod tests {
                     row(Some(PrefillValue::Stage("快完了".into())), ""),
                 ),
             ]),
+            contact: None,
         };
         let mut book = open(build(&spec(&catalog, "县交通运输局"), Some(&prefill)).unwrap());
         let c = cells(&mut book, FORM_SHEET);
@@ -1142,6 +1156,7 @@ mod tests {
                         ..PrefillRow::default()
                     },
                 )]),
+                contact: None,
             }))
         };
         let march = Period::new(2024, 3).unwrap();

@@ -262,11 +262,11 @@ impl<'a> Intake<'a> {
     }
 
     fn evaluate(&self, bytes: &[u8], ext: &str, stem: String) -> Result<Evaluation> {
-        let book = match workbook::read(bytes, ext, &self.ws.config.limits) {
+        let mut book = match workbook::read(bytes, ext, &self.ws.config.limits) {
             Ok(b) => b,
             Err(e) => return Ok(evaluation_of_read_error(e)),
         };
-        let Some(parsed) = crate::read::parse(book) else {
+        let Some(parsed) = crate::read::parse(&mut book) else {
             return Ok(Evaluation {
                 parsed: None,
                 department: None,
@@ -404,7 +404,7 @@ impl<'a> Intake<'a> {
                 .unwrap_or_default();
             workbook::read(&bytes, &ext, &self.ws.config.limits)
                 .ok()
-                .and_then(crate::read::parse)
+                .and_then(|mut book| crate::read::parse(&mut book))
         });
         let period: Option<Period> = row.period.as_deref().and_then(|p| p.parse().ok());
         let at = row.received_at.replace('T', " ");
@@ -592,7 +592,14 @@ pub fn command(ws: &Workspace, files: &[PathBuf], json: bool) -> Result<()> {
     for path in files {
         let shown = path.display().to_string();
         match intake.ingest(path, &shown) {
-            Ok(r) => results.push(r),
+            Ok(r) => {
+                // A receipt that cannot be queued (a malformed address in the
+                // configuration) must not undo the return that was recorded.
+                if let Err(e) = crate::mail::queue_receipt(ws, &r) {
+                    tracing::warn!(file = %shown, error = %crate::error::chain(&e), "receipt not queued for mail");
+                }
+                results.push(r)
+            }
             Err(e) => {
                 failed = true;
                 eprintln!("错误：{}", crate::error::chain(&e));

@@ -155,7 +155,11 @@ impl Ledger {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: two processes opening a new ledger at once take turns
+        // instead of failing to upgrade a read lock.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
             anyhow::bail!("台账由更新版本的 minsheng 创建（版本 {version}），请升级程序");
@@ -172,12 +176,11 @@ impl Ledger {
     pub fn find_by_hash(&self, sha256: &str) -> Result<Option<FileRow>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
                  FROM files WHERE sha256 = ?1 AND verdict != 'duplicate' ORDER BY id LIMIT 1",
-                [sha256],
-                file_row,
-            )
+            )?
+            .query_row([sha256], file_row)
             .optional()?)
     }
 
@@ -342,6 +345,16 @@ impl Ledger {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// 填报人 and 联系电话 of `department`'s current return for `period`.
+    pub fn contact(&self, department: &str, period: Period) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT filler, phone FROM returns WHERE department = ?1 AND period = ?2 AND current = 1")?
+            .query_row(params![department, period.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .filter(|(f, p): &(String, String)| !f.is_empty() || !p.is_empty()))
+    }
+
     /// Each department's submissions for `period`.
     pub fn submissions(&self, period: Period) -> Result<HashMap<String, Submission>> {
         let mut out: HashMap<String, Submission> = HashMap::new();
@@ -373,6 +386,42 @@ impl Ledger {
             s.latest = Some((verdict, at));
         }
         Ok(out)
+    }
+
+    /// The latest due time a job was run for, as recorded.
+    pub fn last_job_due(&self, job: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT MAX(due_at) FROM job_runs WHERE job = ?1")?
+            .query_row([job], |r| r.get(0))?)
+    }
+
+    /// Claim the run of `job` due at `due_at`; `None` when it was claimed
+    /// before (by this daemon or an earlier one), so no run happens twice.
+    pub fn claim_job(&self, job: &str, due_at: &str, started_at: &str) -> Result<Option<i64>> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO job_runs (job, due_at, started_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![job, due_at, started_at])?;
+        Ok((n == 1).then(|| self.conn.last_insert_rowid()))
+    }
+
+    pub fn finish_job(&self, id: i64, finished_at: &str, outcome: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE job_runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1")?
+            .execute(params![id, finished_at, outcome])?;
+        Ok(())
+    }
+
+    /// Recorded runs of `job`: (due_at, outcome).
+    pub fn job_runs(&self, job: &str) -> Result<Vec<(String, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT due_at, outcome FROM job_runs WHERE job = ?1 ORDER BY due_at",
+        )?;
+        let rows = stmt.query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// All files whose receipts should exist, for recovery after a crash.

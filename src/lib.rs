@@ -5,23 +5,28 @@
 //! consolidation) are pure; files, SQLite, the clock and SMTP sit at the edges.
 
 pub mod app;
+pub mod bulletin;
 pub mod catalog;
 mod catalog_table;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod consolidate;
+pub mod daemon;
+pub mod demo;
 pub mod error;
 pub mod form;
 pub mod fsx;
 pub mod intake;
 pub mod ledger;
 pub mod mail;
+pub mod master;
 pub mod meta;
 pub mod period;
 pub mod read;
 pub mod receipt;
 pub mod report;
+pub mod schedule;
 pub mod status;
 pub mod templates;
 pub mod text;

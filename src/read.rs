@@ -148,23 +148,40 @@ const HEADER_SCAN_ROWS: u32 = 60;
 
 /// Find the form in `book`. `None` when no sheet has a header row with
 /// 指标编号 and 累计完成: the file is not a form.
-pub fn parse(book: Book) -> Option<ParsedReturn> {
-    let meta = book
-        .sheets
+pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
+    let meta_name = book
+        .names
         .iter()
-        .find(|s| is_meta_sheet(&s.name))
-        .map(read_meta);
-    let mut candidates: Vec<Sheet> = book
-        .sheets
-        .into_iter()
-        .filter(|s| !is_meta_sheet(&s.name))
+        .map(|(n, _)| n.clone())
+        .find(|n| is_meta_sheet(n));
+    let mut candidates: Vec<(String, bool)> = book
+        .names
+        .iter()
+        .filter(|(n, _)| !is_meta_sheet(n))
+        .cloned()
         .collect();
     // Visible sheets first; a hidden copy of the table is a last resort.
-    candidates.sort_by_key(|s| !s.visible);
-    candidates.into_iter().find_map(|sheet| {
+    candidates.sort_by_key(|(_, visible)| !visible);
+    let (sheet, header_row, cols) = candidates.iter().find_map(|(name, _)| {
+        let sheet = book.sheet(name)?;
         let (header_row, cols) = find_header(&sheet)?;
-        Some(build(sheet, header_row, cols, meta.clone()))
-    })
+        Some((sheet, header_row, cols))
+    })?;
+    let meta = meta_name
+        .and_then(|n| book.sheet(&n))
+        .map(|s| read_meta(&s));
+    let mut parsed = build(sheet, header_row, cols, meta);
+    // Formula text is needed only to tell an empty cell from a formula whose
+    // result was never saved; most returns have no such cell.
+    if let Some(done) = parsed.col(Col::Done)
+        && parsed
+            .rows
+            .iter()
+            .any(|r| matches!(parsed.sheet.value(r.row, done), Data::Empty))
+    {
+        parsed.sheet.formulas = book.formulas(&parsed.sheet.name);
+    }
+    Some(parsed)
 }
 
 fn is_meta_sheet(name: &str) -> bool {
@@ -378,11 +395,8 @@ mod tests {
 
     #[test]
     fn finds_header_rows_and_labels_wherever_they_are() {
-        let book = Book {
-            format: Format::Xlsx,
-            sheets: vec![form(true)],
-        };
-        let p = parse(book).unwrap();
+        let mut book = Book::from_sheets(Format::Xlsx, vec![form(true)]);
+        let p = parse(&mut book).unwrap();
         assert_eq!(p.header_row, 3);
         assert_eq!(p.col(Col::Code), Some(2));
         assert_eq!(p.col(Col::Done), Some(7));
@@ -421,22 +435,19 @@ mod tests {
             ],
         );
         let notes = Sheet::from_rows("说明", &[&[s("请如实填写")]]);
-        let book = Book {
-            format: Format::Ods,
-            sheets: vec![meta, notes, form(false)],
-        };
-        let p = parse(book).unwrap();
+        let mut book = Book::from_sheets(Format::Ods, vec![meta, notes, form(false)]);
+        let p = parse(&mut book).unwrap();
         assert_eq!(p.sheet.name, "Sheet1");
         assert_eq!(p.meta.unwrap()["department"], "县卫生健康局");
     }
 
     #[test]
     fn a_workbook_without_the_header_is_not_a_form() {
-        let book = Book {
-            format: Format::Xlsx,
-            sheets: vec![Sheet::from_rows("Sheet1", &[&[s("姓名"), s("年龄")]])],
-        };
-        assert!(parse(book).is_none());
+        let mut book = Book::from_sheets(
+            Format::Xlsx,
+            vec![Sheet::from_rows("Sheet1", &[&[s("姓名"), s("年龄")]])],
+        );
+        assert!(parse(&mut book).is_none());
     }
 
     #[test]
@@ -445,11 +456,7 @@ mod tests {
             "x",
             &[&[s("填报单位：县教育局")], &[s("指标编号"), s("累计完成")]],
         );
-        let p = parse(Book {
-            format: Format::Xlsx,
-            sheets: vec![sheet],
-        })
-        .unwrap();
+        let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
         assert_eq!(p.unit.unwrap().text(), "县教育局");
     }
 

@@ -37,10 +37,25 @@ pub fn command(ws: &Workspace, period: Option<&str>, json: bool) -> Result<()> {
     let period = crate::app::period_arg(ws, period)?;
     let ledger = Ledger::open(&ws.ledger_path())?;
     let v = view(ws, &ledger, period)?;
+    let mail = crate::mail::pending(ws)?;
     if json {
-        crate::app::print_json(&consolidate::status_json(&v))
+        let mut doc = consolidate::status_json(&v);
+        doc["mail"] = serde_json::json!({
+            "queued": mail.queued,
+            "uncertain": mail.uncertain,
+            "failed": mail.failed,
+            "sent": mail.sent,
+        });
+        crate::app::print_json(&doc)
     } else {
-        crate::app::print_text(&table(ws, &v))
+        let mut out = table(ws, &v);
+        if mail.queued + mail.uncertain + mail.failed > 0 {
+            out.push_str(&format!(
+                "\n邮件：待发送 {} 封，待确认 {} 封，发送失败 {} 封（minsheng mail list 查看）\n",
+                mail.queued, mail.uncertain, mail.failed
+            ));
+        }
+        crate::app::print_text(&out)
     }
 }
 

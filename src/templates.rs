@@ -6,10 +6,28 @@ use anyhow::{Context, Result};
 use std::path::Path;
 
 /// (path relative to the workspace, content)
-pub const DEFAULTS: &[(&str, &str)] = &[(
-    "templates/receipt.txt",
-    include_str!("../templates/receipt.txt"),
-)];
+pub const DEFAULTS: &[(&str, &str)] = &[
+    (
+        "templates/receipt.txt",
+        include_str!("../templates/receipt.txt"),
+    ),
+    (
+        "templates/bulletin.html",
+        include_str!("../templates/bulletin.html"),
+    ),
+    (
+        "templates/bulletin.txt",
+        include_str!("../templates/bulletin.txt"),
+    ),
+    (
+        "templates/reminder.txt",
+        include_str!("../templates/reminder.txt"),
+    ),
+    (
+        "templates/test-mail.txt",
+        include_str!("../templates/test-mail.txt"),
+    ),
+];
 
 pub struct Templates {
     env: minijinja::Environment<'static>,

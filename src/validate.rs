@@ -679,10 +679,10 @@ mod tests {
         table.push(vec![]);
         table.push(vec![s("填报人"), s(footer.0), s("联系电话"), s(footer.1)]);
         let refs: Vec<&[Data]> = table.iter().map(|r| r.as_slice()).collect();
-        crate::read::parse(Book {
-            format: Format::Xlsx,
-            sheets: vec![Sheet::from_rows("填报表", &refs)],
-        })
+        crate::read::parse(&mut Book::from_sheets(
+            Format::Xlsx,
+            vec![Sheet::from_rows("填报表", &refs)],
+        ))
         .unwrap()
     }
 

@@ -67,10 +67,79 @@ impl Sheet {
     }
 }
 
-#[derive(Debug, Clone)]
+/// A workbook opened for reading. Sheets are parsed only when asked for:
+/// the form is usually the first sheet, and the guide sheet beside it need
+/// not be read at all.
 pub struct Book {
     pub format: Format,
-    pub sheets: Vec<Sheet>,
+    /// Sheet names and whether a person sees them, in workbook order.
+    pub names: Vec<(String, bool)>,
+    source: Source,
+}
+
+impl std::fmt::Debug for Book {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Book")
+            .field("format", &self.format)
+            .field("names", &self.names)
+            .finish()
+    }
+}
+
+enum Source {
+    File(Box<calamine::Sheets<Cursor<Vec<u8>>>>),
+    /// Sheets built in memory, for tests of the logic after reading.
+    Memory(Vec<Sheet>),
+}
+
+impl Book {
+    pub fn from_sheets(format: Format, sheets: Vec<Sheet>) -> Book {
+        let names = sheets.iter().map(|s| (s.name.clone(), s.visible)).collect();
+        Book {
+            format,
+            names,
+            source: Source::Memory(sheets),
+        }
+    }
+
+    /// The cells of sheet `name`; `None` for a sheet without cells (a chart
+    /// sheet) or one that cannot be read, so the form is looked for elsewhere.
+    pub fn sheet(&mut self, name: &str) -> Option<Sheet> {
+        let visible = self
+            .names
+            .iter()
+            .find(|(n, _)| n == name)
+            .is_some_and(|(_, v)| *v);
+        match &mut self.source {
+            Source::Memory(sheets) => sheets.iter().find(|s| s.name == name).cloned(),
+            Source::File(wb) => match wb.worksheet_range(name) {
+                Ok(cells) => Some(Sheet {
+                    name: name.to_string(),
+                    visible,
+                    cells,
+                    formulas: Range::empty(),
+                }),
+                Err(e) => {
+                    tracing::debug!(sheet = %name, error = %e, "sheet skipped");
+                    None
+                }
+            },
+        }
+    }
+
+    /// The formula text of the cells of sheet `name` (empty if none).
+    pub fn formulas(&mut self, name: &str) -> Range<String> {
+        match &mut self.source {
+            Source::Memory(sheets) => sheets
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.formulas.clone())
+                .unwrap_or_else(Range::empty),
+            Source::File(wb) => wb
+                .worksheet_formula(name)
+                .unwrap_or_else(|_| Range::empty()),
+        }
+    }
 }
 
 /// Why a file could not be read as a workbook; each maps to a finding code.
@@ -206,24 +275,20 @@ fn read_zip(bytes: &[u8], limits: &Limits) -> Result<Book, ReadError> {
     };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| corrupt())?;
     guard_zip_parts(&mut zip, format, limits)?;
-    match format {
-        Format::Xlsx => {
-            let wb = calamine::Xlsx::new(Cursor::new(bytes))
-                .map_err(|e| calamine_error(&e.to_string()))?;
-            load_all(wb, format)
-        }
-        Format::Xlsb => {
-            let wb = calamine::Xlsb::new(Cursor::new(bytes))
-                .map_err(|e| calamine_error(&e.to_string()))?;
-            load_all(wb, format)
-        }
-        Format::Ods => {
-            let wb = calamine::Ods::new(Cursor::new(bytes))
-                .map_err(|e| calamine_error(&e.to_string()))?;
-            load_all(wb, format)
-        }
+    let cursor = Cursor::new(bytes.to_vec());
+    let sheets = match format {
+        Format::Xlsx => calamine::Xlsx::new(cursor)
+            .map(calamine::Sheets::Xlsx)
+            .map_err(|e| calamine_error(&e.to_string()))?,
+        Format::Xlsb => calamine::Xlsb::new(cursor)
+            .map(calamine::Sheets::Xlsb)
+            .map_err(|e| calamine_error(&e.to_string()))?,
+        Format::Ods => calamine::Ods::new(cursor)
+            .map(calamine::Sheets::Ods)
+            .map_err(|e| calamine_error(&e.to_string()))?,
         Format::Xls => unreachable!("xls is not a zip"),
-    }
+    };
+    open_book(sheets, format)
 }
 
 fn too_large_unzipped(size: u64, limits: &Limits) -> ReadError {
@@ -480,7 +545,7 @@ fn read_ole(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError>
         })
         .map_err(|_| corrupt())?;
     scan_biff(&workbook, limits)?;
-    let wb = calamine::Xls::new(Cursor::new(bytes)).map_err(|e| {
+    let wb = calamine::Xls::new(Cursor::new(bytes.to_vec())).map_err(|e| {
         if ext.eq_ignore_ascii_case("et") {
             ReadError::Unsupported(
                 "WPS 表格格式（.et）无法读取，请在WPS中另存为 .xlsx 后重新报送".into(),
@@ -489,7 +554,7 @@ fn read_ole(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError>
             calamine_error(&e.to_string())
         }
     })?;
-    load_all(wb, Format::Xls)
+    open_book(calamine::Sheets::Xls(wb), Format::Xls)
 }
 
 /// Walk the BIFF records of an .xls workbook stream: a FILEPASS record means
@@ -544,53 +609,30 @@ fn calamine_error(msg: &str) -> ReadError {
     }
 }
 
-fn load_all<R: Reader<Cursor<B>>, B: AsRef<[u8]>>(
-    mut wb: R,
-    format: Format,
-) -> Result<Book, ReadError>
-where
-    R::Error: std::fmt::Display,
-{
-    let metas: Vec<_> = wb
+fn open_book(sheets: calamine::Sheets<Cursor<Vec<u8>>>, format: Format) -> Result<Book, ReadError> {
+    let names: Vec<_> = sheets
         .sheets_metadata()
         .iter()
         .map(|s| (s.name.clone(), s.visible == SheetVisible::Visible))
         .collect();
-    let mut sheets = Vec::with_capacity(metas.len());
-    for (name, visible) in metas {
-        let cells = match wb.worksheet_range(&name) {
-            Ok(r) => r,
-            // Chart and macro sheets have no cells; a damaged sheet is
-            // skipped too, and the form is looked for in the others.
-            Err(e) => {
-                let msg = e.to_string();
-                if msg.to_lowercase().contains("password") || msg.to_lowercase().contains("encrypt")
-                {
-                    return Err(ReadError::Encrypted);
-                }
-                tracing::debug!(sheet = %name, error = %msg, "sheet skipped");
-                continue;
-            }
-        };
-        let formulas = wb
-            .worksheet_formula(&name)
-            .unwrap_or_else(|_| Range::empty());
-        sheets.push(Sheet {
-            name,
-            visible,
-            cells,
-            formulas,
-        });
-    }
-    if sheets.is_empty() {
+    if names.is_empty() {
         return Err(corrupt());
     }
-    Ok(Book { format, sheets })
+    Ok(Book {
+        format,
+        names,
+        source: Source::File(Box::new(sheets)),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn first(book: &mut Book) -> Sheet {
+        let name = book.names[0].0.clone();
+        book.sheet(&name).unwrap()
+    }
 
     fn limits() -> Limits {
         Limits::default()
@@ -607,14 +649,14 @@ mod tests {
 
     #[test]
     fn reads_an_xlsx_by_content_whatever_its_name() {
-        let book = read(
+        let mut book = read(
             &xlsx(&[(0, 0, "指标编号"), (1, 0, "P01-1")]),
             "pdf",
             &limits(),
         )
         .unwrap();
         assert_eq!(book.format, Format::Xlsx);
-        assert_eq!(book.sheets[0].value(1, 0), &Data::String("P01-1".into()));
+        assert_eq!(first(&mut book).value(1, 0), &Data::String("P01-1".into()));
     }
 
     #[test]
@@ -671,8 +713,11 @@ mod tests {
             out.raw_copy_file_rename(f, name).unwrap();
         }
         let bad = out.finish().unwrap().into_inner();
-        let book = read(&bad, "xlsx", &limits()).unwrap();
-        assert_eq!(book.sheets[0].value(0, 0), &Data::String("指标编号".into()));
+        let mut book = read(&bad, "xlsx", &limits()).unwrap();
+        assert_eq!(
+            first(&mut book).value(0, 0),
+            &Data::String("指标编号".into())
+        );
     }
 
     #[test]

@@ -178,7 +178,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>> {
-    anyhow::ensure!(s.len() % 2 == 0 && s.len() >= 32, "length");
+    anyhow::ensure!(s.len().is_multiple_of(2) && s.len() >= 32, "length");
     (0..s.len())
         .step_by(2)
         .map(|i| Ok(u8::from_str_radix(&s[i..i + 2], 16)?))

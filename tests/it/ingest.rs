@@ -979,4 +979,9 @@ fn next_months_forms_carry_this_months_accepted_values() {
         range.get_value((row, col as u32)),
         Some(&calamine::Data::String("已改造150户".into()))
     );
+    let cells: Vec<String> = range.used_cells().map(|(_, _, d)| d.to_string()).collect();
+    assert!(
+        cells.iter().any(|c| c == "张三") && cells.iter().any(|c| c == "0730-6221234"),
+        "the contact of last period is prefilled"
+    );
 }

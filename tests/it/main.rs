@@ -1,8 +1,11 @@
 //! End-to-end tests: the real binary on temp workspaces, as the office uses it.
 
 mod catalog;
+mod daemon;
 mod forms;
 mod ingest;
+mod mail;
 mod office;
+mod report;
 mod util;
 mod workspace;

@@ -1,0 +1,493 @@
+//! `minsheng run`: the daemon. One thread watches the inbox and takes each
+//! settled file through intake; another runs the scheduled jobs; the main
+//! thread waits for SIGINT/SIGTERM. Polling the inbox is the source of
+//! truth and file-system events only wake the watcher early, so a network
+//! share that sends no events still works, just a little later.
+
+use crate::intake::{self, Intake};
+use crate::ledger::Ledger;
+use crate::schedule::{self, Job, JobKind};
+use crate::workspace::Workspace;
+use anyhow::{Context, Result};
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Holds the workspace's daemon lock while alive.
+pub struct DaemonLock {
+    _file: File,
+}
+
+/// One daemon per workspace: an exclusive lock on `var/daemon.lock`, which
+/// also names the holder's pid for the message a second daemon prints.
+pub fn lock(ws: &Workspace) -> Result<DaemonLock> {
+    fs::create_dir_all(ws.var()).with_context(|| format!("无法创建目录 {}", ws.var().display()))?;
+    let path = ws.var().join("daemon.lock");
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("无法打开 {}", path.display()))?;
+    if file.try_lock().is_err() {
+        let mut pid = String::new();
+        let _ = file.read_to_string(&mut pid);
+        anyhow::bail!(
+            "该工作目录已有值守程序在运行（进程号 {}），本次不再启动",
+            pid.trim().if_empty("未知")
+        );
+    }
+    file.set_len(0)?;
+    write!(file, "{}", std::process::id())?;
+    file.sync_all()?;
+    Ok(DaemonLock { _file: file })
+}
+
+trait IfEmpty {
+    fn if_empty<'a>(&'a self, other: &'a str) -> &'a str;
+}
+
+impl IfEmpty for str {
+    fn if_empty<'a>(&'a self, other: &'a str) -> &'a str {
+        if self.is_empty() { other } else { self }
+    }
+}
+
+enum Wake {
+    Changed,
+    Stop,
+}
+
+/// `minsheng run`.
+pub fn command(ws: Workspace) -> Result<()> {
+    let _lock = lock(&ws)?;
+    let jobs = schedule::jobs(&ws.config.schedule)?;
+    // Create or migrate the ledger once, before the threads open their own
+    // connections to it.
+    drop(Ledger::open(&ws.ledger_path())?);
+    let ws = Arc::new(ws);
+    let stop = Arc::new(AtomicBool::new(false));
+    tracing::info!(workspace = %ws.root.display(), "daemon starting");
+
+    let (inbox_tx, inbox_rx) = mpsc::channel();
+    let (jobs_tx, jobs_rx) = mpsc::channel();
+    let _watcher = watch(&ws, inbox_tx.clone());
+
+    let watcher_thread = {
+        let (ws, stop) = (ws.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("inbox".into())
+            .spawn(move || watch_loop(&ws, &stop, &inbox_rx))?
+    };
+    let (jobs_done_tx, jobs_done_rx) = mpsc::channel::<()>();
+    {
+        let (ws, stop) = (ws.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("jobs".into())
+            .spawn(move || {
+                if let Err(e) = jobs_loop(&ws, &jobs, &stop, &jobs_rx) {
+                    tracing::error!(error = %crate::error::chain(&e), "scheduled jobs stopped");
+                }
+                let _ = jobs_done_tx.send(());
+            })?;
+    }
+
+    wait_for_signal(&watcher_thread)?;
+    tracing::info!("stopping: finishing the file in hand");
+    stop.store(true, Ordering::SeqCst);
+    let _ = inbox_tx.send(Wake::Stop);
+    let _ = jobs_tx.send(Wake::Stop);
+    let inbox_result = watcher_thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("收件线程异常退出"))?;
+    // A job in the middle of an SMTP exchange is not waited for past the
+    // deadline: the mail queue keeps its state on disk and resumes.
+    if jobs_done_rx.recv_timeout(Duration::from_secs(3)).is_err() {
+        tracing::warn!(
+            "a scheduled job is still running; leaving it to be resumed on the next start"
+        );
+    }
+    inbox_result?;
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// Block until SIGINT or SIGTERM, or until the inbox thread ends by itself
+/// (an error it cannot get past, such as a broken ledger).
+fn wait_for_signal(watcher: &std::thread::JoinHandle<Result<()>>) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok::<(), anyhow::Error>(()),
+                _ = term.recv() => return Ok(()),
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                    if watcher.is_finished() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// File-system events as hints. `None` when events are off by configuration
+/// or unavailable; polling then does all the work.
+fn watch(ws: &Workspace, tx: Sender<Wake>) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    if ws.config.watch.poll {
+        tracing::info!("watching the inbox by polling only (watch.poll = true)");
+        return None;
+    }
+    let handler = move |res: notify::Result<notify::Event>| {
+        if res.is_ok() {
+            let _ = tx.send(Wake::Changed);
+        }
+    };
+    match notify::recommended_watcher(handler) {
+        Ok(mut w) => match w.watch(&ws.inbox(), notify::RecursiveMode::NonRecursive) {
+            Ok(()) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "no file-system events for the inbox; polling");
+                None
+            }
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "no file-system events available; polling");
+            None
+        }
+    }
+}
+
+/// What the watcher knows of a file in the inbox.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Seen {
+    size: u64,
+    mtime: SystemTime,
+    /// Order of first sight, for taking files in order of arrival.
+    order: u64,
+}
+
+/// The inbox files that have settled: unchanged since the last look and
+/// untouched for `settle`. Returns them in order of arrival and the time
+/// until the next one may settle.
+fn settled(
+    inbox: &Path,
+    seen: &mut HashMap<PathBuf, Seen>,
+    next_order: &mut u64,
+    settle: Duration,
+    now: SystemTime,
+) -> (Vec<PathBuf>, Option<Duration>) {
+    let mut present = Vec::new();
+    for entry in fs::read_dir(inbox).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if intake::is_ignored(&name) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let mtime = meta.modified().unwrap_or(now);
+        present.push((path, meta.len(), mtime));
+    }
+    let mut ready = Vec::new();
+    let mut wait: Option<Duration> = None;
+    let mut keep = HashMap::new();
+    for (path, size, mtime) in present {
+        let previous = seen.get(&path).copied();
+        let order = previous.map(|s| s.order).unwrap_or_else(|| {
+            *next_order += 1;
+            *next_order
+        });
+        let unchanged = previous.is_some_and(|s| s.size == size && s.mtime == mtime);
+        let age = now.duration_since(mtime).unwrap_or(Duration::ZERO);
+        if unchanged && age >= settle && File::open(&path).is_ok() {
+            ready.push((order, mtime, path));
+        } else {
+            // Look again when it would have settled (at least a moment later,
+            // so a file just seen for the first time is seen unchanged once).
+            let left = settle
+                .saturating_sub(age)
+                .max(Duration::from_millis(if unchanged { 0 } else { 20 }));
+            wait = Some(wait.map_or(left, |w| w.min(left)));
+            keep.insert(path, Seen { size, mtime, order });
+        }
+    }
+    *seen = keep;
+    ready.sort();
+    (ready.into_iter().map(|(_, _, p)| p).collect(), wait)
+}
+
+fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake>) -> Result<()> {
+    let mut intake = Intake::open(ws)?;
+    for r in intake.recover()? {
+        log_result(&r, Duration::ZERO);
+    }
+    let settle = Duration::from_secs_f64(ws.config.watch.settle_secs.max(0.0));
+    let poll = Duration::from_secs_f64(ws.config.watch.poll_secs.max(0.1));
+    let inbox = ws.inbox();
+    fs::create_dir_all(&inbox).with_context(|| format!("无法创建目录 {}", inbox.display()))?;
+    let mut seen = HashMap::new();
+    let mut order = 0;
+    tracing::info!(inbox = %inbox.display(), "watching the inbox");
+    while !stop.load(Ordering::SeqCst) {
+        let (ready, wait) = settled(&inbox, &mut seen, &mut order, settle, SystemTime::now());
+        let total = ready.len();
+        for (i, path) in ready.into_iter().enumerate() {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+            process(ws, &mut intake, &path)?;
+            if total >= 20 && ((i + 1) % 50 == 0 || i + 1 == total) {
+                tracing::info!(done = i + 1, total, "inbox progress");
+            }
+        }
+        if total > 0 {
+            continue;
+        }
+        let timeout = wait.map_or(poll, |w| w.min(poll));
+        match wake.recv_timeout(timeout) {
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            Ok(Wake::Changed) => {
+                // A burst of events is one look: drain what has queued up.
+                while let Ok(w) = wake.try_recv() {
+                    if matches!(w, Wake::Stop) {
+                        return Ok(());
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Take every file now in the inbox through the daemon's path and return how
+/// many were processed; what `minsheng demo` runs instead of a long-lived
+/// daemon.
+pub fn drain_inbox(ws: &Workspace) -> Result<usize> {
+    let mut intake = Intake::open(ws)?;
+    let mut seen = HashMap::new();
+    let mut order = 0;
+    let mut done = 0;
+    // Two looks: the first sees each file, the second finds it unchanged.
+    for _ in 0..2 {
+        let (ready, _) = settled(
+            &ws.inbox(),
+            &mut seen,
+            &mut order,
+            Duration::ZERO,
+            SystemTime::now(),
+        );
+        for path in ready {
+            process(ws, &mut intake, &path)?;
+            done += 1;
+        }
+    }
+    Ok(done)
+}
+
+fn process(ws: &Workspace, intake: &mut Intake, path: &Path) -> Result<()> {
+    let started = Instant::now();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match intake.ingest(path, &name) {
+        Ok(r) => {
+            log_result(&r, started.elapsed());
+            if let Err(e) = crate::mail::queue_receipt(ws, &r) {
+                tracing::warn!(file = %name, error = %crate::error::chain(&e), "receipt not queued for mail");
+            }
+            Ok(())
+        }
+        // The file vanished between the look and the claim (the office took
+        // it back): nothing was received.
+        Err(_) if !path.exists() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn log_result(r: &intake::FileResult, took: Duration) {
+    tracing::info!(
+        file = %r.file,
+        department = r.department.as_deref().unwrap_or("-"),
+        period = r.period.as_deref().unwrap_or("-"),
+        verdict = r.verdict.as_str(),
+        findings = r.findings.len(),
+        ms = took.as_millis() as u64,
+        "processed"
+    );
+}
+
+fn jobs_loop(ws: &Workspace, jobs: &[Job], stop: &AtomicBool, wake: &Receiver<Wake>) -> Result<()> {
+    let ledger = Ledger::open(&ws.ledger_path())?;
+    // Catch up: the latest due time of each job that no run has claimed.
+    let now = ws.clock.now();
+    for job in jobs.iter().filter(|j| j.kind.catches_up()) {
+        let Some(due) = job.last_at_or_before(&now) else {
+            continue;
+        };
+        let due_s = stamp(&due);
+        let last = ledger.last_job_due(job.kind.name())?;
+        if last.as_deref().is_none_or(|l| l < due_s.as_str()) {
+            tracing::info!(job = job.kind.name(), due = %due_s, "running a job missed while the daemon was down");
+            run_job(ws, &ledger, job.kind, &due_s);
+        }
+    }
+    let mut next: Vec<_> = jobs.iter().map(|j| j.next_after(&now)).collect();
+    while !stop.load(Ordering::SeqCst) {
+        let now = ws.clock.now();
+        for (job, due) in jobs.iter().zip(next.iter_mut()) {
+            if let Some(d) = *due
+                && d <= now
+            {
+                run_job(ws, &ledger, job.kind, &stamp(&d));
+                *due = job.next_after(&now.max(d));
+            }
+        }
+        let now = ws.clock.now();
+        let sleep = next
+            .iter()
+            .flatten()
+            .map(|d| (*d - now).to_std().unwrap_or(Duration::ZERO))
+            .min()
+            .unwrap_or(Duration::from_secs(3600))
+            .min(Duration::from_secs(60));
+        match wake.recv_timeout(sleep) {
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn stamp(t: &chrono::DateTime<chrono_tz::Tz>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// Run one due job once: claimed in the ledger first, so neither a restart
+/// nor a second look runs it twice; its outcome is recorded.
+fn run_job(ws: &Workspace, ledger: &Ledger, kind: JobKind, due: &str) {
+    let started = stamp(&ws.clock.now());
+    let id = match ledger.claim_job(kind.name(), due, &started) {
+        Ok(Some(id)) => id,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(job = kind.name(), error = %crate::error::chain(&e), "cannot record the job run");
+            return;
+        }
+    };
+    let t = Instant::now();
+    let outcome = match execute(ws, ledger, kind) {
+        Ok(summary) => {
+            tracing::info!(
+                job = kind.name(),
+                due,
+                ms = t.elapsed().as_millis() as u64,
+                "{summary}"
+            );
+            format!("ok: {summary}")
+        }
+        Err(e) => {
+            let msg = crate::error::chain(&e);
+            tracing::error!(job = kind.name(), due, error = %msg, "job failed");
+            format!("error: {msg}")
+        }
+    };
+    if let Err(e) = ledger.finish_job(id, &stamp(&ws.clock.now()), &outcome) {
+        tracing::error!(job = kind.name(), error = %crate::error::chain(&e), "cannot record the job outcome");
+    }
+}
+
+fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
+    let period = ws.default_period();
+    match kind {
+        JobKind::Report => {
+            let files = crate::report::generate(ws, ledger, period)?;
+            let sent = crate::mail::send_bulletin(ws, period, &files)?;
+            Ok(format!(
+                "report for {period} written; bulletin queued, {} message(s) delivered, {} deferred",
+                sent.delivered.len(),
+                sent.deferred.len()
+            ))
+        }
+        JobKind::Reminder | JobKind::DeadlineReminder => {
+            crate::mail::remind(ws, period)?;
+            Ok(format!("reminders for {period} queued"))
+        }
+        JobKind::Mail => {
+            let sent = crate::mail::flush(ws)?;
+            Ok(format!(
+                "mail: {} delivered, {} deferred, {} failed",
+                sent.delivered.len(),
+                sent.deferred.len(),
+                sent.failed.len()
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_taken_only_once_settled_and_in_order_of_arrival() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut seen, mut order) = (HashMap::new(), 0);
+        let settle = Duration::from_secs(2);
+        let a = dir.path().join("b-first.xlsx");
+        fs::write(&a, b"1").unwrap();
+        let now = SystemTime::now();
+        // First sight: never taken, however old.
+        let (ready, wait) = settled(
+            dir.path(),
+            &mut seen,
+            &mut order,
+            settle,
+            now + Duration::from_secs(10),
+        );
+        assert!(ready.is_empty());
+        assert!(wait.is_some());
+        let c = dir.path().join("a-second.xlsx");
+        fs::write(&c, b"2").unwrap();
+        fs::write(dir.path().join("~$lock.xlsx"), b"x").unwrap();
+        // Unchanged but younger than the window: not yet.
+        let (ready, _) = settled(
+            dir.path(),
+            &mut seen,
+            &mut order,
+            settle,
+            now + Duration::from_millis(500),
+        );
+        assert!(ready.is_empty());
+        // Both unchanged past the window: taken in order of first sight.
+        let later = SystemTime::now() + Duration::from_secs(5);
+        let (ready, _) = settled(dir.path(), &mut seen, &mut order, settle, later);
+        assert_eq!(
+            ready,
+            vec![a.clone(), c.clone()],
+            "first seen first; the lock file never"
+        );
+        // A file that grew since the last look waits for another.
+        fs::remove_file(&c).unwrap();
+        fs::write(&a, b"12").unwrap();
+        let later = SystemTime::now() + Duration::from_secs(5);
+        let (ready, _) = settled(dir.path(), &mut seen, &mut order, settle, later);
+        assert!(ready.is_empty());
+        let (ready, _) = settled(dir.path(), &mut seen, &mut order, settle, later);
+        assert_eq!(ready, vec![a.clone()]);
+    }
+}

@@ -1,0 +1,1115 @@
+//! Mail end to end against a real SMTP server (aiosmtpd, started by each test
+//! on 127.0.0.1 through tests/tools/smtpd.py): what the server receives is
+//! parsed with mail-parser and compared with what the office meant to send.
+
+use crate::util::{Run, Ws};
+use base64::Engine;
+use mail_parser::{MessageParser, MimeHeaders};
+use minsheng::mail::{self, BulletinMail, Enqueued};
+use minsheng::period::Period;
+use minsheng::workspace::Workspace;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const P: &str = "2024-03";
+const FROM: &str = "平江县民生可感行动工作专班 <zhuanban@example.cn>";
+const LEADERS: &str = r#"
+[[leaders]]
+name = "张三"
+title = "分管副县长"
+email = "zhangsan@example.cn"
+
+[[leaders]]
+name = "李四"
+title = "县人社局局长"
+email = "lisi@example.cn"
+"#;
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn period() -> Period {
+    P.parse().unwrap()
+}
+
+// -------------------------------------------------------------- server ---
+
+/// One aiosmtpd process; killed when dropped.
+struct Smtpd {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+struct Received {
+    raw: Vec<u8>,
+    rcpt_tos: Vec<String>,
+    mail_from: String,
+}
+
+impl Smtpd {
+    /// Start a server writing what it receives to `dir`, on `port` (0: any
+    /// free one), and wait until it accepts connections.
+    fn start(dir: &Path, port: u16, args: &[&str]) -> Smtpd {
+        std::fs::create_dir_all(dir).unwrap();
+        let log = std::fs::File::create(dir.with_extension("log")).unwrap();
+        let mut child = Command::new("python3")
+            .arg(repo("tests/tools/smtpd.py"))
+            .arg("--dir")
+            .arg(dir)
+            .args(["--port", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("python3 runs (CI installs aiosmtpd)");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+        let Some(port) = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the SMTP server did not start ({line:?}): {}",
+                std::fs::read_to_string(dir.with_extension("log")).unwrap_or_default()
+            );
+        };
+        Smtpd {
+            child,
+            dir: dir.to_path_buf(),
+            port,
+        }
+    }
+
+    /// Every message received so far, in order.
+    fn received(&self) -> Vec<Received> {
+        let mut metas: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        metas.sort();
+        metas
+            .iter()
+            .map(|m| {
+                let meta: Value = serde_json::from_slice(&std::fs::read(m).unwrap()).unwrap();
+                Received {
+                    raw: std::fs::read(m.with_extension("eml")).unwrap(),
+                    rcpt_tos: meta["rcpt_tos"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_str().unwrap().to_string())
+                        .collect(),
+                    mail_from: meta["mail_from"].as_str().unwrap().to_string(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on (for a server that is down).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A private CA and a server certificate it signed for 127.0.0.1/localhost,
+/// as a county mail server would have: (ca.pem, server.pem, server.key).
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let openssl = |args: &[&str]| {
+        let o = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs (CI installs it)");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(ec);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "3",
+        "-subj",
+        "/CN=Pingjiang County Test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&ca);
+    let mut csr = vec!["req"];
+    csr.extend(ec);
+    csr.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(&csr);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "3",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+// ----------------------------------------------------------- workspace ---
+
+/// Replace the workspace's configuration: the shipped template plus `extra`.
+fn configure(ws: &Ws, extra: &str) {
+    ws.write(
+        "minsheng.toml",
+        &format!("{}\n{extra}", minsheng::config::TEMPLATE),
+    );
+}
+
+fn smtp(port: u16, security: &str, more: &str) -> String {
+    format!(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"{security}\"\nfrom = \"{FROM}\"\ntimeout_secs = 10\n{more}\n"
+    )
+}
+
+fn open(ws: &Ws) -> Workspace {
+    Workspace::open(Some(&ws.root())).unwrap()
+}
+
+/// Run the binary with extra environment variables.
+fn run_env(ws: &Ws, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = ws.cmd(args);
+    c.env_remove("MINSHENG_SMTP_PASSWORD");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("binary runs");
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+    .no_panic()
+}
+
+fn flush(ws: &Ws) -> Run {
+    run_env(ws, &["mail", "flush"], &[])
+}
+
+/// A real workbook and a binary "Word" file with Chinese names, as the
+/// report stage leaves them.
+fn bulletin_files(ws: &Ws) -> (PathBuf, PathBuf) {
+    ws.run(&["forms", "--period", P, "--department", "县教育局"])
+        .ok();
+    let dir = ws.path(&format!("outbox/reports/{P}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xlsx = dir.join("平江县民生可感行动调度汇总表（2024年3月）.xlsx");
+    std::fs::copy(
+        ws.path(&format!("outbox/forms/{P}/{P}-县教育局.xlsx")),
+        &xlsx,
+    )
+    .unwrap();
+    let docx = dir.join("平江县民生可感行动调度通报（2024年第3期）.docx");
+    let bytes: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(&docx, bytes).unwrap();
+    (xlsx, docx)
+}
+
+fn bulletin<'a>(subject: &'a str, attachments: Vec<PathBuf>) -> BulletinMail<'a> {
+    BulletinMail {
+        subject,
+        html: "<html><body><p style=\"color:#333\">各位领导：现将本期调度情况通报如下。</p></body></html>",
+        text: "各位领导：\n现将本期调度情况通报如下。\n",
+        attachments,
+    }
+}
+
+fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == ext))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn record(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn queued(ws: &Ws) -> Vec<Value> {
+    files_in(&ws.path("outbox/mail/queue"), "json")
+        .iter()
+        .map(|p| record(p))
+        .collect()
+}
+
+/// The value of a quoted RFC 2047 parameter (`name="=?UTF-8?B?…?="`) in `raw`.
+fn rfc2047_param(raw: &str, param: &str) -> Vec<String> {
+    let needle = format!(" {param}=\"=?UTF-8?B?");
+    raw.match_indices(&needle)
+        .map(|(i, _)| {
+            let rest = &raw[i + needle.len()..];
+            let b64 = &rest[..rest.find("?=\"").unwrap()];
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The values of RFC 2231 `filename*=UTF-8''…` in `raw`, percent-decoded.
+fn rfc2231_params(raw: &str) -> Vec<String> {
+    let needle = "filename*=UTF-8''";
+    raw.match_indices(needle)
+        .map(|(i, _)| {
+            let rest = &raw[i + needle.len()..];
+            let value = &rest[..rest.find("\r\n").unwrap()];
+            let mut bytes = Vec::new();
+            let mut it = value.bytes();
+            while let Some(b) = it.next() {
+                if b == b'%' {
+                    let hex = [it.next().unwrap(), it.next().unwrap()];
+                    bytes.push(u8::from_str_radix(std::str::from_utf8(&hex).unwrap(), 16).unwrap());
+                } else {
+                    bytes.push(b);
+                }
+            }
+            String::from_utf8(bytes).unwrap()
+        })
+        .collect()
+}
+
+fn header_block(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    text[..text.find("\r\n\r\n").unwrap()].to_string()
+}
+
+// --------------------------------------------------------------- tests ---
+
+#[test]
+fn a_queued_bulletin_reaches_the_leaders_with_chinese_names_and_exact_attachments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    let (xlsx, docx) = bulletin_files(&ws);
+    let subject = "平江县民生可感行动调度通报（2024年第3期）";
+
+    let w = open(&ws);
+    let q = mail::queue_bulletin(
+        &w,
+        period(),
+        &bulletin(subject, vec![xlsx.clone(), docx.clone()]),
+    )
+    .unwrap();
+    assert_eq!(q.outcome, Enqueued::New);
+    assert_eq!(q.recipients, ["lisi@example.cn", "zhangsan@example.cn"]);
+    let queue = ws.path("outbox/mail/queue");
+    assert_eq!(files_in(&queue, "eml").len(), 1);
+    let rec = &queued(&ws)[0];
+    assert_eq!(rec["state"], "queued");
+    assert_eq!(rec["kind"], "bulletin");
+    assert_eq!(rec["period"], P);
+    assert_eq!(rec["attempts"], 0);
+    assert_eq!(mail::pending(&w).unwrap().queued, 1);
+
+    let run = flush(&ws).ok();
+    assert!(run.stdout.contains("已发送 1 封"), "{}", run.stdout);
+
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let r = &got[0];
+    assert_eq!(r.mail_from, "zhuanban@example.cn");
+    let mut rcpt = r.rcpt_tos.clone();
+    rcpt.sort();
+    assert_eq!(rcpt, ["lisi@example.cn", "zhangsan@example.cn"]);
+    assert!(r.raw.is_ascii(), "7-bit on the wire");
+
+    let m = MessageParser::default().parse(&r.raw).unwrap();
+    assert_eq!(m.subject(), Some(subject));
+    assert_eq!(
+        m.from().unwrap().first().unwrap().name(),
+        Some("平江县民生可感行动工作专班")
+    );
+    let to: Vec<_> = m
+        .to()
+        .unwrap()
+        .iter()
+        .map(|a| a.name().unwrap().to_string())
+        .collect();
+    assert_eq!(to, ["张三", "李四"]);
+    assert!(m.message_id().is_some_and(|id| id.ends_with("@example.cn")));
+    assert!(m.date().is_some());
+    assert_eq!(m.header_raw("X-Minsheng-Period").map(str::trim), Some(P));
+    assert!(m.body_text(0).unwrap().contains("现将本期调度情况通报如下"));
+    assert!(m.body_html(0).unwrap().contains("<p style=\"color:#333\">"));
+
+    let names: Vec<String> = m
+        .attachments()
+        .map(|a| a.attachment_name().unwrap().to_string())
+        .collect();
+    let want = [
+        "平江县民生可感行动调度汇总表（2024年3月）.xlsx",
+        "平江县民生可感行动调度通报（2024年第3期）.docx",
+    ];
+    assert_eq!(names, want);
+    let parts: Vec<&[u8]> = m.attachments().map(|a| a.contents()).collect();
+    assert_eq!(parts[0], std::fs::read(&xlsx).unwrap().as_slice());
+    assert_eq!(parts[1], std::fs::read(&docx).unwrap().as_slice());
+    let ct = m.attachments().next().unwrap().content_type().unwrap();
+    assert_eq!(ct.ctype(), "application");
+    assert_eq!(
+        ct.subtype(),
+        Some("vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    );
+
+    // Both encodings of every name, decoding to the same text.
+    let raw = String::from_utf8(r.raw.clone()).unwrap();
+    assert_eq!(rfc2047_param(&raw, "name"), want);
+    assert_eq!(rfc2047_param(&raw, "filename"), want);
+    assert_eq!(rfc2231_params(&raw), want);
+
+    // Delivered: out of the queue, into sent/ with the server's answer.
+    assert!(files_in(&queue, "eml").is_empty());
+    assert!(files_in(&queue, "json").is_empty());
+    let sent = files_in(&ws.path("outbox/mail/sent"), "json");
+    assert_eq!(sent.len(), 1);
+    let rec = record(&sent[0]);
+    assert_eq!(rec["state"], "sent");
+    assert!(
+        rec["server_reply"].as_str().unwrap().starts_with("250"),
+        "{rec}"
+    );
+    assert_eq!(files_in(&ws.path("outbox/mail/sent"), "eml").len(), 1);
+
+    // The same bulletin again (a re-run of `report --send`, even with the
+    // workbook rebuilt) is not sent again.
+    let again = mail::queue_bulletin(&w, period(), &bulletin(subject, vec![xlsx, docx])).unwrap();
+    assert_eq!(again.outcome, Enqueued::AlreadySent);
+    assert_eq!(again.id, q.id);
+    flush(&ws).ok();
+    assert_eq!(server.received().len(), 1);
+
+    let list = ws.run(&["mail", "list"]).ok().stdout;
+    assert!(list.contains("已发送（1 封）"), "{list}");
+    assert!(list.contains(subject), "{list}");
+    assert!(list.contains("zhangsan@example.cn"), "{list}");
+}
+
+#[test]
+fn a_server_that_is_down_keeps_mail_queued_and_flush_later_delivers_each_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(port, "none", "")));
+    let (xlsx, _) = bulletin_files(&ws);
+    let w = open(&ws);
+    for n in 1..=4 {
+        let subject = format!("平江县民生可感行动调度通报（第{n}份）");
+        mail::queue_bulletin(&w, period(), &bulletin(&subject, vec![xlsx.clone()])).unwrap();
+    }
+
+    for attempt in 1..=2 {
+        let run = flush(&ws).code(1);
+        let out = format!("{}{}", run.stdout, run.stderr);
+        assert!(out.contains("无法连接发信服务器"), "{out}");
+        assert!(out.contains("稍后自动重试"), "{out}");
+        let q = queued(&ws);
+        assert_eq!(q.len(), 4);
+        for r in &q {
+            assert_eq!(r["state"], "queued");
+            assert_eq!(r["attempts"], attempt);
+            assert!(
+                r["last_error"].as_str().unwrap().contains("无法连接"),
+                "{r}"
+            );
+        }
+    }
+    let counts = mail::pending(&w).unwrap();
+    assert_eq!((counts.queued, counts.sent), (4, 0));
+    let list = ws.run(&["mail", "list"]).ok().stdout;
+    assert!(list.contains("待发送（4 封）"), "{list}");
+    assert!(list.contains("已尝试 2 次"), "{list}");
+
+    let server = Smtpd::start(&tmp.path().join("in"), port, &[]);
+    // Two flushes at once (the daemon and the office): claims keep them apart.
+    let (first, second) = std::thread::scope(|s| {
+        let a = s.spawn(|| flush(&ws));
+        let b = s.spawn(|| flush(&ws));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(first.code, 0, "{}{}", first.stdout, first.stderr);
+    assert_eq!(second.code, 0, "{}{}", second.stdout, second.stderr);
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 4, "each message exactly once");
+    let mut subjects: Vec<String> = got
+        .iter()
+        .map(|r| {
+            MessageParser::default()
+                .parse(&r.raw)
+                .unwrap()
+                .subject()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects.len(), 4);
+    assert!(queued(&ws).is_empty());
+    let sent = files_in(&ws.path("outbox/mail/sent"), "json");
+    assert_eq!(sent.len(), 4);
+    assert!(sent.iter().all(|p| record(p)["attempts"] == 3));
+}
+
+#[test]
+fn after_max_attempts_a_message_moves_to_failed_and_can_be_released() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let ws = Ws::new();
+    let cfg = format!(
+        "{}{LEADERS}\n[mail]\nmax_attempts = 2\nfirst_retry_secs = 1\n",
+        smtp(port, "none", "")
+    );
+    configure(&ws, &cfg);
+    let w = open(&ws);
+    let q = mail::queue_bulletin(&w, period(), &bulletin("调度通报（失败测试）", vec![])).unwrap();
+    flush(&ws).code(1);
+    let run = flush(&ws).code(1);
+    assert!(run.stdout.contains("发送失败 1 封"), "{}", run.stdout);
+    assert!(queued(&ws).is_empty());
+    let failed = files_in(&ws.path("outbox/mail/failed"), "json");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(record(&failed[0])["state"], "failed");
+    assert_eq!(mail::pending(&w).unwrap().failed, 1);
+    let list = ws.run(&["mail", "list"]).ok().stdout;
+    assert!(list.contains("发送失败（1 封）"), "{list}");
+
+    // The server comes back; the office releases the message by part of its id.
+    let server = Smtpd::start(&tmp.path().join("in"), port, &[]);
+    let short = &q.id[q.id.len() - 8..];
+    let run = ws.run(&["mail", "release", short]).ok();
+    assert!(run.stdout.contains("已放回发信队列"), "{}", run.stdout);
+    assert_eq!(queued(&ws)[0]["attempts"], 0);
+    flush(&ws).ok();
+    assert_eq!(server.received().len(), 1);
+    assert!(files_in(&ws.path("outbox/mail/failed"), "json").is_empty());
+}
+
+#[test]
+fn starttls_with_a_private_ca_is_refused_until_extra_ca_file_trusts_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(&tmp.path().join("pki"));
+    let server = Smtpd::start(
+        &tmp.path().join("in"),
+        0,
+        &["--starttls", cert.to_str().unwrap(), key.to_str().unwrap()],
+    );
+    let ws = Ws::new();
+    configure(
+        &ws,
+        &format!("{}{LEADERS}", smtp(server.port, "starttls", "")),
+    );
+    let w = open(&ws);
+    mail::queue_bulletin(&w, period(), &bulletin("调度通报（加密测试）", vec![])).unwrap();
+
+    let run = flush(&ws).code(1);
+    assert!(run.stdout.contains("证书不受信任"), "{}", run.stdout);
+    assert!(run.stdout.contains("extra_ca_file"), "{}", run.stdout);
+    assert!(server.received().is_empty());
+    let q = queued(&ws);
+    assert_eq!((q.len(), &q[0]["attempts"]), (1, &Value::from(1)));
+    assert!(q[0]["last_error"].as_str().unwrap().contains("证书"));
+
+    std::fs::copy(&ca, ws.path("var/county-ca.pem")).unwrap();
+    configure(
+        &ws,
+        &format!(
+            "{}{LEADERS}",
+            smtp(
+                server.port,
+                "starttls",
+                "extra_ca_file = \"var/county-ca.pem\""
+            )
+        ),
+    );
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert_eq!(m.subject(), Some("调度通报（加密测试）"));
+}
+
+#[test]
+fn implicit_tls_with_login_delivers_and_a_wrong_password_is_a_refused_login() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(&tmp.path().join("pki"));
+    let server = Smtpd::start(
+        &tmp.path().join("in"),
+        0,
+        &[
+            "--tls",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            "--auth",
+            "zhuanban:正确的授权码",
+        ],
+    );
+    let ws = Ws::new();
+    std::fs::copy(&ca, ws.path("var/county-ca.pem")).unwrap();
+    configure(
+        &ws,
+        &smtp(
+            server.port,
+            "tls",
+            "username = \"zhuanban\"\nextra_ca_file = \"var/county-ca.pem\"",
+        ),
+    );
+    let test = ["mail", "test", "office@example.cn"];
+
+    let run = run_env(&ws, &test, &[]).code(2);
+    assert!(
+        run.stderr.contains("MINSHENG_SMTP_PASSWORD"),
+        "{}",
+        run.stderr
+    );
+
+    let run = run_env(&ws, &test, &[("MINSHENG_SMTP_PASSWORD", "wrong")]).code(1);
+    assert!(run.stderr.contains("登录被拒绝"), "{}", run.stderr);
+    assert!(server.received().is_empty());
+
+    let run = run_env(&ws, &test, &[("MINSHENG_SMTP_PASSWORD", "正确的授权码")]).ok();
+    assert!(run.stdout.contains("测试邮件已发出"), "{}", run.stdout);
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, ["office@example.cn"]);
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert_eq!(m.subject(), Some("【测试邮件】平江县民生可感行动发信测试"));
+    assert!(m.body_text(0).unwrap().contains("发信设置正确"));
+    // A test message is not queued.
+    assert!(files_in(&ws.path("outbox/mail/sent"), "json").is_empty());
+}
+
+#[test]
+fn mail_test_reports_a_spam_rejection_and_a_refused_recipient_in_chinese() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(
+        &tmp.path().join("in"),
+        0,
+        &[
+            "--reject-data",
+            "554 DT:SPM 163 smtp14,EsCowAD3 1712112000,please see http://mail.163.com/help/help_spam_16.htm?ip=1.2.3.4",
+            "--reject-rcpt",
+            "nobody@example.cn",
+        ],
+    );
+    let ws = Ws::new();
+    configure(&ws, &smtp(server.port, "none", ""));
+    let run = ws.run(&["mail", "test", "office@example.cn"]).code(1);
+    assert!(run.stderr.contains("垃圾邮件"), "{}", run.stderr);
+    assert!(run.stderr.contains("DT:SPM"), "{}", run.stderr);
+    let run = ws.run(&["mail", "test", "nobody@example.cn"]).code(1);
+    assert!(run.stderr.contains("收件人被服务器拒绝"), "{}", run.stderr);
+    assert!(run.stderr.contains("nobody@example.cn"), "{}", run.stderr);
+    let run = ws.run(&["mail", "test", "不是地址"]).code(2);
+    assert!(run.stderr.contains("邮箱地址"), "{}", run.stderr);
+}
+
+#[test]
+fn a_security_setting_that_does_not_match_the_port_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, cert, key) = certificates(&tmp.path().join("pki"));
+    let plain = Smtpd::start(&tmp.path().join("plain"), 0, &[]);
+    let tls = Smtpd::start(
+        &tmp.path().join("tls"),
+        0,
+        &["--tls", cert.to_str().unwrap(), key.to_str().unwrap()],
+    );
+    let ws = Ws::new();
+    let test = ["mail", "test", "office@example.cn"];
+    for (port, security, want) in [
+        (plain.port, "tls", "加密握手失败"),
+        (plain.port, "starttls", "不支持 STARTTLS"),
+        (tls.port, "none", "如果端口是 465，security 应为"),
+    ] {
+        let cfg = smtp(port, security, "").replace("timeout_secs = 10", "timeout_secs = 2");
+        configure(&ws, &cfg);
+        let run = ws.run(&test).code(1);
+        assert!(run.stderr.contains(want), "{security}: {}", run.stderr);
+    }
+    assert!(plain.received().is_empty() && tls.received().is_empty());
+}
+
+#[test]
+fn a_refused_recipient_keeps_the_message_queued_for_that_recipient_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(
+        &tmp.path().join("in"),
+        0,
+        &["--reject-rcpt", "lisi@example.cn"],
+    );
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    let w = open(&ws);
+    mail::queue_bulletin(&w, period(), &bulletin("调度通报（退信测试）", vec![])).unwrap();
+    let run = flush(&ws).code(1);
+    assert!(run.stdout.contains("收件人被服务器拒绝"), "{}", run.stdout);
+    assert!(run.stdout.contains("lisi@example.cn"), "{}", run.stdout);
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, ["zhangsan@example.cn"]);
+    let q = queued(&ws);
+    assert_eq!(
+        q[0]["delivered_to"],
+        serde_json::json!(["zhangsan@example.cn"])
+    );
+    // The next attempt goes to the refused recipient only.
+    flush(&ws).code(1);
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(queued(&ws)[0]["attempts"], 2);
+}
+
+#[test]
+fn cr_and_lf_in_names_and_subjects_cannot_add_headers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    let leaders = r#"
+[[leaders]]
+name = "张三\r\nBcc: evil@example.com"
+email = "zhangsan@example.cn"
+
+[[leaders]]
+name = "Li Si\r\nBcc: evil2@example.com\r\n"
+email = "lisi@example.cn"
+"#;
+    let from = "专班\\r\\nBcc: evil3@example.com <zhuanban@example.cn>";
+    configure(
+        &ws,
+        &format!(
+            "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"{from}\"\n{leaders}",
+            server.port
+        ),
+    );
+    let dir = ws.path("outbox/reports/2024-03");
+    std::fs::create_dir_all(&dir).unwrap();
+    let evil_file = dir.join("汇总表\r\nX-Injected: yes.xlsx");
+    std::fs::write(&evil_file, b"not really a workbook").unwrap();
+    let w = open(&ws);
+    for subject in [
+        "调度通报\r\nBcc: evil@example.com",
+        "Report\r\nX-Injected: yes",
+        "Report\nBcc: evil@example.com\n\nbody",
+    ] {
+        let mut m = bulletin(subject, vec![evil_file.clone()]);
+        m.text = "正文\r\n.\r\nMAIL FROM:<evil@example.com>\r\n";
+        mail::queue_bulletin(&w, period(), &m).unwrap();
+    }
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 3);
+    for r in &got {
+        let mut rcpt = r.rcpt_tos.clone();
+        rcpt.sort();
+        assert_eq!(rcpt, ["lisi@example.cn", "zhangsan@example.cn"]);
+        let head = header_block(&r.raw);
+        for line in head.split("\r\n") {
+            assert!(
+                !line.starts_with("Bcc") && !line.starts_with("X-Injected"),
+                "{head}"
+            );
+        }
+        let m = MessageParser::default().parse(&r.raw).unwrap();
+        assert!(m.header("Bcc").is_none());
+        assert!(m.header("X-Injected").is_none());
+        assert_eq!(m.attachments().count(), 1);
+        assert!(
+            m.body_text(0)
+                .unwrap()
+                .contains("MAIL FROM:<evil@example.com>")
+        );
+        let subject = m.subject().unwrap();
+        assert!(
+            !subject.contains('\n') && !subject.contains('\r'),
+            "{subject:?}"
+        );
+        let name = m.attachments().next().unwrap().attachment_name().unwrap();
+        assert_eq!(name, "汇总表 X-Injected: yes.xlsx");
+    }
+}
+
+#[test]
+fn an_unknown_outcome_is_held_as_uncertain_until_the_office_releases_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dropping = Smtpd::start(&tmp.path().join("dropped"), 0, &["--drop-after-data"]);
+    let ws = Ws::new();
+    configure(
+        &ws,
+        &format!("{}{LEADERS}", smtp(dropping.port, "none", "")),
+    );
+    let w = open(&ws);
+    let a = mail::queue_bulletin(&w, period(), &bulletin("调度通报（甲）", vec![])).unwrap();
+    let b = mail::queue_bulletin(&w, period(), &bulletin("调度通报（乙）", vec![])).unwrap();
+    let run = flush(&ws).code(1);
+    assert!(run.stdout.contains("不能确定是否送达"), "{}", run.stdout);
+    assert_eq!(dropping.received().len(), 2);
+    let q = queued(&ws);
+    assert!(q.iter().all(|r| r["state"] == "uncertain"), "{q:?}");
+    assert_eq!(mail::pending(&w).unwrap().uncertain, 2);
+    let list = ws.run(&["mail", "list"]).ok().stdout;
+    assert!(list.contains("待确认（2 封"), "{list}");
+    assert!(list.contains(&a.id), "{list}");
+
+    // Not retried blindly.
+    flush(&ws).ok();
+    assert_eq!(dropping.received().len(), 2);
+    // The same bulletin queued again stays held, not duplicated.
+    let again = mail::queue_bulletin(&w, period(), &bulletin("调度通报（甲）", vec![])).unwrap();
+    assert_eq!(again.outcome, Enqueued::AlreadyQueued);
+
+    // The office checks with the leaders: 甲 never came, 乙 did.
+    drop(dropping);
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    ws.run(&["mail", "release", &a.id]).ok();
+    let run = ws.run(&["mail", "release", &b.id, "--delivered"]).ok();
+    assert!(run.stdout.contains("已记为送达"), "{}", run.stdout);
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert_eq!(m.subject(), Some("调度通报（甲）"));
+    assert!(queued(&ws).is_empty());
+    assert_eq!(files_in(&ws.path("outbox/mail/sent"), "json").len(), 2);
+    ws.run(&["mail", "release", &a.id]).code(2);
+}
+
+#[test]
+fn a_crash_mid_send_never_sends_an_acknowledged_message_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    let w = open(&ws);
+    let mut ids = Vec::new();
+    for s in ["已确认", "数据已发出", "尚未发出"] {
+        ids.push(
+            mail::queue_bulletin(&w, period(), &bulletin(&format!("调度通报（{s}）"), vec![]))
+                .unwrap()
+                .id,
+        );
+    }
+    // What a sender that died (pid 0 never runs as a sender) leaves behind
+    // at three points of a send.
+    let queue = ws.path("outbox/mail/queue");
+    for (id, state, stage) in [
+        (&ids[0], "sent", Value::Null),
+        (&ids[1], "sending", Value::from("data")),
+        (&ids[2], "sending", Value::from("connecting")),
+    ] {
+        let json = queue.join(format!("{id}.json"));
+        let mut r = record(&json);
+        r["state"] = Value::from(state);
+        r["stage"] = stage;
+        r["pid"] = Value::from(u32::MAX - 1);
+        r["attempts"] = Value::from(1);
+        std::fs::write(queue.join(format!("{id}.sending")), r.to_string()).unwrap();
+        std::fs::remove_file(json).unwrap();
+    }
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 1, "only the message that never went out is sent");
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert_eq!(m.subject(), Some("调度通报（尚未发出）"));
+    let sent = ws.path("outbox/mail/sent");
+    assert!(sent.join(format!("{}.json", ids[0])).exists());
+    assert!(sent.join(format!("{}.eml", ids[0])).exists());
+    assert_eq!(
+        record(&queue.join(format!("{}.json", ids[1])))["state"],
+        "uncertain"
+    );
+    assert!(files_in(&queue, "sending").is_empty());
+}
+
+#[test]
+fn without_smtp_the_queue_fills_and_the_configured_sender_is_used_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = Ws::new();
+    configure(&ws, LEADERS);
+    let w = open(&ws);
+    mail::queue_bulletin(&w, period(), &bulletin("调度通报（暂存）", vec![])).unwrap();
+    let run = flush(&ws).code(2);
+    assert!(run.stderr.contains("未配置发信服务器"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 封"), "{}", run.stderr);
+    let run = ws.run(&["mail", "test", "a@example.cn"]).code(2);
+    assert!(run.stderr.contains("未配置发信服务器"), "{}", run.stderr);
+    assert_eq!(files_in(&ws.path("outbox/mail/queue"), "eml").len(), 1);
+    assert!(
+        ws.run(&["mail", "list"])
+            .ok()
+            .stdout
+            .contains("待发送（1 封）")
+    );
+
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].mail_from, "zhuanban@example.cn");
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    let from = m.from().unwrap().first().unwrap();
+    assert_eq!(from.address(), Some("zhuanban@example.cn"));
+    assert_eq!(from.name(), Some("平江县民生可感行动工作专班"));
+    assert_eq!(m.header_values("From").count(), 1);
+}
+
+/// A workspace where 县民政局 has an accepted return for 2024-03 (the
+/// LibreOffice fixture, signed with the fixture key).
+fn with_one_return(ws: &Ws) {
+    std::fs::copy(repo("tests/fixtures/form.key"), ws.path("var/form.key")).unwrap();
+    let run = ws.run(&[
+        "ingest",
+        "--json",
+        repo("tests/fixtures/2024-03-县民政局.xlsx")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(
+        run.json()["results"][0]["verdict"],
+        "accepted",
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn remind_mails_only_the_department_that_has_not_reported_with_its_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    let departments = r#"
+[departments."县教育局"]
+email = "jyj@example.cn"
+[departments."县民政局"]
+email = "mzj@example.cn"
+[departments."县妇联"]
+contact = "王五"
+phone = "0730-6220000"
+"#;
+    configure(
+        &ws,
+        &format!("{}{departments}", smtp(server.port, "none", "")),
+    );
+    with_one_return(&ws);
+    let form = ws.path(&format!("outbox/forms/{P}/{P}-县教育局.xlsx"));
+    assert!(!form.exists());
+
+    let run = ws.run(&["remind", "--period", P]).ok();
+    assert!(
+        run.stdout.contains("已报送 1 / 20 个单位"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("县教育局 → jyj@example.cn"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("请电话催报"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("县妇联  联系人 王五  电话 0730-6220000"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("县民政局 → mzj@example.cn"),
+        "{}",
+        run.stdout
+    );
+
+    // `ingest` queued 县民政局's receipt on its own; `remind` delivered it
+    // with the one reminder.
+    let all = server.received();
+    assert_eq!(all.len(), 2);
+    let receipt = all
+        .iter()
+        .find(|g| g.rcpt_tos == ["mzj@example.cn"])
+        .expect("the receipt of the return");
+    let receipt = MessageParser::default().parse(&receipt.raw).unwrap();
+    assert!(
+        receipt
+            .subject()
+            .unwrap()
+            .starts_with("【报送回执】县民政局")
+    );
+    let got: Vec<_> = all
+        .into_iter()
+        .filter(|g| g.rcpt_tos != ["mzj@example.cn"])
+        .collect();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, ["jyj@example.cn"]);
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    let subject = m.subject().unwrap();
+    assert!(
+        subject.contains("催报") && subject.contains("2024年4月5日"),
+        "{subject}"
+    );
+    assert_eq!(m.to().unwrap().first().unwrap().name(), Some("县教育局"));
+    let body = m.body_text(0).unwrap();
+    assert!(body.contains("2024年4月5日前报送"), "{body}");
+    assert!(body.contains("截至2024年4月3日"), "{body}");
+    let a = m.attachments().next().unwrap();
+    assert_eq!(a.attachment_name(), Some("2024-03-县教育局.xlsx"));
+    assert!(form.exists(), "the missing form was issued");
+    assert_eq!(a.contents(), std::fs::read(&form).unwrap().as_slice());
+    assert_eq!(m.header_raw("X-Minsheng-Period").map(str::trim), Some(P));
+
+    // The same day again: nothing new.
+    let run = ws.run(&["remind", "--period", P]).ok();
+    assert!(run.stdout.contains("今天已发过催报邮件"), "{}", run.stdout);
+    assert_eq!(server.received().len(), 2, "no second reminder");
+}
+
+#[test]
+fn a_receipt_goes_to_its_department_alone_with_the_receipt_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    // The return comes in before the department has an address, so only
+    // the receipt queued by hand below is sent.
+    with_one_return(&ws);
+    configure(
+        &ws,
+        &format!(
+            "{}{LEADERS}\n[departments.\"县民政局\"]\nemail = \"mzj@example.cn; mzj2@example.cn\"\n",
+            smtp(server.port, "none", "")
+        ),
+    );
+    let txt = files_in(&ws.path(&format!("outbox/receipts/{P}")), "txt")
+        .pop()
+        .unwrap();
+    let xlsx = txt.with_extension("xlsx");
+    assert!(xlsx.exists());
+    let w = open(&ws);
+    let result = minsheng::intake::FileResult {
+        file: "inbox/2024-03-县民政局\r\nBcc: evil@example.com.xlsx".into(),
+        department: Some("县民政局".into()),
+        period: Some(P.into()),
+        verdict: minsheng::receipt::Verdict::Accepted,
+        findings: Vec::new(),
+        receipt: Some(txt.clone()),
+    };
+    mail::queue_receipt(&w, &result).unwrap();
+    // A department without an email gets nothing; neither does a skipped file.
+    let mut other = result.clone();
+    other.department = Some("县教育局".into());
+    mail::queue_receipt(&w, &other).unwrap();
+    other.receipt = None;
+    mail::queue_receipt(&w, &other).unwrap();
+    assert_eq!(queued(&ws).len(), 1);
+
+    flush(&ws).ok();
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let mut rcpt = got[0].rcpt_tos.clone();
+    rcpt.sort();
+    assert_eq!(rcpt, ["mzj2@example.cn", "mzj@example.cn"]);
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert!(m.header("Bcc").is_none());
+    let subject = m.subject().unwrap();
+    assert!(
+        subject.starts_with("【报送回执】县民政局 2024年3月 报表已采用"),
+        "{subject}"
+    );
+    let receipt_text = std::fs::read_to_string(&txt).unwrap();
+    assert_eq!(
+        m.body_text(0).unwrap().replace("\r\n", "\n").trim_end(),
+        receipt_text.trim_end()
+    );
+    let parts: Vec<(String, Vec<u8>)> = m
+        .attachments()
+        .map(|a| {
+            (
+                a.attachment_name().unwrap().to_string(),
+                a.contents().to_vec(),
+            )
+        })
+        .collect();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0].0, txt.file_name().unwrap().to_str().unwrap());
+    assert_eq!(parts[0].1, std::fs::read(&txt).unwrap());
+    assert_eq!(parts[1].0, xlsx.file_name().unwrap().to_str().unwrap());
+    assert_eq!(parts[1].1, std::fs::read(&xlsx).unwrap());
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""A real SMTP server (aiosmtpd) for the mail tests.
+
+    python3 smtpd.py --dir OUT [--port N] [--starttls CERT KEY | --tls CERT KEY]
+                     [--auth USER:PASSWORD] [--reject-rcpt ADDR]...
+                     [--reject-data REPLY] [--drop-after-data]
+
+Listens on 127.0.0.1 (port N, or a free one) and prints `PORT <n>` on stdout
+once it accepts connections. Each message it accepts is written as
+OUT/<n>.eml (the raw bytes as received, after the SMTP dot-unstuffing) and
+OUT/<n>.json ({"mail_from", "rcpt_tos"}), the .json last, so a test that sees
+the .json can read the whole message.
+
+--reject-rcpt ADDR   answer RCPT TO:<ADDR> with 550 (may be repeated)
+--reject-data REPLY  answer the end of DATA with REPLY (e.g. "554 DT:SPM ...")
+                     after saving nothing
+--drop-after-data    save the message, then close the connection without
+                     answering the end of DATA (an outcome the client cannot know)
+"""
+import argparse
+import asyncio
+import json
+import os
+import socket
+import ssl
+import sys
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Handler:
+    def __init__(self, args):
+        self.args = args
+        self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in (a.lower() for a in self.args.reject_rcpt):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.args.reject_data:
+            return self.args.reject_data
+        self.count += 1
+        n = self.count
+        base = os.path.join(self.args.dir, "%03d" % n)
+        with open(base + ".eml.tmp", "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        os.rename(base + ".eml.tmp", base + ".eml")
+        meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos}
+        with open(base + ".json.tmp", "w", encoding="utf-8") as f:
+            json.dump(meta, f, ensure_ascii=False)
+        os.rename(base + ".json.tmp", base + ".json")
+        if self.args.drop_after_data:
+            server.transport.abort()
+            return "250 OK (never seen by the client)"
+        return "250 2.0.0 OK: queued as %d" % n
+
+
+def tls_context(cert, key):
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+async def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--dir", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    p.add_argument("--auth")
+    p.add_argument("--reject-rcpt", action="append", default=[])
+    p.add_argument("--reject-data")
+    p.add_argument("--drop-after-data", action="store_true")
+    args = p.parse_args()
+    os.makedirs(args.dir, exist_ok=True)
+    handler = Handler(args)
+
+    kwargs = {"hostname": "smtp.test", "timeout": 30}
+    if args.starttls:
+        kwargs["tls_context"] = tls_context(*args.starttls)
+        kwargs["require_starttls"] = True
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login.decode() == user
+                and auth_data.password.decode() == password
+            )
+            # handled=False: aiosmtpd answers 535 itself, as a real server
+            # does (with the default handled=True it answers nothing at all).
+            return AuthResult(success=ok, handled=False)
+
+        kwargs["authenticator"] = authenticator
+        kwargs["auth_required"] = True
+        # Login over plain text and implicit TLS (which aiosmtpd does not see as TLS).
+        kwargs["auth_require_tls"] = bool(args.starttls)
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", args.port))
+    sock.listen(16)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(handler, **kwargs),
+        sock=sock,
+        ssl=tls_context(*args.tls) if args.tls else None,
+    )
+    print("PORT %d" % sock.getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
