@@ -90,11 +90,12 @@ pub fn command(ws: &Workspace, period: Option<&str>, send: bool) -> Result<()> {
     let files = write(ws, &view)?;
     crate::app::print_text(&summary(ws, &view, &files))?;
     if send {
-        // TODO(mail): call crate::mail::send_bulletin(ws, period, &files)
-        return Err(crate::error::UserError::usage(
-            "邮件发送功能尚未提供：调度通报已生成，可先将上述文件手工发送给领导",
-        )
-        .into());
+        let sent = crate::mail::send_bulletin(ws, period, &files)?;
+        crate::app::print_text(&sent.render())?;
+        if !sent.all_delivered() {
+            // What failed stays queued; the exit code tells a script so.
+            return Err(crate::error::ItemsFailed.into());
+        }
     }
     Ok(())
 }

@@ -1113,3 +1113,59 @@ fn a_receipt_goes_to_its_department_alone_with_the_receipt_files() {
     assert_eq!(parts[1].0, xlsx.file_name().unwrap().to_str().unwrap());
     assert_eq!(parts[1].1, std::fs::read(&xlsx).unwrap());
 }
+
+#[test]
+fn report_send_mails_the_bulletin_with_its_attachments_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    with_one_return(&ws);
+    let run = ws.run(&["report", "--period", P, "--send"]).ok();
+    assert!(run.stdout.contains("调度通报"), "{}", run.stdout);
+    let got = server.received();
+    let bulletins: Vec<_> = got
+        .iter()
+        .map(|g| MessageParser::default().parse(&g.raw).unwrap())
+        .filter(|m| m.subject().is_some_and(|s| s.contains("调度通报")))
+        .collect();
+    assert_eq!(bulletins.len(), 1, "one message to the leaders");
+    let m = &bulletins[0];
+    assert_eq!(
+        m.subject(),
+        Some("平江县民生可感行动调度通报（2024年第3期）")
+    );
+    assert!(m.body_html(0).is_some() && m.body_text(0).is_some());
+    let names: Vec<String> = m
+        .attachments()
+        .map(|a| a.attachment_name().unwrap().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("民生实事调度汇总表.xlsx")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.ends_with(".docx")), "{names:?}");
+    let workbook = ws.path(&format!("outbox/reports/{P}/{P}-民生实事调度汇总表.xlsx"));
+    let xlsx = m
+        .attachments()
+        .find(|a| a.attachment_name().unwrap().ends_with(".xlsx"))
+        .unwrap();
+    assert_eq!(
+        xlsx.contents(),
+        std::fs::read(&workbook).unwrap().as_slice()
+    );
+    // The same report sent again is not mailed twice.
+    ws.run(&["report", "--period", P, "--send"]).ok();
+    let again = server
+        .received()
+        .iter()
+        .filter(|g| {
+            MessageParser::default()
+                .parse(&g.raw)
+                .unwrap()
+                .subject()
+                .is_some_and(|s| s.contains("调度通报"))
+        })
+        .count();
+    assert_eq!(again, 1);
+}
