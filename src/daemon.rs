@@ -416,6 +416,11 @@ fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
     match kind {
         JobKind::Report => {
             let files = crate::report::generate(ws, ledger, period)?;
+            if ws.config.leaders.is_empty() {
+                return Ok(format!(
+                    "report for {period} written; no [[leaders]] configured to mail it to"
+                ));
+            }
             let sent = crate::mail::send_bulletin(ws, period, &files)?;
             Ok(format!(
                 "report for {period} written; bulletin queued, {} message(s) delivered, {} deferred",
