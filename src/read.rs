@@ -461,6 +461,11 @@ mod tests {
     }
 
     #[test]
+    fn the_reader_knows_the_headers_the_form_writes() {
+        assert_eq!(HEADERS.map(|(_, name)| name), crate::form::HEADERS);
+    }
+
+    #[test]
     fn codes_and_cells() {
         assert_eq!(code_of(&s("Ｐ０１－１")), Some("P01-1".into()));
         assert_eq!(code_of(&s(" m09-1 ")), Some("M09-1".into()));

@@ -630,21 +630,7 @@ mod tests {
     /// A 县民政局 return for 2024-03 without `_meta`, values given per code.
     fn parsed(rows: &[(&str, Data, &str, &str)], footer: (&str, &str)) -> ParsedReturn {
         let c = crate::testutil::catalog();
-        let header = [
-            "序号",
-            "指标编号",
-            "重点民生实事",
-            "指标",
-            "单位",
-            "年度目标",
-            "累计完成",
-            "完成率",
-            "工作进展",
-            "存在问题",
-            "下步措施",
-        ]
-        .map(s)
-        .to_vec();
+        let header = crate::form::HEADERS.map(s).to_vec();
         let mut table: Vec<Vec<Data>> = vec![
             vec![s("调度表")],
             vec![s("填报单位"), s("县民政局"), s("报送期次"), s("2024-03")],

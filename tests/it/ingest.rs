@@ -1,16 +1,12 @@
 //! Returns end to end: issue forms, fill them as clerks do, ingest, read the
 //! verdicts and `status --json` through the DESIGN.md contracts.
 
-use crate::util::{Run, Ws};
+use crate::util::{Run, Ws, fill_return, repo};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const P: &str = "2024-03";
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 /// A workspace with this period's forms issued.
 fn issued() -> Ws {
@@ -19,64 +15,8 @@ fn issued() -> Ws {
     ws
 }
 
-fn catalog(ws: &Ws) -> Value {
-    ws.run(&["catalog", "--json"]).ok().json()
-}
-
-/// Every indicator of `dept` at its full target (a milestone at 完成), with
-/// contacts filled: a return that should be accepted without findings.
-fn full_values(ws: &Ws, dept: &str) -> serde_json::Map<String, Value> {
-    let doc = catalog(ws);
-    let mut m = serde_json::Map::new();
-    for t in doc["tasks"].as_array().unwrap() {
-        for i in t["indicators"].as_array().unwrap() {
-            if i["department"] == dept {
-                m.insert(i["code"].as_str().unwrap().into(), i["target"].clone());
-            }
-        }
-    }
-    m
-}
-
-/// Fill `dept`'s issued form of `period` with `spec` (see tests/tools/fill.py)
-/// on top of full values and contacts; returns the filled file's path.
-fn fill_period(ws: &Ws, dept: &str, period: &str, spec: Value) -> PathBuf {
-    let mut spec = spec.as_object().cloned().unwrap_or_default();
-    let mut values = full_values(ws, dept);
-    if let Some(Value::Object(given)) = spec.get("values") {
-        values.extend(given.clone());
-    }
-    spec.insert("values".into(), Value::Object(values));
-    spec.entry("progress").or_insert(json!("按计划推进"));
-    spec.entry("footer")
-        .or_insert(json!({"填报人": "张三", "联系电话": "0730-6221234", "填报日期": "2024-04-02"}));
-    let form = ws.path(&format!("outbox/forms/{period}/{period}-{dept}.xlsx"));
-    assert!(form.exists(), "form {form:?} not issued");
-    let dir = ws.dir.path().join("filled");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = std::fs::read_dir(&dir).unwrap().count();
-    let out = dir.join(format!("{n}-{period}-{dept}.xlsx"));
-    let spec_path = dir.join(format!("{n}.json"));
-    std::fs::write(
-        &spec_path,
-        serde_json::to_vec(&Value::Object(spec)).unwrap(),
-    )
-    .unwrap();
-    let o = Command::new("python3")
-        .arg(repo("tests/tools/fill.py"))
-        .args([&form, &out, &spec_path])
-        .output()
-        .expect("python3 runs (CI installs openpyxl)");
-    assert!(
-        o.status.success(),
-        "fill.py failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
-
 fn fill(ws: &Ws, dept: &str, spec: Value) -> PathBuf {
-    fill_period(ws, dept, P, spec)
+    fill_return(ws, dept, P, spec)
 }
 
 fn ingest(ws: &Ws, files: &[&Path]) -> Run {
@@ -675,7 +615,7 @@ fn finding_unknown_period_for_a_month_not_yet_begun() {
     let ws = Ws::new();
     ws.run(&["forms", "--period", "2024-05", "--department", "县民政局"])
         .ok();
-    let f = fill_period(&ws, "县民政局", "2024-05", json!({}));
+    let f = fill_return(&ws, "县民政局", "2024-05", json!({}));
     let r = one(&ingest(&ws, &[&f]).code(1));
     finding(&r, "unknown_period");
 }
@@ -699,7 +639,7 @@ fn finding_decreased_against_last_period() {
     let ws = issued();
     ws.run(&["forms", "--period", "2024-02", "--department", "县民政局"])
         .ok();
-    let feb = fill_period(
+    let feb = fill_return(
         &ws,
         "县民政局",
         "2024-02",
@@ -948,7 +888,7 @@ fn next_months_forms_carry_this_months_accepted_values() {
     let ws = Ws::new();
     ws.run(&["forms", "--period", "2024-02", "--department", "县民政局"])
         .ok();
-    let feb = fill_period(
+    let feb = fill_return(
         &ws,
         "县民政局",
         "2024-02",

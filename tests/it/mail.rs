@@ -2,7 +2,7 @@
 //! on 127.0.0.1 through tests/tools/smtpd.py): what the server receives is
 //! parsed with mail-parser and compared with what the office meant to send.
 
-use crate::util::{Run, Ws};
+use crate::util::{Run, Ws, repo};
 use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders};
 use minsheng::mail::{self, BulletinMail, Enqueued};
@@ -28,10 +28,6 @@ name = "李四"
 title = "县人社局局长"
 email = "lisi@example.cn"
 "#;
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
 
 fn period() -> Period {
     P.parse().unwrap()

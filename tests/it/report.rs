@@ -2,7 +2,7 @@
 //! ingest, report; then read the workbook back cell by cell and hold the
 //! bulletin and `status --json` to the same numbers.
 
-use crate::util::Ws;
+use crate::util::{Ws, fill_return as fill};
 use calamine::{Data, Reader};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -24,61 +24,6 @@ const SHEETS: [&str; 7] = [
     "滞后事项",
 ];
 const STATUSES: [&str; 5] = ["已完成", "序时推进", "滞后", "严重滞后", "未报送"];
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// Every indicator of `dept` at its target (a milestone at 完成).
-fn full_values(ws: &Ws, dept: &str) -> serde_json::Map<String, Value> {
-    let doc = ws.run(&["catalog", "--json"]).ok().json();
-    let mut m = serde_json::Map::new();
-    for t in doc["tasks"].as_array().unwrap() {
-        for i in t["indicators"].as_array().unwrap() {
-            if i["department"] == dept {
-                m.insert(i["code"].as_str().unwrap().into(), i["target"].clone());
-            }
-        }
-    }
-    m
-}
-
-/// Fill `dept`'s issued form of `period` (tests/tools/fill.py) on top of
-/// full values and contacts.
-fn fill(ws: &Ws, dept: &str, period: &str, spec: Value) -> PathBuf {
-    let mut spec = spec.as_object().cloned().unwrap_or_default();
-    let mut values = full_values(ws, dept);
-    if let Some(Value::Object(given)) = spec.get("values") {
-        values.extend(given.clone());
-    }
-    spec.insert("values".into(), Value::Object(values));
-    spec.entry("progress").or_insert(json!("按计划推进"));
-    spec.entry("footer")
-        .or_insert(json!({"填报人": "张三", "联系电话": "0730-6221234", "填报日期": "2024-04-02"}));
-    let form = ws.path(&format!("outbox/forms/{period}/{period}-{dept}.xlsx"));
-    assert!(form.exists(), "form {form:?} not issued");
-    let dir = ws.dir.path().join("filled");
-    std::fs::create_dir_all(&dir).unwrap();
-    let n = std::fs::read_dir(&dir).unwrap().count();
-    let out = dir.join(format!("{n}-{period}-{dept}.xlsx"));
-    let spec_path = dir.join(format!("{n}.json"));
-    std::fs::write(
-        &spec_path,
-        serde_json::to_vec(&Value::Object(spec)).unwrap(),
-    )
-    .unwrap();
-    let o = Command::new("python3")
-        .arg(repo("tests/tools/fill.py"))
-        .args([&form, &out, &spec_path])
-        .output()
-        .expect("python3 runs (CI installs openpyxl)");
-    assert!(
-        o.status.success(),
-        "fill.py failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
 
 /// Put `value` into the `header` cell of `code`'s row as a string cell, the
 /// way Excel stores text typed into a cell formatted as text: openpyxl (and

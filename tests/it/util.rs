@@ -1,5 +1,6 @@
 //! A fresh workspace per test and a runner for the built binary.
 
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -118,4 +119,61 @@ impl Ws {
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
+}
+
+/// A path inside the repository.
+pub fn repo(rel: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Every indicator of `dept` at its full target (a milestone at 完成), with
+/// contacts filled: a return that should be accepted without findings.
+fn full_values(ws: &Ws, dept: &str) -> serde_json::Map<String, Value> {
+    let doc = ws.run(&["catalog", "--json"]).ok().json();
+    let mut m = serde_json::Map::new();
+    for t in doc["tasks"].as_array().unwrap() {
+        for i in t["indicators"].as_array().unwrap() {
+            if i["department"] == dept {
+                m.insert(i["code"].as_str().unwrap().into(), i["target"].clone());
+            }
+        }
+    }
+    m
+}
+
+/// Fill `dept`'s issued form of `period` with `spec` (see tests/tools/fill.py)
+/// on top of full values and contacts; returns the filled file's path.
+pub fn fill_return(ws: &Ws, dept: &str, period: &str, spec: Value) -> PathBuf {
+    let mut spec = spec.as_object().cloned().unwrap_or_default();
+    let mut values = full_values(ws, dept);
+    if let Some(Value::Object(given)) = spec.get("values") {
+        values.extend(given.clone());
+    }
+    spec.insert("values".into(), Value::Object(values));
+    spec.entry("progress").or_insert(json!("按计划推进"));
+    spec.entry("footer")
+        .or_insert(json!({"填报人": "张三", "联系电话": "0730-6221234", "填报日期": "2024-04-02"}));
+    let form = ws.path(&format!("outbox/forms/{period}/{period}-{dept}.xlsx"));
+    assert!(form.exists(), "form {form:?} not issued");
+    let dir = ws.dir.path().join("filled");
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = std::fs::read_dir(&dir).unwrap().count();
+    let out = dir.join(format!("{n}-{period}-{dept}.xlsx"));
+    let spec_path = dir.join(format!("{n}.json"));
+    std::fs::write(
+        &spec_path,
+        serde_json::to_vec(&Value::Object(spec)).unwrap(),
+    )
+    .unwrap();
+    let o = Command::new("python3")
+        .arg(repo("tests/tools/fill.py"))
+        .args([&form, &out, &spec_path])
+        .output()
+        .expect("python3 runs (CI installs openpyxl)");
+    assert!(
+        o.status.success(),
+        "fill.py failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
 }
