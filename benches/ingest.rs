@@ -149,4 +149,35 @@ fn main() {
         println!("  RSS after {i:>5} returns: {rss:.1} MB");
     }
     assert_eq!(accepted, n, "every generated return should be accepted");
+
+    // A zip bomb: one sheet part of 1 GB of spaces, about 1 MB on disk.
+    let bomb = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        z.start_file("xl/workbook.xml", opts).unwrap();
+        z.write_all(b"<workbook/>").unwrap();
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..1024 {
+            z.write_all(&chunk).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    let path = ws.inbox().join("bomb.xlsx");
+    std::fs::write(&path, &bomb).unwrap();
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = proc_status("VmRSS:");
+    let t = Instant::now();
+    let r = intake.ingest(&path, "bomb.xlsx").expect("ingest");
+    println!(
+        "zip bomb ({:.1} MB on disk, 1 GB inflated): {} {} in {:.0} ms, peak memory {:.1} MB (RSS before {before:.1} MB)",
+        bomb.len() as f64 / 1048576.0,
+        r.verdict.as_str(),
+        r.findings.first().map(|f| f.code).unwrap_or("-"),
+        t.elapsed().as_secs_f64() * 1000.0,
+        proc_status("VmHWM:"),
+    );
 }

@@ -720,6 +720,45 @@ mod tests {
         );
     }
 
+    /// tafia/calamine#577: some writers put a `<dimension>` that covers less
+    /// than the cells; every cell must still be read.
+    #[test]
+    fn a_wrong_dimension_element_does_not_hide_cells() {
+        use std::io::{Read as _, Write as _};
+        let good = xlsx(&[(0, 0, "指标编号"), (9, 3, "P01-1")]);
+        let mut zip = zip::ZipArchive::new(Cursor::new(&good[..])).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                let text = String::from_utf8(data).unwrap();
+                let start = text.find("<dimension ref=\"").unwrap() + "<dimension ref=\"".len();
+                let end = start + text[start..].find('"').unwrap();
+                data = format!("{}A1{}", &text[..start], &text[end..]).into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&data).unwrap();
+        }
+        let bad = out.finish().unwrap().into_inner();
+        let mut sheet = String::new();
+        zip::ZipArchive::new(Cursor::new(&bad[..]))
+            .unwrap()
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        assert!(
+            sheet.contains("<dimension ref=\"A1\""),
+            "the fixture really lies"
+        );
+        let mut book = read(&bad, "xlsx", &limits()).unwrap();
+        assert_eq!(first(&mut book).value(9, 3), &Data::String("P01-1".into()));
+    }
+
     #[test]
     fn a1_parsing() {
         assert_eq!(parse_a1("A1"), Some((1, 1)));
