@@ -229,9 +229,10 @@ fn fill_returns(ws: &Workspace, period: Period) -> Result<usize> {
     Ok(n)
 }
 
-/// Whole numbers for whole targets, two decimals otherwise.
+/// Whole numbers for whole targets (nobody reports 0.52 个), two decimals
+/// otherwise.
 fn round(v: f64, target: f64) -> f64 {
-    if target.fract() == 0.0 && target >= 10.0 {
+    if target.fract() == 0.0 {
         v.round()
     } else {
         (v * 100.0).round() / 100.0
