@@ -229,10 +229,12 @@ fn fill_returns(ws: &Workspace, period: Period) -> Result<usize> {
     Ok(n)
 }
 
-/// Whole numbers for whole targets (nobody reports 0.52 个), two decimals
-/// otherwise.
+/// Whole numbers for whole targets (nobody reports 0.52 个; of a handful,
+/// the first is usually under way by March), two decimals otherwise.
 fn round(v: f64, target: f64) -> f64 {
-    if target.fract() == 0.0 {
+    if target.fract() == 0.0 && target < 10.0 {
+        v.ceil()
+    } else if target.fract() == 0.0 {
         v.round()
     } else {
         (v * 100.0).round() / 100.0

@@ -364,5 +364,57 @@ fn a_job_missed_while_down_runs_once_on_start_and_never_twice() {
             .collect()
     };
     assert_eq!(runs, vec!["2024-04-01T09:00:00+08:00".to_string()]);
-    let _ = BIN;
+}
+
+#[test]
+fn demo_runs_a_whole_month_in_a_fresh_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::util::bare(&["demo", "月报演示"], dir.path())
+        .ok()
+        .stdout;
+    let root = dir.path().join("月报演示");
+    assert!(out.contains("已生成 20 份填报表"), "{out}");
+    assert_eq!(count_files(&root.join("outbox/forms/2024-03"), ".xlsx"), 20);
+    assert_eq!(
+        count_files(&root.join("outbox/receipts/2024-03"), "-accepted.txt"),
+        17
+    );
+    assert_eq!(
+        count_files(&root.join("outbox/receipts/2024-03"), "-rejected.txt"),
+        1
+    );
+    assert_eq!(
+        count_files(&root.join("inbox"), ".xlsx"),
+        0,
+        "the inbox is emptied"
+    );
+    assert!(
+        root.join("outbox/reports/2024-03/2024-03-民生实事调度汇总表.xlsx")
+            .exists()
+    );
+    assert!(
+        root.join("outbox/reports/2024-03/2024-03-调度通报.docx")
+            .exists()
+    );
+    assert!(
+        count_files(&root.join("outbox/mail/queue"), ".eml") >= 1,
+        "the bulletin is queued"
+    );
+    // The office can look at the month with the clock the demo used.
+    let status = Command::new(BIN)
+        .args(["--workspace", root.to_str().unwrap(), "status", "--json"])
+        .env("MINSHENG_TODAY", "2024-04-03")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let reported = doc["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["submitted"] == true)
+        .count();
+    assert_eq!(reported, 17);
+    // A second demo without a folder does not overwrite the first.
+    let again = crate::util::bare(&["demo", "月报演示"], dir.path());
+    assert_eq!(again.code, 2);
 }
