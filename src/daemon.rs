@@ -239,16 +239,30 @@ fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake>) -> Resul
     let inbox = ws.inbox();
     fs::create_dir_all(&inbox).with_context(|| format!("无法创建目录 {}", inbox.display()))?;
     let mut seen = HashMap::new();
+    let mut refused: HashMap<PathBuf, (u64, Option<SystemTime>)> = HashMap::new();
     let mut order = 0;
     tracing::info!(inbox = %inbox.display(), "watching the inbox");
     while !stop.load(Ordering::SeqCst) {
-        let (ready, wait) = settled(&inbox, &mut seen, &mut order, settle, SystemTime::now());
+        let (mut ready, wait) = settled(&inbox, &mut seen, &mut order, settle, SystemTime::now());
+        // A file that could not be taken is tried again only once it changes.
+        refused.retain(|p, _| p.exists());
+        ready.retain(|p| {
+            let now = fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()));
+            now.is_none() || refused.get(p) != now.as_ref()
+        });
         let total = ready.len();
         for (i, path) in ready.into_iter().enumerate() {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            process(ws, &mut intake, &path)?;
+            if let Err(e) = process(ws, &mut intake, &path) {
+                if e.downcast_ref::<intake::NotTaken>().is_none() {
+                    return Err(e);
+                }
+                if let Ok(meta) = fs::metadata(&path) {
+                    refused.insert(path.clone(), (meta.len(), meta.modified().ok()));
+                }
+            }
             if total >= 20 && ((i + 1) % 50 == 0 || i + 1 == total) {
                 tracing::info!(done = i + 1, total, "inbox progress");
             }
@@ -291,8 +305,11 @@ pub fn drain_inbox(ws: &Workspace) -> Result<usize> {
             SystemTime::now(),
         );
         for path in ready {
-            process(ws, &mut intake, &path)?;
-            done += 1;
+            match process(ws, &mut intake, &path) {
+                Ok(()) => done += 1,
+                Err(e) if e.downcast_ref::<intake::NotTaken>().is_some() => {}
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(done)
@@ -313,8 +330,15 @@ fn process(ws: &Workspace, intake: &mut Intake, path: &Path) -> Result<()> {
             Ok(())
         }
         // The file vanished between the look and the claim (the office took
-        // it back): nothing was received.
-        Err(_) if !path.exists() => Ok(()),
+        // it back), or cannot be moved (permissions on a share): nothing was
+        // received; it is looked at again once it changes.
+        Err(e) if e.downcast_ref::<intake::NotTaken>().is_some() => {
+            if path.exists() {
+                tracing::warn!(file = %name, error = %crate::error::chain(&e), "file left in the inbox");
+                return Err(e);
+            }
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }

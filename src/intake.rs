@@ -57,6 +57,12 @@ impl From<&Finding> for FindingJson {
     }
 }
 
+/// A file that could not be taken at all (missing, unreadable, not movable):
+/// nothing was received, the file stays where it was.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotTaken(pub String);
+
 /// Excel and LibreOffice lock files, browser partial downloads, editor temp
 /// files and hidden files: never a return, never touched.
 pub fn is_ignored(name: &str) -> bool {
@@ -130,7 +136,9 @@ impl<'a> Intake<'a> {
                 receipt: None,
             });
         }
-        let claimed = self.claim(path, &name)?;
+        let claimed = self
+            .claim(path, &name)
+            .map_err(|e| NotTaken(crate::error::chain(&e)))?;
         self.process_claimed(&claimed, &name, shown)
     }
 
@@ -145,7 +153,10 @@ impl<'a> Intake<'a> {
         let from_inbox = path.parent().and_then(|p| fs::canonicalize(p).ok()) == self.inbox
             && self.inbox.is_some();
         if from_inbox {
-            fs::rename(path, &target).with_context(|| format!("无法取走 {}", path.display()))?;
+            // A rename, or across file systems (an inbox on a network share)
+            // a synced copy before the original goes.
+            fsx::move_file(path, &target)
+                .with_context(|| format!("无法取走 {}", path.display()))?;
         } else {
             let tmp = fsx::temp_name(&target);
             fs::copy(path, &tmp).with_context(|| format!("无法读取 {}", path.display()))?;

@@ -418,3 +418,44 @@ fn demo_runs_a_whole_month_in_a_fresh_folder() {
     let again = crate::util::bare(&["demo", "月报演示"], dir.path());
     assert_eq!(again.code, 2);
 }
+
+#[test]
+fn a_file_that_cannot_be_taken_is_left_alone_and_the_rest_go_on() {
+    let ws = workspace(0.2, "");
+    let files = returns(&ws, 2);
+    // An immutable file cannot be renamed, even by root: like a file on a
+    // share that the daemon's user may read but not move.
+    let stuck = ws.path("inbox/stuck.xlsx");
+    std::fs::copy(&files[0], &stuck).unwrap();
+    let chattr = |flag: &str| {
+        Command::new("chattr")
+            .args([flag, stuck.to_str().unwrap()])
+            .status()
+    };
+    assert!(
+        chattr("+i").map(|s| s.success()).unwrap_or(false),
+        "chattr +i (e2fsprogs) is needed for this test"
+    );
+    // Whatever happens below, the temp folder must stay removable.
+    struct Mutable(PathBuf);
+    impl Drop for Mutable {
+        fn drop(&mut self) {
+            let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+        }
+    }
+    let _guard = Mutable(stuck.clone());
+    let daemon = start(&ws);
+    drop_in(&ws, &files[1..]);
+    wait_for(&ws, 20, "the other file's receipt", || {
+        count_files(&ws.path("outbox/receipts"), ".txt") == 1
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let l = log(&ws);
+    assert!(stop(daemon).success(), "the daemon kept running");
+    assert!(stuck.exists(), "left where it was");
+    assert_eq!(
+        l.matches("file left in the inbox").count(),
+        1,
+        "reported once, not at every look:\n{l}"
+    );
+}
