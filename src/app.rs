@@ -1,7 +1,7 @@
 //! Runs one command: opens the workspace, calls the stage that does the
 //! work, prints what the office needs to see.
 
-use crate::cli::{Cli, Command, LogFormat};
+use crate::cli::{CatalogAction, Cli, Command, LogFormat};
 use crate::error::UserError;
 use crate::period::Period;
 use crate::workspace::Workspace;
@@ -22,7 +22,15 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Catalog { json } => {
+        // Drafting and comparing work on the files named, not on a workspace.
+        Command::Catalog {
+            action: Some(action),
+            ..
+        } => match action {
+            CatalogAction::Draft { plan, out } => crate::draft::command(&plan, out.as_deref()),
+            CatalogAction::Diff { a, b } => crate::catalog_diff::command(&a, &b),
+        },
+        Command::Catalog { json, action: None } => {
             let ws = Workspace::open(ws_dir)?;
             if json {
                 print_json(&ws.catalog.to_json())

@@ -41,10 +41,13 @@ pub enum Command {
         dir: PathBuf,
     },
     /// 查看任务目录 / show the task catalog of the plan
+    #[command(args_conflicts_with_subcommands = true)]
     Catalog {
         /// 输出 JSON / print JSON
         #[arg(long)]
         json: bool,
+        #[command(subcommand)]
+        action: Option<CatalogAction>,
     },
     /// 生成各单位填报表 / issue department forms for a period
     Forms {
@@ -102,6 +105,28 @@ pub enum Command {
     Demo {
         /// 演示目录 / folder for the demo workspace
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// 从实施方案起草任务目录 / draft a catalog from a plan document (.txt or .docx)
+    Draft {
+        /// 实施方案文件 / the plan, .txt (UTF-8) or .docx
+        #[arg(value_name = "PLAN")]
+        plan: PathBuf,
+        /// 保存到该文件（不覆盖已有文件）；不加则输出到屏幕 / write here (never overwrites); stdout without it
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// 比较两份任务目录 / show what differs between two catalogs (exit 1 when they differ)
+    Diff {
+        /// 旧目录 / the first catalog
+        #[arg(value_name = "A.toml")]
+        a: PathBuf,
+        /// 新目录 / the second catalog
+        #[arg(value_name = "B.toml")]
+        b: PathBuf,
     },
 }
 

@@ -130,7 +130,7 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
     let issuer = match &group.issuer {
         Some(i) => with_county(i, &county),
         None => {
-            group_notes.push("原文没有找到“成立…专班/领导小组”，issuer 按方案名称暂拟".into());
+            plan_notes.push("原文没有找到“成立…专班/领导小组”，issuer 按方案名称暂拟".into());
             format!("{plan_name}工作专班")
         }
     };
@@ -160,6 +160,17 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         for l in &t.leads {
             if !departments.iter().any(|(d, _)| d == l) {
                 departments.push((l.clone(), t.code.clone()));
+            }
+        }
+    }
+    // A lead missing from the member list is often the same unit spelt
+    // another way (县卫健局 / 县卫生健康局), which would make two departments.
+    if !group.members.is_empty() {
+        for (d, first) in &departments {
+            if !group.members.contains(d) && d != NO_LEAD {
+                group_notes.push(format!(
+                    "牵头单位{d}（{first}）不在成员单位名单中，请核对是否与名单中的某个单位是同一单位的不同写法"
+                ));
             }
         }
     }
@@ -208,12 +219,12 @@ fn task(raw: &structure::RawTask, code: String) -> DraftTask {
                 let all = leads.join("、");
                 notes.push(match word {
                     Some(w) => format!(
-                        "牵头单位有 {} 个（{all}），按“{w}”判断由 {} 报送",
+                        "牵头单位有 {} 个（{all}），按“{w}”判断由{}报送",
                         leads.len(),
                         leads[i]
                     ),
                     None => format!(
-                        "牵头单位有 {} 个（{all}），原文看不出由谁报送，暂由第一牵头单位 {} 报送",
+                        "牵头单位有 {} 个（{all}），原文看不出由谁报送，暂由第一牵头单位{}报送",
                         leads.len(),
                         leads[i]
                     ),
@@ -266,7 +277,8 @@ fn ensure_every_lead_reports(tasks: &mut [DraftTask]) {
                 continue;
             }
             let t = &mut tasks[ti];
-            let count = |d: &str, t: &DraftTask| t.indicators.iter().filter(|i| i.department == d).count();
+            let count =
+                |d: &str, t: &DraftTask| t.indicators.iter().filter(|i| i.department == d).count();
             let donor = t
                 .indicators
                 .iter()
@@ -283,14 +295,14 @@ fn ensure_every_lead_reports(tasks: &mut [DraftTask]) {
                     let ind = &mut t.indicators[k];
                     ind.notes.retain(|n| !n.starts_with("牵头单位有"));
                     ind.notes.push(format!(
-                        "牵头单位 {lead} 原本没有分到指标，此项改由它报送（每个报送单位至少要报一个指标），请确认"
+                        "牵头单位{lead}原本没有分到指标，此项改由它报送（每个报送单位至少要报一个指标）"
                     ));
                     ind.department = lead.clone();
                 }
                 None => {
                     t.leads.retain(|l| l != lead);
                     t.notes.push(format!(
-                        "牵头单位 {lead} 没有分到任何指标，已从 leads 中去掉（目录要求每个报送单位至少报一个指标）；如需由它报送，请加回并给它分一个指标"
+                        "牵头单位{lead}没有分到任何指标，已从 leads 中去掉（目录要求每个报送单位至少报一个指标）；如需由它报送，请加回并给它分一个指标"
                     ));
                 }
             }
@@ -406,7 +418,11 @@ fn plan_year(o: &structure::Outline, source: &str, notes: &mut Vec<String>) -> i
             return y;
         }
     }
-    let y = chrono::Local::now().format("%Y").to_string().parse().unwrap_or(2024);
+    let y = chrono::Local::now()
+        .format("%Y")
+        .to_string()
+        .parse()
+        .unwrap_or(2024);
     notes.push(format!("方案没有写年度，year 暂填今年 {y}"));
     y
 }
@@ -426,7 +442,7 @@ pub fn command(plan: &Path, out: Option<&Path>) -> Result<()> {
         UserError::usage(format!(
             "无法读取实施方案 {}：{}",
             plan.display(),
-            crate::draft::io_reason(&e)
+            io_reason(&e)
         ))
     })?;
     let ext = plan
@@ -546,7 +562,11 @@ mod tests {
         let m = &d.tasks[1];
         let depts: HashSet<_> = m.indicators.iter().map(|i| i.department.as_str()).collect();
         assert_eq!(depts.len(), 2, "{:#?}", m.indicators);
-        assert!(m.indicators.iter().all(|i| i.notes.iter().any(|n| n.contains("报送"))));
+        assert!(
+            m.indicators
+                .iter()
+                .all(|i| i.notes.iter().any(|n| n.contains("报送")))
+        );
     }
 
     #[test]
@@ -568,10 +588,41 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_never_panics_and_always_gives_toml() {
+        let odd = [
+            "",
+            "（",
+            "（一）",
+            "一、\n（一）省级\n（1）",
+            "一、任务\n（一）省级\n1.\n（1）（牵头单位：）",
+            "一、任务\n（一）县级\n1. 建成 99999999999999999999999 个。（牵头单位：县甲局）",
+            "一、任务\n（一）县级\n1. （（（（ 3 个 ））））)))。（牵头单位：县甲局、）",
+            "一、任务\n（一）县级\n1. 从 5 提高到 3 元/月，从 700 元。（牵头单位：县甲局）",
+            "一、任务\n（一）县级\n1. 𝟘中a召集人副召集人，成员单位包括。办公室设。（牵头单位：县甲局）",
+            "一、任务\n（一）市级\n1. 0 个，0.0 万人，.5 名，5. 个，1,2345 户，2024-2025 年。（牵头单位：县/甲局）",
+            "一、任务\n（一）省级\n1. 教育\n（1）其中 3 个。（含 5 所）等 7 所。均从 1 提高到 2 元。（牵头单位：县甲局",
+            "成立专班，由中a召集人，副组长：、。",
+        ];
+        for text in odd {
+            let lines = lines(text);
+            if let Ok(d) = draft(&lines, "odd.txt") {
+                let toml = d.to_toml();
+                // A draft from nonsense may not load, but it is TOML.
+                toml.parse::<toml::Table>()
+                    .unwrap_or_else(|e| panic!("{text:?}: {e}\n{toml}"));
+                let _ = report(&d, "odd.txt", None);
+            }
+        }
+    }
+
+    #[test]
     fn plan_names_and_years_from_titles() {
         let mut n = Vec::new();
         assert_eq!(
-            plan_name(Some("关于印发《青溪区2025年民生实事工作方案》的通知"), &mut n),
+            plan_name(
+                Some("关于印发《青溪区2025年民生实事工作方案》的通知"),
+                &mut n
+            ),
             ("青溪区民生实事".to_string(), "青溪区".to_string())
         );
         assert!(n.is_empty());

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bulletin;
 pub mod catalog;
+pub mod catalog_diff;
 mod catalog_table;
 pub mod cli;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod consolidate;
 pub mod daemon;
 pub mod demo;
+pub mod draft;
 pub mod error;
 pub mod form;
 pub mod fsx;

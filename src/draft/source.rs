@@ -49,7 +49,8 @@ pub fn lines_of(bytes: &[u8], ext: &str) -> Result<Vec<String>, SourceError> {
 }
 
 fn split_lines(text: &str) -> Vec<String> {
-    text.split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{000B}', '\u{000C}'])
+    text.replace("\r\n", "\n")
+        .split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{000B}', '\u{000C}'])
         .map(|l| l.trim_start_matches('\u{FEFF}').to_string())
         .collect()
 }
@@ -80,10 +81,7 @@ fn decode_text(bytes: &[u8]) -> Result<String, SourceError> {
 }
 
 fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, SourceError> {
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|c| unit([c[0], c[1]]))
-        .collect();
+    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
     String::from_utf16(&units)
         .map_err(|_| SourceError("文本的 UTF-16 编码有误，请另存为 UTF-8 后再试".into()))
 }
@@ -117,11 +115,8 @@ fn docx_lines(bytes: &[u8]) -> Result<Vec<String>, SourceError> {
     // The part is read once more, capped, so a lying size header cannot make
     // docx-rs inflate more than the limit.
     if let Ok(f) = zip.by_name("word/document.xml") {
-        let n = std::io::copy(
-            &mut f.take(MAX_UNZIPPED_BYTES + 1),
-            &mut std::io::sink(),
-        )
-        .map_err(|_| broken())?;
+        let n = std::io::copy(&mut f.take(MAX_UNZIPPED_BYTES + 1), &mut std::io::sink())
+            .map_err(|_| broken())?;
         if n > MAX_UNZIPPED_BYTES {
             return Err(broken());
         }
@@ -311,10 +306,12 @@ impl Numbering {
 
 fn format_number(n: usize, format: &str) -> String {
     match format {
-        "chineseCounting" | "chineseCountingThousand" | "ideographTraditional"
-        | "japaneseCounting" | "taiwaneseCounting" | "ideographLegalTraditional" => {
-            super::structure::chinese_numeral(n)
-        }
+        "chineseCounting"
+        | "chineseCountingThousand"
+        | "ideographTraditional"
+        | "japaneseCounting"
+        | "taiwaneseCounting"
+        | "ideographLegalTraditional" => super::structure::chinese_numeral(n),
         "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" if (1..=20).contains(&n) => {
             char::from_u32(0x2460 + n as u32 - 1)
                 .map(String::from)
@@ -359,7 +356,7 @@ mod tests {
         use docx_rs::*;
         let doc = Docx::new()
             .add_abstract_numbering(
-                AbstractNumbering::new(1)
+                AbstractNumbering::new(2)
                     .add_level(Level::new(
                         0,
                         Start::new(1),
@@ -375,26 +372,26 @@ mod tests {
                         LevelJc::new("left"),
                     )),
             )
-            .add_numbering(docx_rs::Numbering::new(1, 1))
+            .add_numbering(docx_rs::Numbering::new(2, 2))
             .add_paragraph(
                 Paragraph::new()
                     .add_run(Run::new().add_text("办好省级实事"))
-                    .numbering(NumberingId::new(1), IndentLevel::new(0)),
+                    .numbering(NumberingId::new(2), IndentLevel::new(0)),
             )
             .add_paragraph(
                 Paragraph::new()
                     .add_run(Run::new().add_text("建成学校 2 所。"))
-                    .numbering(NumberingId::new(1), IndentLevel::new(1)),
+                    .numbering(NumberingId::new(2), IndentLevel::new(1)),
             )
             .add_paragraph(
                 Paragraph::new()
                     .add_run(Run::new().add_text("新增托位 30 个。"))
-                    .numbering(NumberingId::new(1), IndentLevel::new(1)),
+                    .numbering(NumberingId::new(2), IndentLevel::new(1)),
             )
             .add_paragraph(
                 Paragraph::new()
                     .add_run(Run::new().add_text("办好市级实事"))
-                    .numbering(NumberingId::new(1), IndentLevel::new(0)),
+                    .numbering(NumberingId::new(2), IndentLevel::new(0)),
             );
         let mut buf = Cursor::new(Vec::new());
         doc.build().pack(&mut buf).unwrap();

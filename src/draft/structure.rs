@@ -73,7 +73,7 @@ pub fn chinese_numeral(n: usize) -> String {
         20..=99 => format!(
             "{}十{}",
             CN_DIGITS[n / 10],
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 String::new()
             } else {
                 CN_DIGITS[n % 10].to_string()
@@ -244,9 +244,15 @@ enum Part {
 }
 
 fn part_of(title: &str) -> Part {
-    if ["机制", "组织", "保障", "领导"].iter().any(|k| title.contains(k)) {
+    if ["机制", "组织", "保障", "领导", "要求"]
+        .iter()
+        .any(|k| title.contains(k))
+    {
         Part::Mechanism
-    } else if ["任务", "实事", "内容", "项目"].iter().any(|k| title.contains(k)) {
+    } else if ["任务", "实事", "内容", "项目"]
+        .iter()
+        .any(|k| title.contains(k))
+    {
         Part::Tasks
     } else {
         Part::Other
@@ -288,17 +294,20 @@ pub fn outline(lines: &[String]) -> Outline {
     // (level, section heading, category of tasks numbered directly under it)
     let mut section: Option<(Level, String, String)> = None;
     let mut category: Option<(String, String)> = None;
+    let mut part_has_sections = false;
     for (i, b) in blocks.iter().enumerate() {
         let in_mechanism = part == Part::Mechanism;
         match b.marker {
             Some(Marker::Part) => {
                 part = part_of(&b.text);
+                part_has_sections = false;
                 section = None;
                 category = None;
                 continue;
             }
             Some(Marker::Section) => {
                 category = None;
+                part_has_sections = true;
                 section = match level_of(&b.text) {
                     Some(level) if !in_mechanism => Some((
                         level,
@@ -330,12 +339,10 @@ pub fn outline(lines: &[String]) -> Outline {
         let item = matches!(b.marker, Some(Marker::Num | Marker::Paren));
         let placed = match (&section, item) {
             (Some(s), true) => Some(s.clone()),
-            // Items in a task part that has no level sections at all.
-            (None, true) if part == Part::Tasks => Some((
-                Level::County,
-                String::new(),
-                "重点民生实事".to_string(),
-            )),
+            // Items in a task part that has no sections at all.
+            (None, true) if part == Part::Tasks && !part_has_sections => {
+                Some((Level::County, String::new(), "重点民生实事".to_string()))
+            }
             _ => None,
         };
         let Some((level, heading, default_category)) = placed else {
@@ -407,7 +414,8 @@ pub fn split_leads(body: &str) -> (String, Vec<String>, bool) {
             units = &units[..i];
         }
     }
-    let leads: Vec<String> = units
+    let mut leads: Vec<String> = Vec::new();
+    let all = units
         .split(['、', '，', ',', '/', ' ', '\u{3000}'])
         .map(|u| {
             u.trim_matches(is_space)
@@ -415,8 +423,12 @@ pub fn split_leads(body: &str) -> (String, Vec<String>, bool) {
                 .trim_end_matches('等')
                 .to_string()
         })
-        .filter(|u| !u.is_empty())
-        .collect();
+        .filter(|u| !u.is_empty());
+    for u in all {
+        if !leads.contains(&u) {
+            leads.push(u);
+        }
+    }
     let close_end = after[close..]
         .chars()
         .next()
@@ -443,8 +455,7 @@ pub struct Group {
 /// convener.
 pub fn working_group(text: &str) -> Group {
     let mut g = Group {
-        convener: role(text, &["召集人", "组长"], &["副召集人", "副组长"])
-            .map(|v| v.join("、")),
+        convener: role(text, &["召集人", "组长"], &["副召集人", "副组长"]).map(|v| v.join("、")),
         deputies: role(text, &["副召集人", "副组长"], &[]).unwrap_or_default(),
         ..Group::default()
     };
@@ -470,7 +481,10 @@ pub fn working_group(text: &str) -> Group {
         }
     }
     if let Some(i) = text.find("成立") {
-        let rest = until_any(&text[i + "成立".len()..], &["，", ",", "。", "；", "（", "("]);
+        let rest = until_any(
+            &text[i + "成立".len()..],
+            &["，", ",", "。", "；", "（", "("],
+        );
         for end in ["工作专班", "专班", "领导小组", "工作组", "指挥部"] {
             if let Some(j) = rest.find(end) {
                 g.issuer = Some(rest[..j + end.len()].trim_matches(is_space).to_string());
@@ -482,7 +496,11 @@ pub fn working_group(text: &str) -> Group {
 }
 
 fn until_any<'a>(s: &'a str, stops: &[&str]) -> &'a str {
-    let end = stops.iter().filter_map(|p| s.find(p)).min().unwrap_or(s.len());
+    let end = stops
+        .iter()
+        .filter_map(|p| s.find(p))
+        .min()
+        .unwrap_or(s.len());
     &s[..end]
 }
 
@@ -506,7 +524,9 @@ fn role(text: &str, names: &[&str], not: &[&str]) -> Option<Vec<String>> {
         for (at, _) in text.match_indices(name) {
             let is_longer = not.iter().any(|n| {
                 let lead = n.len() - name.len();
-                at >= lead && text[at - lead..].starts_with(n)
+                at.checked_sub(lead)
+                    .and_then(|from| text.get(from..))
+                    .is_some_and(|t| t.starts_with(n))
             });
             if is_longer {
                 continue;
@@ -553,7 +573,7 @@ mod tests {
 
     #[test]
     fn markers_of_each_level_are_told_apart() {
-        let m = |s: &str| parse_marker(s).map(|(m, l, r)| (m, l, r));
+        let m = parse_marker;
         assert_eq!(
             m("二、工作任务"),
             Some((Marker::Part, "二、".into(), "工作任务".into()))
@@ -577,7 +597,10 @@ mod tests {
             "附件\n\n某县民生实事实施方案\n\n一、工作任务\n\n（1）为4200名新生儿提供先天性心脏\n\n病筛查。（牵头单\n\n位：县卫生健康局）\n\n2. 开展 13\n\n种筛查 300 人次。（牵头单位：县卫健局）\n\n三、推进机制\n\n成立专班。",
         ));
         assert_eq!(title.as_deref(), Some("某县民生实事实施方案"));
-        assert_eq!(b[1].text, "为4200名新生儿提供先天性心脏病筛查。（牵头单位：县卫生健康局）");
+        assert_eq!(
+            b[1].text,
+            "为4200名新生儿提供先天性心脏病筛查。（牵头单位：县卫生健康局）"
+        );
         assert_eq!(b[2].text, "开展 13 种筛查 300 人次。（牵头单位：县卫健局）");
         // A part heading never swallows the paragraph under it.
         assert_eq!(b[3].text, "推进机制");
@@ -626,14 +649,18 @@ mod tests {
             (text.as_str(), leads, found),
             ("建成学校 2 所。", vec!["县教育局".to_string()], true)
         );
-        let (text, leads, _) =
-            split_leads("对河段进行加固(含 3 个泵站)。(牵头单位:县水利局、县生活垃圾焚烧发电项目指挥部)");
+        let (text, leads, _) = split_leads(
+            "对河段进行加固(含 3 个泵站)。(牵头单位:县水利局、县生活垃圾焚烧发电项目指挥部)",
+        );
         assert_eq!(text, "对河段进行加固(含 3 个泵站)。");
         assert_eq!(leads, ["县水利局", "县生活垃圾焚烧发电项目指挥部"]);
         let (_, leads, _) = split_leads("改造 5 个。（牵头单位：县住建局；配合单位：县财政局）");
         assert_eq!(leads, ["县住建局"]);
         let (text, leads, found) = split_leads("改造 5 个。");
-        assert_eq!((text.as_str(), leads.len(), found), ("改造 5 个。", 0, false));
+        assert_eq!(
+            (text.as_str(), leads.len(), found),
+            ("改造 5 个。", 0, false)
+        );
     }
 
     #[test]

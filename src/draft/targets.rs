@@ -17,6 +17,11 @@ pub struct Num {
 impl Num {
     fn parse(text: &str) -> Option<Num> {
         let text = normalise_number(text);
+        // Beyond 15 digits a TOML integer (and an f64) no longer holds it
+        // exactly; no plan target is that large.
+        if text.split('.').next().is_some_and(|i| i.len() > 15) {
+            return None;
+        }
         let value: f64 = text.parse().ok()?;
         value.is_finite().then_some(Num { text, value })
     }
@@ -81,13 +86,106 @@ pub struct Reading {
 
 /// Units a target is counted in. `万`/`亿` before them are read separately.
 const UNITS: &[&str] = &[
-    "元/人·年", "元/人/年", "元/人·月", "元/人/月", "元/人", "元/月", "元/年", "元/亩", "元/次", "元/天",
-    "元/平方米", "平方公里", "平方米", "立方米", "公里", "千米", "km", "㎞", "米", "m", "㎡", "公顷", "亩",
-    "方", "吨", "千瓦", "兆瓦", "千伏安", "公斤", "千克", "kg", "人次", "户次", "场次", "车次", "班次",
-    "批次", "个百分点", "人", "名", "位", "户", "家", "个", "场", "所", "件", "项", "座", "套", "台", "辆",
-    "张", "床", "间", "栋", "幢", "条", "处", "批", "期", "支", "队", "类", "种", "次", "元", "份", "册",
-    "本", "块", "盏", "根", "口", "眼", "宗", "部", "门", "棵", "株", "段", "节", "课时", "学时", "篇",
-    "款", "笔", "单", "村", "镇", "所次", "例", "台次", "对", "组", "只", "头", "羽", "艘", "架",
+    "元/人·年",
+    "元/人/年",
+    "元/人·月",
+    "元/人/月",
+    "元/人",
+    "元/月",
+    "元/年",
+    "元/亩",
+    "元/次",
+    "元/天",
+    "元/平方米",
+    "平方公里",
+    "平方米",
+    "立方米",
+    "公里",
+    "千米",
+    "km",
+    "㎞",
+    "米",
+    "m",
+    "㎡",
+    "公顷",
+    "亩",
+    "方",
+    "吨",
+    "千瓦",
+    "兆瓦",
+    "千伏安",
+    "公斤",
+    "千克",
+    "kg",
+    "人次",
+    "户次",
+    "场次",
+    "车次",
+    "班次",
+    "批次",
+    "个百分点",
+    "人",
+    "名",
+    "位",
+    "户",
+    "家",
+    "个",
+    "场",
+    "所",
+    "件",
+    "项",
+    "座",
+    "套",
+    "台",
+    "辆",
+    "张",
+    "床",
+    "间",
+    "栋",
+    "幢",
+    "条",
+    "处",
+    "批",
+    "期",
+    "支",
+    "队",
+    "类",
+    "种",
+    "次",
+    "元",
+    "份",
+    "册",
+    "本",
+    "块",
+    "盏",
+    "根",
+    "口",
+    "眼",
+    "宗",
+    "部",
+    "门",
+    "棵",
+    "株",
+    "段",
+    "节",
+    "课时",
+    "学时",
+    "篇",
+    "款",
+    "笔",
+    "单",
+    "村",
+    "镇",
+    "所次",
+    "例",
+    "台次",
+    "对",
+    "组",
+    "只",
+    "头",
+    "羽",
+    "艘",
+    "架",
 ];
 
 /// Units of time and age: numbers in them are dates, deadlines or age
@@ -106,8 +204,23 @@ const COORDINATORS: &[char] = &['、', '和', '及', '与', '并', '或'];
 
 /// Leading words that carry no meaning in an indicator's name.
 const NAME_FILLERS: &[&str] = &[
-    "到年底", "年底前", "年内", "力争", "确保", "全年", "累计", "全县", "全市", "全区", "其中", "包括",
+    "到年底",
+    "年底前",
+    "年内",
+    "力争",
+    "确保",
+    "全年",
+    "累计",
+    "全县",
+    "全市",
+    "全区",
+    "其中",
+    "包括",
     "实现",
+    "实施",
+    "实行",
+    "开展",
+    "完成",
 ];
 /// One-character prepositions, dropped only where nothing of the name
 /// follows them or a 全县-like phrase does (`为 390 件案件`, `对全县 497 个`);
@@ -123,7 +236,8 @@ fn strip_fillers(mut s: &str) -> &str {
         }
         let short = SHORT_FILLERS.iter().find(|w| {
             t.strip_prefix(**w).is_some_and(|rest| {
-                rest.trim().is_empty() || ["全县", "全市", "全区"].iter().any(|x| rest.starts_with(x))
+                rest.trim().is_empty()
+                    || ["全县", "全市", "全区"].iter().any(|x| rest.starts_with(x))
             })
         });
         match short {
@@ -135,9 +249,32 @@ fn strip_fillers(mut s: &str) -> &str {
 
 /// Trailing words between a name and its number (`免提交率提升至 60%`).
 const COMPARATORS: &[&str] = &[
-    "提升至", "提升到", "提高至", "提高到", "增加至", "增加到", "增长至", "增长到", "增至", "达到", "不少于",
-    "不低于", "不超过", "超过", "保持在", "稳定在", "控制在", "共计", "合计", "累计", "达", "约", "至", "到",
+    "提升至",
+    "提升到",
+    "提高至",
+    "提高到",
+    "增加至",
+    "增加到",
+    "增长至",
+    "增长到",
+    "增至",
+    "达到",
+    "不少于",
+    "不低于",
+    "不超过",
+    "超过",
+    "保持在",
+    "稳定在",
+    "控制在",
+    "共计",
+    "合计",
+    "累计",
+    "达",
+    "约",
+    "至",
+    "到",
     "为",
+    "从",
 ];
 
 /// Words after a number that are not part of the name (`60%以上`).
@@ -145,34 +282,127 @@ const POST_FILLERS: &[&str] = &["以上的", "及以上", "以上", "左右", "�
 
 /// Verbs that set a project stage when the text gives no number.
 const MILESTONE_VERBS: &[&str] = &[
-    "建成", "新建", "建设", "搬迁", "迁建", "开工", "完工", "竣工", "投用", "投入使用", "改扩建", "扩建",
+    "建成",
+    "新建",
+    "建设",
+    "搬迁",
+    "迁建",
+    "开工",
+    "完工",
+    "竣工",
+    "投用",
+    "投入使用",
+    "改扩建",
+    "扩建",
     "改造",
 ];
 
 /// Verbs that may govern a list of projects (`建设 A 和 B`).
-const LIST_VERBS: &[&str] = &["开工建设", "改扩建", "建成", "新建", "建设", "扩建", "迁建", "完成"];
+const LIST_VERBS: &[&str] = &[
+    "开工建设",
+    "改扩建",
+    "建成",
+    "新建",
+    "建设",
+    "扩建",
+    "迁建",
+    "完成",
+];
 
 /// Verbs carried to the later parts of a list of targets (`创建 A 4 个、B 2 个`).
 const CARRY_VERBS: &[&str] = &[
-    "创建", "建成", "新建", "建设", "新增", "改造", "完成", "实施", "开展", "培训", "打造", "发放", "提供",
-    "建立", "评选",
+    "创建", "建成", "新建", "建设", "新增", "改造", "完成", "实施", "开展", "培训", "打造", "发放",
+    "提供", "建立", "评选",
 ];
 
 /// Leading verbs a short title does without (`实施海绵城市项目建设` → `海绵城市项目建设`).
 const TITLE_VERBS: &[&str] = &[
-    "大力推进", "加快推进", "全面推进", "积极推进", "深入推进", "扎实推进", "持续推进", "推进", "实施", "开展",
-    "实现", "完成", "做好", "全面", "持续", "深入", "扎实", "积极", "着力",
+    "大力推进",
+    "加快推进",
+    "全面推进",
+    "积极推进",
+    "深入推进",
+    "扎实推进",
+    "持续推进",
+    "推进",
+    "实施",
+    "开展",
+    "实现",
+    "完成",
+    "做好",
+    "全面",
+    "持续",
+    "深入",
+    "扎实",
+    "积极",
+    "着力",
+];
+
+/// Verbs of a task's naming clause (`推进…`, `提升…能力`), which set no
+/// stage of their own.
+const GENERAL_VERBS: &[&str] = &[
+    "大力推进",
+    "加快推进",
+    "全面推进",
+    "积极推进",
+    "深入推进",
+    "扎实推进",
+    "持续推进",
+    "推进",
+    "实施",
+    "开展",
+    "实现",
+    "做好",
+    "办好",
+    "全面",
+    "持续",
+    "深入",
+    "扎实",
+    "积极",
+    "着力",
+    "提升",
+    "提高",
+    "加强",
+    "深化",
+    "优化",
+    "打造",
+    "推动",
+    "促进",
+    "强化",
+    "健全",
+    "完善",
 ];
 
 /// Adverbs before a milestone's project (`加快推进第一人民医院整体搬迁`).
 const MILESTONE_ADVERBS: &[&str] = &[
-    "加快推进", "大力推进", "全面推进", "积极推进", "推进", "加快", "全面", "积极", "力争", "确保", "年内",
-    "年底前", "争取",
+    "加快推进",
+    "大力推进",
+    "全面推进",
+    "积极推进",
+    "推进",
+    "加快",
+    "全面",
+    "积极",
+    "力争",
+    "确保",
+    "年内",
+    "年底前",
+    "争取",
 ];
 
 /// Words after a project where its purpose begins (`新建焚烧发电厂彻底解决…`).
 const PURPOSE: &[&str] = &[
-    "彻底", "解决", "实现", "确保", "进一步", "切实", "有效", "从而", "以便", "推动",
+    "彻底",
+    "解决",
+    "实现",
+    "确保",
+    "进一步",
+    "切实",
+    "有效",
+    "从而",
+    "以便",
+    "推动",
+    "并",
 ];
 
 /// The text of an item as two parallel char arrays: as written (for names
@@ -223,14 +453,9 @@ impl Doc {
     }
 
     fn at(&self, i: usize, pat: &str) -> bool {
-        let mut k = i;
-        for p in pat.chars() {
-            if self.f.get(k) != Some(&p) {
-                return false;
-            }
-            k += 1;
-        }
-        true
+        (i..)
+            .zip(pat.chars())
+            .all(|(k, p)| self.f.get(k) == Some(&p))
     }
 
     fn skip_spaces(&self, mut i: usize) -> usize {
@@ -298,9 +523,8 @@ fn clauses(d: &Doc, sentences: &[(usize, usize)]) -> Vec<Clause> {
             let between_digits = i > 0
                 && d.f[i - 1].is_ascii_digit()
                 && d.f.get(i + 1).is_some_and(|c| c.is_ascii_digit());
-            let cut = (c == ',' && !between_digits)
-                || c == ':'
-                || matches!(c, '。' | '!' | '?' | ';');
+            let cut =
+                (c == ',' && !between_digits) || c == ':' || matches!(c, '。' | '!' | '?' | ';');
             if cut {
                 out.push(Clause {
                     start,
@@ -389,15 +613,29 @@ fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
         let k = d.skip_spaces(num_end);
         // The first number of a range (3-5 岁) is read with the second.
         if matches!(d.f.get(k), Some('-' | '—' | '–' | '~' | '～'))
-            && d.f.get(d.skip_spaces(k + 1)).is_some_and(|c| c.is_ascii_digit())
+            && d.f
+                .get(d.skip_spaces(k + 1))
+                .is_some_and(|c| c.is_ascii_digit())
         {
             continue;
         }
         let Some(num) = Num::parse(&text) else {
             continue;
         };
-        if d.f.get(k) == Some(&'%') {
-            out.push(tok(d, start, k + 1, num, "%".into(), true));
+        // A catalog target is positive, and a rate at most 100: anything
+        // else is a comparison or a typo for the reviewer to read.
+        let pct = d.f.get(k) == Some(&'%');
+        if num.value == 0.0 || (pct && num.value > 100.0) {
+            unitless.push(format!(
+                "“{}”不能作为年度目标，未列为指标",
+                tidy(&d.orig(start, (k + 1).min(c.end)))
+            ));
+            continue;
+        }
+        if pct {
+            let mut t = tok(d, start, k + 1, num, "%".into(), true);
+            t.notes = ceiling(d, c, start, k + 1).into_iter().collect();
+            out.push(t);
             continue;
         }
         let mut u = k;
@@ -406,19 +644,23 @@ fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
             multiplier = Some(m);
             u = d.skip_spaces(u + 1);
         }
-        let mut approx = false;
-        if matches!(d.f.get(u), Some('余' | '多')) {
-            approx = true;
+        let mut approx = None;
+        if let Some(&a) = d.f.get(u).filter(|c| matches!(c, '余' | '多')) {
+            approx = Some(a);
             u += 1;
         }
         if multiplier.is_none() && unit_at(d, u, TIME_UNITS).is_some() {
             continue;
         }
         let Some(unit) = unit_at(d, u, UNITS) else {
-            if multiplier.is_none() && !approx {
-                let after: String = d.orig[num_end..(num_end + 4).min(c.end)].iter().collect();
-                unitless.push(format!("{}{}", d.orig(start, num_end), after.trim_end()));
-            }
+            let after: String = d.orig[num_end..(u + 4).min(c.end).max(num_end)]
+                .iter()
+                .collect();
+            unitless.push(format!(
+                "“{}{}”中的数字没有可识别的单位，未列为指标",
+                d.orig(start, num_end),
+                after.trim_end()
+            ));
             continue;
         };
         let end = u + unit.chars().count();
@@ -430,7 +672,7 @@ fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
             "{}{}{}",
             d.orig(start, num_end),
             multiplier.map(String::from).unwrap_or_default(),
-            if approx { "余" } else { "" }
+            approx.map(String::from).unwrap_or_default()
         );
         let mut notes = Vec::new();
         let (num, unit) = match multiplier {
@@ -450,15 +692,81 @@ fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
             Some(m) => (num, format!("{m}{unit}")),
             None => (num, unit),
         };
-        if approx {
-            notes.push(format!("原文“{as_written}{unit}”是约数，已按 {} 起草", num.text));
+        if approx.is_some() {
+            notes.push(format!(
+                "原文“{as_written}{unit}”是约数，已按 {} 起草",
+                num.text
+            ));
         }
+        // `每月 2 次上门探访`: a frequency, a service standard rather than an
+        // amount that adds up over the year.
+        if unit != "元"
+            && let Some((from, _)) = period_before(d, c.start, start)
+        {
+            unitless.push(format!("“{}”是频次，未列为指标", tidy(&d.orig(from, end))));
+            i = end;
+            continue;
+        }
+        // `每人每月 760 元`: the money is per person and month.
+        let (start, unit) = match period_before(d, c.start, start) {
+            Some((from, per)) if unit == "元" => {
+                let u = format!("元/{per}");
+                notes.push(format!("原文“{}”，单位写作“{u}”", tidy(&d.orig(from, end))));
+                (from, u)
+            }
+            _ => (start, unit),
+        };
         let mut t = tok(d, start, end, num, unit, false);
+        notes.extend(ceiling(d, c, start, end));
         t.notes = notes;
         out.push(t);
         i = end;
     }
     out
+}
+
+/// `每人每月` right before a number: what a money amount is per.
+fn period_before(d: &Doc, clause_start: usize, start: usize) -> Option<(usize, &'static str)> {
+    const PERIODS: [(&str, &str); 12] = [
+        ("每人每月", "人·月"),
+        ("每人每年", "人·年"),
+        ("每户每月", "户·月"),
+        ("每户每年", "户·年"),
+        ("每月", "月"),
+        ("每年", "年"),
+        ("每人", "人"),
+        ("每户", "户"),
+        ("每亩", "亩"),
+        ("每周", "周"),
+        ("每季度", "季度"),
+        ("每天", "天"),
+    ];
+    let mut end = start;
+    while end > clause_start && d.f[end - 1] == ' ' {
+        end -= 1;
+    }
+    PERIODS.iter().find_map(|(p, per)| {
+        let n = p.chars().count();
+        (end >= clause_start + n && d.folded(end - n, end) == *p).then(|| (end - n, *per))
+    })
+}
+
+/// A ceiling (`失业率控制在 5.5% 以内`): the catalog counts progress toward
+/// reaching a target, which reads a ceiling backwards.
+fn ceiling(d: &Doc, c: Clause, start: usize, end: usize) -> Option<String> {
+    let before = d.folded(c.start, start);
+    let before = before.trim_end();
+    let after = d.folded(end, c.end);
+    let after = after.trim_start();
+    // 不低于 / 不少于 are floors, though they end in 低于 / 少于.
+    let floor = before.ends_with("不低于") || before.ends_with("不少于");
+    let word = ["控制在", "不超过", "不高于", "低于", "少于"]
+        .iter()
+        .find(|w| before.ends_with(**w) && !floor)
+        .or_else(|| ["以内", "以下"].iter().find(|w| after.starts_with(**w)))?;
+    Some(format!(
+        "原文是上限（“{word}”），目录按“达到目标”计算完成率，请核对是否列为指标、如何计算"
+    ))
 }
 
 fn tok(d: &Doc, start: usize, end: usize, num: Num, unit: String, percent: bool) -> Tok {
@@ -490,6 +798,10 @@ fn pair_standards(d: &Doc, c: Clause, toks: &mut [Tok]) {
             && ["到", "至", "为"].iter().any(|w| between.contains(w))
         {
             let baseline = a.num.clone();
+            if b.unit == "元" && a.unit.starts_with("元/") {
+                // `从每人每年 670 元提高到 700 元`: the second amount is per the same.
+                toks[k].unit = toks[k - 1].unit.clone();
+            }
             toks[k - 1].role = Role::Baseline;
             toks[k].baseline = Some(baseline);
             toks[k].subject_end = Some(from);
@@ -562,10 +874,8 @@ fn tidy(s: &str) -> String {
         }
         out.push(c);
     }
-    out.trim_matches(|c: char| {
-        c.is_whitespace() || "，,、；;：:。".contains(c)
-    })
-    .to_string()
+    out.trim_matches(|c: char| c.is_whitespace() || "，,、；;：:。".contains(c))
+        .to_string()
 }
 
 /// `建成A卫生院、B卫生院、C卫生院等` → `建成`: the examples before 等 go, the
@@ -582,6 +892,10 @@ fn drop_examples(pre: &str) -> String {
     let first = items[0].chars().count();
     let last = items[items.len() - 1].chars().count();
     items[0].chars().take(first.saturating_sub(last)).collect()
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
 }
 
 fn starts_with_any(s: &str, words: &[&str]) -> Option<usize> {
@@ -611,6 +925,33 @@ fn split_parallel(s: &str) -> Vec<String> {
     }
     parts.push(cur);
     parts
+}
+
+/// Where the words after a target stop at a bracket. A short aside that
+/// closes again belongs to the name (`乡镇（街道）级`, `（含标志标牌）`); a long
+/// explanation, or one the clause does not close, does not.
+fn post_bracket_cut(d: &Doc, from: usize, to: usize) -> Option<usize> {
+    let mut i = from;
+    while i < to {
+        match d.f[i] {
+            ')' => return Some(i),
+            '(' => match (i + 1..to).find(|&k| d.f[k] == ')') {
+                Some(close) if close - i <= 8 => i = close + 1,
+                _ => return Some(i),
+            },
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `对 X 进行加固` names the work `X加固`: 对 … 进行 only carry the verb.
+fn plain_verbs(name: &str) -> String {
+    if !name.contains("进行") {
+        return name.to_string();
+    }
+    let n = name.replacen("进行", "", 1);
+    n.strip_prefix('对').map(str::to_string).unwrap_or(n)
 }
 
 fn text_without(d: &Doc, a: usize, b: usize, toks: &[Tok]) -> String {
@@ -655,11 +996,17 @@ pub fn read(text: &str) -> Reading {
     };
 
     let mut found: Vec<Found> = Vec::new();
+    // The last target named, which a following `其中…` divides.
+    let mut last_name: Option<String> = None;
     for (ci, c) in clauses.iter().enumerate() {
         let toks = &per_clause[ci];
         let targets: Vec<&Tok> = toks.iter().filter(|t| t.role == Role::Target).collect();
         let clause_text = tidy(&d.orig(c.start, c.end));
-        let mut carried_verb: Option<String> = None;
+        let part_of = last_name
+            .clone()
+            .filter(|_| d.folded(c.start, c.end).trim_start().starts_with("其中"));
+        // (verb, what it governed) of the first target in a list.
+        let mut carried_verb: Option<(String, String)> = None;
         for (k, t) in targets.iter().enumerate() {
             // Where this target's words begin and end: split from its
             // neighbours at the word joining them.
@@ -689,7 +1036,7 @@ pub fn read(text: &str) -> Reading {
             } else {
                 c.end
             };
-            if let Some(b) = (t.end..post_end).find(|&i| matches!(d.f[i], '(' | ')')) {
+            if let Some(b) = post_bracket_cut(&d, t.end, post_end) {
                 post_end = b;
             }
             let pre_raw = tidy(&text_without(&d, pre_start, pre_end, toks));
@@ -697,23 +1044,45 @@ pub fn read(text: &str) -> Reading {
             let pre = drop_examples(pre);
             let post = tidy(&text_without(&d, t.end, post_end, toks));
             let post = strip_leading(&post, POST_FILLERS).trim_end_matches('等');
-            let mut name = tidy(strip_fillers(&format!("{pre}{post}")));
+            let mut name = plain_verbs(&tidy(strip_fillers(&format!("{pre}{post}"))));
             if k == 0 {
                 carried_verb = CARRY_VERBS
                     .iter()
                     .find(|v| name.starts_with(**v))
-                    .map(|v| v.to_string());
-            } else if let Some(v) = &carried_verb
+                    .map(|v| (v.to_string(), name[v.len()..].to_string()));
+            } else if let Some((v, first)) = &carried_verb
                 && starts_with_any(&name, CARRY_VERBS).is_none()
+                && common_prefix(first, &name) >= 2
             {
+                // A parallel list repeats its qualifier (`创建市级“和美乡村”4 个、
+                // 市级“美丽屋场”4 个`); the verb belongs to every part.
                 name = format!("{v}{name}");
             }
-            if name.chars().count() <= 2 {
-                // `投资 2800 万元` says too little alone; the task says what of.
+            let mut extra = Vec::new();
+            if let Some(parent) = &part_of {
+                name = format!("{parent}（{name}）");
+                extra.push("原文“其中…”是上一指标的细分，请核对是单列还是删去".to_string());
+            } else if name.chars().count() <= 3 {
+                // `投资 2800 万元`, `覆盖率达 100%` say too little alone; the
+                // task says what of.
                 name = format!("{}{name}", title);
+            }
+            if t.depth > 0
+                && let Some(open) = (c.start..t.start).rev().find(|&i| d.f[i] == '(')
+                && ["含", "包括", "其中"]
+                    .iter()
+                    .any(|w| d.folded(open + 1, t.start).trim_start().starts_with(w))
+            {
+                extra.push(
+                    "括号里“含…”的数字是前一指标的组成部分，请核对是单列还是删去".to_string(),
+                );
+            }
+            if part_of.is_none() {
+                last_name = Some(name.clone());
             }
             let (kind, mut notes) = kind_of(t);
             notes.extend(t.notes.iter().cloned());
+            notes.extend(extra);
             let base = Found {
                 name: name.clone(),
                 target: Some(t.num.clone()),
@@ -762,7 +1131,10 @@ pub fn read(text: &str) -> Reading {
                 found.push(f);
             }
         }
-        if targets.is_empty() && ci > 0 && d.depth[c.start] == 0 {
+        // The first clause usually names the task (`推进…建设`); it sets a
+        // stage only when it says what is built (`建设县城第二水厂`).
+        let names_task = ci == 0 && starts_with_any(&clause_text, GENERAL_VERBS).is_some();
+        if targets.is_empty() && !names_task && d.depth[c.start] == 0 {
             for (mi, (name, notes)) in milestones(&d, *c).into_iter().enumerate() {
                 found.push(Found {
                     name,
@@ -814,9 +1186,7 @@ pub fn read(text: &str) -> Reading {
             pos: 0,
         });
     }
-    for u in unitless {
-        notes.push(format!("“{u}”中的数字没有可识别的单位，未列为指标"));
-    }
+    notes.extend(unitless);
     if let Some(i) = text.find("为准") {
         let start = text[..i]
             .rfind(['（', '(', '，', ','])
@@ -984,10 +1354,16 @@ mod tests {
     #[test]
     fn wan_is_multiplied_out_only_for_people() {
         let f = one("完成医保参保资助、住院救助 7.3 万人次。");
-        assert_eq!((f.target.unwrap().text, f.unit.as_str()), ("73000".into(), "人次"));
+        assert_eq!(
+            (f.target.unwrap().text, f.unit.as_str()),
+            ("73000".into(), "人次")
+        );
         assert!(f.notes[0].contains("7.3万人次"), "{:?}", f.notes);
         let f = one("社保卡持卡人数达 1.5 万人。");
-        assert_eq!((f.target.unwrap().text, f.unit.as_str()), ("15000".into(), "人"));
+        assert_eq!(
+            (f.target.unwrap().text, f.unit.as_str()),
+            ("15000".into(), "人")
+        );
         assert_eq!(f.name, "社保卡持卡人数");
         assert_eq!(
             targets("新增蓄水能力 246.3 万方，恢复和改善灌溉面积 0.7 万亩，投资 2800 万元。"),
@@ -1001,7 +1377,8 @@ mod tests {
 
     #[test]
     fn percent_targets_with_or_without_yishang() {
-        let r = targets("免提交率提升至 60%以上，办结率提升至90％以上，建成区 25% 以上的面积达标。");
+        let r =
+            targets("免提交率提升至 60%以上，办结率提升至90％以上，建成区 25% 以上的面积达标。");
         assert_eq!(
             r,
             [
@@ -1022,7 +1399,10 @@ mod tests {
         assert_eq!(f.kind, Kind::Standard);
         assert_eq!(f.target.unwrap().text, "700");
         assert_eq!(f.baseline.unwrap().text, "650");
-        assert_eq!((f.name.as_str(), f.unit.as_str()), ("城市低保标准", "元/月"));
+        assert_eq!(
+            (f.name.as_str(), f.unit.as_str()),
+            ("城市低保标准", "元/月")
+        );
         let f = one("散居孤儿从 1100 元/月提高到 1150 元/月，事实无人抚养儿童参照执行。");
         assert_eq!(
             (f.target.unwrap().text, f.baseline.unwrap().text),
@@ -1030,10 +1410,16 @@ mod tests {
         );
         assert!(f.notes.is_empty(), "{:?}", f.notes);
         // Both standards named by one sentence with 均: one indicator each.
-        let r = read("困难残疾人生活补贴和重度残疾人护理补贴标准均从不低于 80 元/月提高到不低于 90 元/月。");
+        let r = read(
+            "困难残疾人生活补贴和重度残疾人护理补贴标准均从不低于 80 元/月提高到不低于 90 元/月。",
+        );
         let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["困难残疾人生活补贴标准", "重度残疾人护理补贴标准"]);
-        assert!(r.found.iter().all(|f| f.target.as_ref().unwrap().text == "90"));
+        assert!(
+            r.found
+                .iter()
+                .all(|f| f.target.as_ref().unwrap().text == "90")
+        );
         // A standard with no old value is still a standard, marked.
         let f = one("高龄津贴标准不低于 200 元/月。");
         assert_eq!(f.kind, Kind::Standard);
@@ -1056,9 +1442,11 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("4350", "人次")]
         );
-        assert_eq!(r.found[0].name, "实行孕产妇致畸基因免费筛查");
+        assert_eq!(r.found[0].name, "孕产妇致畸基因免费筛查");
         assert_eq!(
-            targets("第 3 批 5G 基站建设 120 个，改造 G106 国道 12 公里，建设 2 个 1000 吨级泊位。"),
+            targets(
+                "第 3 批 5G 基站建设 120 个，改造 G106 国道 12 公里，建设 2 个 1000 吨级泊位。"
+            ),
             [
                 t("120", "个", Kind::Count),
                 t("12", "公里", Kind::Count),
@@ -1082,7 +1470,11 @@ mod tests {
         let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            ["创建市级“和美乡村”", "创建市级“和美乡村示范村”", "创建市级“美丽屋场”"]
+            [
+                "创建市级“和美乡村”",
+                "创建市级“和美乡村示范村”",
+                "创建市级“美丽屋场”"
+            ]
         );
         let r = read("加固堤防 31.94km(含 7 个保护圈治理和 3 个城区排涝泵站改造)。");
         let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
@@ -1104,9 +1496,8 @@ mod tests {
 
     #[test]
     fn milestones_for_projects_without_a_number() {
-        let r = read(
-            "推进紧密型县域医共体基础建设。加快推进第一人民医院整体搬迁，建成卫生院 3 所。",
-        );
+        let r =
+            read("推进紧密型县域医共体基础建设。加快推进第一人民医院整体搬迁，建成卫生院 3 所。");
         assert_eq!(r.title, "紧密型县域医共体基础建设");
         assert_eq!(
             r.found
@@ -1125,21 +1516,75 @@ mod tests {
         let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            ["村网点进行布局", "建设物流转运中心", "建设客货邮数据信息大平台"]
+            ["村网点布局", "建设物流转运中心", "建设客货邮数据信息大平台"]
         );
-        let r = read("加固河段 3 公里。新建生活垃圾焚烧发电厂彻底解决“垃圾围城”问题,实现垃圾处理无害化。");
+        let r = read(
+            "加固河段 3 公里。新建生活垃圾焚烧发电厂彻底解决“垃圾围城”问题,实现垃圾处理无害化。",
+        );
         assert_eq!(r.found[1].name, "新建生活垃圾焚烧发电厂");
         // The first clause names the task, it sets no stage of its own.
         assert_eq!(read("推进农村公路建设，改造公路 81 公里。").found.len(), 1);
         // Explanations in brackets set none either.
         assert_eq!(
-            read("改造老旧小区 27 个（小区内实现雨污改造，完善消防设施）。").found.len(),
+            read("改造老旧小区 27 个（小区内实现雨污改造，完善消防设施）。")
+                .found
+                .len(),
             1
         );
         // Nothing at all: the task is one milestone, marked.
         let r = read("新建县第二人民医院。");
         assert_eq!(r.found.len(), 1);
         assert_eq!(r.found[0].kind, Kind::Milestone);
+    }
+
+    #[test]
+    fn ceilings_are_marked_floors_are_not() {
+        let f = one("城镇调查失业率控制在 5.5% 以内。");
+        assert!(f.notes.iter().any(|n| n.contains("上限")), "{:?}", f.notes);
+        let f = one("“三合一”事项不少于 20 项。");
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+        let f = one("城市低保标准从不低于 650 元/月提高到不低于 700 元/月。");
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+    }
+
+    #[test]
+    fn money_per_person_and_month_and_frequencies() {
+        let f = one("城市低保标准提高到每人每月 760 元。");
+        assert_eq!((f.unit.as_str(), f.kind), ("元/人·月", Kind::Standard));
+        assert_eq!(f.name, "城市低保标准");
+        let f = one("医保财政补助标准从每人每年 670 元提高到 700 元。");
+        assert_eq!(f.unit, "元/人·年");
+        assert_eq!(f.baseline.unwrap().text, "670");
+        let r = read("开展每月 2 次上门探访，覆盖率达 100%。");
+        assert_eq!(r.found.len(), 1);
+        assert!(r.notes.iter().any(|n| n.contains("频次")), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn parts_introduced_by_qizhong_or_han_are_kept_and_marked() {
+        let r = read("建设高标准农田 2.3 万亩，其中新建 1.6 万亩、改造提升 0.7 万亩。");
+        let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "建设高标准农田",
+                "建设高标准农田（新建）",
+                "建设高标准农田（改造提升）"
+            ]
+        );
+        assert!(r.found[1].notes.iter().any(|n| n.contains("其中")));
+        let r = read("加固堤防 31.94km(含 7 个保护圈治理)。");
+        assert!(r.found[1].notes.iter().any(|n| n.contains("含")));
+    }
+
+    #[test]
+    fn approximate_zero_and_impossible_figures() {
+        let f = one("培训农民工 500 余人。");
+        assert_eq!(f.target.unwrap().text, "500");
+        assert!(f.notes[0].contains("500余人"), "{:?}", f.notes);
+        let r = read("新增 0 个，增长 150%，新建驿站 3 处。");
+        assert_eq!(r.found.len(), 1);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
     }
 
     #[test]
@@ -1151,7 +1596,10 @@ mod tests {
 
     #[test]
     fn titles_are_short_phrases_from_the_first_clause() {
-        assert_eq!(read("实施海绵城市项目建设。到 2024 年底，…").title, "海绵城市项目建设");
+        assert_eq!(
+            read("实施海绵城市项目建设。到 2024 年底，…").title,
+            "海绵城市项目建设"
+        );
         assert_eq!(
             read("完成 9 所乡镇寄宿制学校建设。").title,
             "乡镇寄宿制学校建设"
@@ -1166,8 +1614,14 @@ mod tests {
     fn decimal_scaling_is_exact() {
         let n = Num::parse("7.3").unwrap();
         assert_eq!(n.scaled(4).unwrap().text, "73000");
-        assert_eq!(Num::parse("0.12345").unwrap().scaled(4).unwrap().text, "1234.5");
-        assert_eq!(Num::parse("1").unwrap().scaled(8).unwrap().text, "100000000");
+        assert_eq!(
+            Num::parse("0.12345").unwrap().scaled(4).unwrap().text,
+            "1234.5"
+        );
+        assert_eq!(
+            Num::parse("1").unwrap().scaled(8).unwrap().text,
+            "100000000"
+        );
         assert_eq!(normalise_number("007.50"), "7.5");
     }
 }

@@ -44,7 +44,11 @@ fn review(out: &mut String, notes: &[String]) {
 fn list(items: &[String]) -> String {
     format!(
         "[{}]",
-        items.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(|s| quote(s))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -97,13 +101,25 @@ pub fn render(d: &Draft) -> String {
         if !g.members.is_empty() {
             comment(
                 &mut out,
-                &format!("{} 个成员单位，按原文“推进机制”中的顺序。", g.members.len()),
+                &format!("{} 个成员单位，按原文中的顺序。", g.members.len()),
             );
             out.push_str("members = [\n");
             for m in &g.members {
                 out.push_str(&format!("  {},\n", quote(m)));
             }
             out.push_str("]\n");
+            let idle: Vec<&str> = g
+                .members
+                .iter()
+                .filter(|m| !d.departments.iter().any(|(x, _)| x == *m))
+                .map(String::as_str)
+                .collect();
+            if !idle.is_empty() {
+                comment(
+                    &mut out,
+                    &format!("成员单位中不牵头任务、不报送的：{}", idle.join("、")),
+                );
+            }
         }
         if let Some(o) = &g.office {
             out.push_str(&format!("office = {}\n", quote(o)));
@@ -112,7 +128,9 @@ pub fn render(d: &Draft) -> String {
     } else {
         comment(
             &mut out,
-            &format!("{REVIEW}原文没有找到工作专班（召集人、成员单位、办公室），[working_group] 未写"),
+            &format!(
+                "{REVIEW}原文没有找到工作专班（召集人、成员单位、办公室），[working_group] 未写"
+            ),
         );
         out.push('\n');
     }
@@ -127,10 +145,9 @@ pub fn render(d: &Draft) -> String {
     out.push('\n');
     for (name, first) in &d.departments {
         out.push_str("[[departments]]\n");
-        out.push_str(&format!(
-            "{}# {first}\n\n",
-            pad(&format!("name = {}", quote(name)), 32)
-        ));
+        let line = format!("name = {}", quote(name));
+        let cols = (crate::text::width(&line) + 2).max(32);
+        out.push_str(&format!("{}# {first}\n\n", pad(&line, cols)));
     }
 
     let mut section: Option<&str> = None;

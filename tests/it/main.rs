@@ -2,6 +2,7 @@
 
 mod catalog;
 mod daemon;
+mod draft;
 mod forms;
 mod ingest;
 mod mail;
