@@ -299,6 +299,31 @@ fn too_large_unzipped(size: u64, limits: &Limits) -> ReadError {
     ))
 }
 
+/// Cells counted so far in a pre-scan and the rectangle they span, checked
+/// against the limits as they grow.
+#[derive(Default)]
+struct Tally {
+    count: u64,
+    max_row: u64,
+    max_col: u64,
+}
+
+impl Tally {
+    /// Add `n` cells reaching (one-based) `row` and `col`.
+    fn add(&mut self, n: u64, row: u64, col: u64, limits: &Limits) -> Result<(), ReadError> {
+        self.count = self.count.saturating_add(n);
+        self.max_row = self.max_row.max(row);
+        self.max_col = self.max_col.max(col);
+        if self.count > limits.max_cells {
+            return Err(too_many_cells(self.count, limits));
+        }
+        if self.max_row.saturating_mul(self.max_col) > MAX_EXTENT {
+            return Err(extent_too_large(self.max_row, self.max_col));
+        }
+        Ok(())
+    }
+}
+
 fn too_many_cells(count: u64, limits: &Limits) -> ReadError {
     ReadError::TooLarge(format!(
         "表格含有超过 {} 个单元格（至少 {count} 个），不像是一张填报表",
@@ -395,7 +420,7 @@ fn scan_xlsx_sheet<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(r));
     let mut buf = Vec::new();
-    let (mut count, mut max_row, mut max_col) = (0u64, 0u64, 0u64);
+    let mut tally = Tally::default();
     let (mut row, mut col) = (0u64, 0u64);
     loop {
         match reader.read_event_into(&mut buf) {
@@ -407,7 +432,6 @@ fn scan_xlsx_sheet<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
                     col = 0;
                 }
                 "c" => {
-                    count += 1;
                     col = match attr(&e, "r").and_then(|v| parse_a1(&v)) {
                         Some((r, c)) => {
                             row = r;
@@ -415,18 +439,11 @@ fn scan_xlsx_sheet<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
                         }
                         None => col + 1,
                     };
-                    max_row = max_row.max(row);
-                    max_col = max_col.max(col);
-                    if count > limits.max_cells {
-                        return Err(too_many_cells(count, limits));
-                    }
-                    if max_row.saturating_mul(max_col) > MAX_EXTENT {
-                        return Err(extent_too_large(max_row, max_col));
-                    }
+                    tally.add(1, row, col, limits)?;
                 }
                 _ => {}
             },
-            Ok(Event::Eof) => return Ok(count),
+            Ok(Event::Eof) => return Ok(tally.count),
             Ok(_) => {}
             Err(_) => return Err(corrupt()),
         }
@@ -447,9 +464,8 @@ fn scan_ods<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(r));
     let mut buf = Vec::new();
-    let mut count = 0u64;
+    let mut tally = Tally::default();
     let (mut row, mut row_repeat, mut col) = (0u64, 1u64, 0u64);
-    let (mut max_row, mut max_col) = (0u64, 0u64);
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.name().into_inner() {
@@ -471,20 +487,12 @@ fn scan_ods<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
                     let filled = attr(&e, "office:value-type").is_some()
                         || attr(&e, "table:formula").is_some();
                     if filled {
-                        count = count.saturating_add(repeat.saturating_mul(row_repeat));
-                        max_row = max_row.max(row);
-                        max_col = max_col.max(col);
-                        if count > limits.max_cells {
-                            return Err(too_many_cells(count, limits));
-                        }
-                        if max_row.saturating_mul(max_col) > MAX_EXTENT {
-                            return Err(extent_too_large(max_row, max_col));
-                        }
+                        tally.add(repeat.saturating_mul(row_repeat), row, col, limits)?;
                     }
                 }
                 _ => {}
             },
-            Ok(Event::Eof) => return Ok(count),
+            Ok(Event::Eof) => return Ok(tally.count),
             Ok(_) => {}
             Err(_) => return Err(corrupt()),
         }
@@ -560,8 +568,8 @@ fn read_ole(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError>
 /// Walk the BIFF records of an .xls workbook stream: a FILEPASS record means
 /// the file is encrypted; cell records give the count and extent of cells.
 fn scan_biff(stream: &[u8], limits: &Limits) -> Result<(), ReadError> {
-    let (mut pos, mut count) = (0usize, 0u64);
-    let (mut max_row, mut max_col) = (0u64, 0u64);
+    let mut pos = 0usize;
+    let mut tally = Tally::default();
     while pos + 4 <= stream.len() {
         let kind = u16::from_le_bytes([stream[pos], stream[pos + 1]]);
         let len = u16::from_le_bytes([stream[pos + 2], stream[pos + 3]]) as usize;
@@ -572,25 +580,18 @@ fn scan_biff(stream: &[u8], limits: &Limits) -> Result<(), ReadError> {
             0x00FD | 0x0203 | 0x027E | 0x0201 | 0x0204 | 0x0205 | 0x0006 | 0x00D6
                 if data.len() >= 4 =>
             {
-                count += 1;
-                max_row = max_row.max(u16::from_le_bytes([data[0], data[1]]) as u64 + 1);
-                max_col = max_col.max(u16::from_le_bytes([data[2], data[3]]) as u64 + 1);
+                let row = u16::from_le_bytes([data[0], data[1]]) as u64 + 1;
+                let col = u16::from_le_bytes([data[2], data[3]]) as u64 + 1;
+                tally.add(1, row, col, limits)?;
             }
             // MULRK, MULBLANK: row, first col, …, last col
             0x00BD | 0x00BE if data.len() >= 6 => {
                 let first = u16::from_le_bytes([data[2], data[3]]) as u64;
                 let last = u16::from_le_bytes([data[len - 2], data[len - 1]]) as u64;
-                count += last.saturating_sub(first) + 1;
-                max_row = max_row.max(u16::from_le_bytes([data[0], data[1]]) as u64 + 1);
-                max_col = max_col.max(last + 1);
+                let row = u16::from_le_bytes([data[0], data[1]]) as u64 + 1;
+                tally.add(last.saturating_sub(first) + 1, row, last + 1, limits)?;
             }
             _ => {}
-        }
-        if count > limits.max_cells {
-            return Err(too_many_cells(count, limits));
-        }
-        if max_row.saturating_mul(max_col) > MAX_EXTENT {
-            return Err(extent_too_large(max_row, max_col));
         }
         pos += 4 + len;
     }
@@ -757,6 +758,31 @@ mod tests {
         );
         let mut book = read(&bad, "xlsx", &limits()).unwrap();
         assert_eq!(first(&mut book).value(9, 3), &Data::String("P01-1".into()));
+    }
+
+    /// An ods asks for a hundred million cells in a few hundred bytes with
+    /// `number-rows-repeated` and `number-columns-repeated`.
+    #[test]
+    fn an_ods_repeat_bomb_is_refused_before_calamine_expands_it() {
+        use std::io::Write as _;
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        z.start_file("mimetype", stored).unwrap();
+        z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+            .unwrap();
+        z.start_file("content.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(
+            br#"<office:document-content><office:body><office:spreadsheet><table:table table:name="S">
+<table:table-row table:number-rows-repeated="100000"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"#,
+        )
+        .unwrap();
+        let bytes = z.finish().unwrap().into_inner();
+        assert!(bytes.len() < 2000);
+        let e = read(&bytes, "ods", &limits()).unwrap_err();
+        assert_eq!(e.code(), "too_large", "{e}");
     }
 
     #[test]
