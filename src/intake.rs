@@ -226,11 +226,15 @@ impl<'a> Intake<'a> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let who = fsx::safe_component(eval.department.as_deref().unwrap_or(&stem));
-        let folder = eval
+        // A period the plan does not know (or that has not begun) is no
+        // folder of its own: such files are filed with the unidentified ones.
+        let filed = eval
             .period
+            .filter(|_| !eval.findings.iter().any(|f| f.code == "unknown_period"));
+        let folder = filed
             .map(|p| p.to_string())
             .unwrap_or_else(|| UNIDENTIFIED.to_string());
-        let archive = archive_path(eval.department.as_deref(), eval.period, now, &sha, name);
+        let archive = archive_path(eval.department.as_deref(), filed, now, &sha, name);
         let receipt_stem = self.free_receipt_stem(&folder, &who, now, verdict);
         let accepted = eval.accepted.as_ref().map(|(v, c)| (v.as_slice(), c));
         self.ledger.record(&NewFile {

@@ -618,6 +618,11 @@ fn finding_unknown_period_for_a_month_not_yet_begun() {
     let f = fill_return(&ws, "县民政局", "2024-05", json!({}));
     let r = one(&ingest(&ws, &[&f]).code(1));
     finding(&r, "unknown_period");
+    assert_eq!(
+        walk(&ws.path("outbox/receipts/_unidentified")).len(),
+        2,
+        "filed as unidentified"
+    );
 }
 
 #[test]
