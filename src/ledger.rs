@@ -184,15 +184,6 @@ impl Ledger {
             .optional()?)
     }
 
-    pub fn file(&self, id: i64) -> Result<FileRow> {
-        Ok(self.conn.query_row(
-            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
-             FROM files WHERE id = ?1",
-            [id],
-            file_row,
-        )?)
-    }
-
     pub fn findings(&self, file_id: i64) -> Result<Vec<Finding>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT code, severity, sheet, cell, indicator, message FROM findings WHERE file_id = ?1 ORDER BY seq",
@@ -415,15 +406,6 @@ impl Ledger {
         Ok(())
     }
 
-    /// Recorded runs of `job`: (due_at, outcome).
-    pub fn job_runs(&self, job: &str) -> Result<Vec<(String, Option<String>)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT due_at, outcome FROM job_runs WHERE job = ?1 ORDER BY due_at",
-        )?;
-        let rows = stmt.query_map([job], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// All files whose receipts should exist, for recovery after a crash.
     pub fn all_files(&self) -> Result<Vec<FileRow>> {
         let mut stmt = self.conn.prepare(
@@ -431,10 +413,6 @@ impl Ledger {
         )?;
         let rows = stmt.query_map([], file_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn connection(&self) -> &Connection {
-        &self.conn
     }
 }
 

@@ -11,7 +11,7 @@ use crate::value::{self, Value};
 use calamine::Data;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -597,15 +597,6 @@ pub fn is_phone(s: &str) -> bool {
         10..=12 if digits.starts_with('0') => true,
         _ => false,
     }
-}
-
-/// Findings grouped for a short summary: code → count.
-pub fn counts(findings: &[Finding]) -> BTreeMap<&'static str, usize> {
-    let mut m = BTreeMap::new();
-    for f in findings {
-        *m.entry(f.code).or_insert(0) += 1;
-    }
-    m
 }
 
 #[cfg(test)]

@@ -31,13 +31,6 @@ impl Value {
         }
     }
 
-    pub fn stage_name(self) -> Option<&'static str> {
-        match self {
-            Value::Stage(i) => STAGES.get(i).copied(),
-            Value::Number(_) => None,
-        }
-    }
-
     pub fn display(self, ind: &Indicator) -> String {
         match self {
             Value::Stage(i) => STAGES[i].to_string(),

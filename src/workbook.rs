@@ -61,10 +61,6 @@ impl Sheet {
     pub fn last_row(&self) -> Option<u32> {
         self.cells.end().map(|(r, _)| r)
     }
-
-    pub fn last_col(&self) -> Option<u32> {
-        self.cells.end().map(|(_, c)| c)
-    }
 }
 
 /// A workbook opened for reading. Sheets are parsed only when asked for:
