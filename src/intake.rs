@@ -114,10 +114,6 @@ impl<'a> Intake<'a> {
         })
     }
 
-    pub fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-
     /// Take one file: from the inbox it is moved, from elsewhere copied.
     /// `Err` means the file could not be taken at all (it stays where it was)
     /// or the workspace itself failed.

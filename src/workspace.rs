@@ -13,7 +13,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub const CONFIG_FILE: &str = "minsheng.toml";
-pub const HOME_VAR: &str = "MINSHENG_HOME";
 
 /// Files `init` writes, relative to the new workspace. The repo's own copies
 /// are embedded so an installed binary can make a workspace anywhere.
