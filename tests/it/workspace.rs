@@ -140,6 +140,7 @@ fn help_is_in_english_and_chinese() {
 #[test]
 fn bad_usage_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    bare(&["frobnicate"], dir.path()).code(2);
+    let r = bare(&["frobnicate"], dir.path()).code(2);
+    assert!(r.stderr.starts_with("用法错误："), "{}", r.stderr);
     bare(&["ingest"], dir.path()).code(2);
 }
