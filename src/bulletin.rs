@@ -228,16 +228,21 @@ pub fn context(v: &PeriodView, meta: &Meta) -> Context {
             .map(|d| d.name.clone())
             .collect()
     };
-    let previous = v.previous.as_ref().map(|p| PreviousCtx {
-        period_text: format!("{}月", p.period.month),
-        done: p.counts.get(Status::Done),
-        behind: p.counts.behind(),
-        not_reported: p.counts.get(Status::NotReported),
-        reported: p.reported_departments,
-        done_change: change_words(v.totals.get(Status::Done), p.counts.get(Status::Done), "项"),
-        behind_change: change_words(v.totals.behind(), p.counts.behind(), "项"),
-        reported_change: change_words(v.reported_departments(), p.reported_departments, "个"),
-    });
+    // A month nobody reported for is no base to compare with.
+    let previous = v
+        .previous
+        .as_ref()
+        .filter(|p| p.reported_departments > 0)
+        .map(|p| PreviousCtx {
+            period_text: format!("{}月", p.period.month),
+            done: p.counts.get(Status::Done),
+            behind: p.counts.behind(),
+            not_reported: p.counts.get(Status::NotReported),
+            reported: p.reported_departments,
+            done_change: change_words(v.totals.get(Status::Done), p.counts.get(Status::Done), "项"),
+            behind_change: change_words(v.totals.behind(), p.counts.behind(), "项"),
+            reported_change: change_words(v.reported_departments(), p.reported_departments, "个"),
+        });
     let lagging: Vec<ItemCtx> = v.lagging().into_iter().map(|i| item(i, v)).collect();
     let next = v.period.next();
     Context {

@@ -566,3 +566,27 @@ fn a_broken_bulletin_template_is_named() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("bulletin.html"), "{}", r.stderr);
 }
+
+#[test]
+fn the_bulletin_compares_with_last_month_only_when_last_month_was_reported() {
+    let ws = Ws::new();
+    ws.run(&["forms", "--period", P, "--department", "县民政局"])
+        .ok();
+    ingest(&ws, &fill(&ws, "县民政局", P, json!({})), "accepted");
+    ws.run(&["report", "--period", P]).ok();
+    let txt = ws.read(&format!("outbox/reports/{P}/{P}-调度通报.txt"));
+    assert!(
+        !txt.contains("与2月相比"),
+        "no February figures to compare with:\n{txt}"
+    );
+
+    let ws = Ws::new();
+    for period in ["2024-02", P] {
+        ws.run(&["forms", "--period", period, "--department", "县民政局"])
+            .ok();
+        ingest(&ws, &fill(&ws, "县民政局", period, json!({})), "accepted");
+    }
+    ws.run(&["report", "--period", P]).ok();
+    let txt = ws.read(&format!("outbox/reports/{P}/{P}-调度通报.txt"));
+    assert!(txt.contains("与2月相比"), "{txt}");
+}
