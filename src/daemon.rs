@@ -201,6 +201,8 @@ fn settled(
         let mtime = meta.modified().unwrap_or(now);
         present.push((path, meta.len(), mtime));
     }
+    // Files first seen in the same look arrived in the order they were written.
+    present.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
     let mut ready = Vec::new();
     let mut wait: Option<Duration> = None;
     let mut keep = HashMap::new();
@@ -471,6 +473,32 @@ fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_found_together_are_taken_in_the_order_they_were_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut seen, mut order) = (HashMap::new(), 0);
+        let t0 = SystemTime::now() - Duration::from_secs(60);
+        for (name, secs) in [("a.xlsx", 30), ("b.xlsx", 10), ("c.xlsx", 20)] {
+            let p = dir.path().join(name);
+            fs::write(&p, name).unwrap();
+            File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(t0 + Duration::from_secs(secs))
+                .unwrap();
+        }
+        let settle = Duration::from_secs(2);
+        let (ready, _) = settled(dir.path(), &mut seen, &mut order, settle, SystemTime::now());
+        assert!(ready.is_empty(), "first sight");
+        let (ready, _) = settled(dir.path(), &mut seen, &mut order, settle, SystemTime::now());
+        let names: Vec<_> = ready
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["b.xlsx", "c.xlsx", "a.xlsx"]);
+    }
 
     #[test]
     fn a_file_is_taken_only_once_settled_and_in_order_of_arrival() {
