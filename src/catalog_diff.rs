@@ -172,106 +172,59 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
 }
 
 fn task_changes(a: &Task, b: &Task, out: &mut Vec<Change>) {
-    let c = &a.code;
-    if a.level != b.level {
-        out.push(change(
-            "修改",
-            c,
-            "级别",
-            a.level.to_string(),
-            b.level.to_string(),
-        ));
-    }
-    if a.leads != b.leads {
-        out.push(change(
-            "修改",
-            c,
-            "牵头单位",
-            a.leads.join("、"),
-            b.leads.join("、"),
-        ));
-    }
-    if a.category != b.category {
-        out.push(change(
-            "修改",
-            c,
-            "类别",
-            a.category.clone(),
-            b.category.clone(),
-        ));
-    }
-    if a.title != b.title {
-        out.push(change(
-            "修改",
-            c,
-            "任务名称",
-            a.title.clone(),
-            b.title.clone(),
-        ));
-    }
+    let mut field = |what: &str, x: String, y: String| {
+        if x != y {
+            out.push(change("修改", &a.code, what, x, y));
+        }
+    };
+    field("级别", a.level.to_string(), b.level.to_string());
+    field("牵头单位", a.leads.join("、"), b.leads.join("、"));
+    field("类别", a.category.clone(), b.category.clone());
+    field("任务名称", a.title.clone(), b.title.clone());
 }
 
 fn indicator_changes(a: &Indicator, b: &Indicator, out: &mut Vec<Change>) {
-    let (what, code) = if a.code == b.code {
-        ("修改", a.code.clone())
+    let code = if a.code == b.code {
+        a.code.clone()
     } else {
+        let moved = format!("{} → {}", a.code, b.code);
         out.push(change(
             "编号变化",
-            &format!("{} → {}", a.code, b.code),
+            &moved,
             "指标编号",
             a.code.clone(),
             b.code.clone(),
         ));
-        ("修改", format!("{} → {}", a.code, b.code))
+        moved
     };
-    if a.kind != b.kind {
-        out.push(change(
-            what,
-            &code,
-            "类型",
-            format!("{}（{}）", kind_name(a.kind), a.kind.name()),
-            format!("{}（{}）", kind_name(b.kind), b.kind.name()),
-        ));
-    }
+    let mut field = |differs: bool, what: &str, x: String, y: String| {
+        if differs {
+            out.push(change("修改", &code, what, x, y));
+        }
+    };
+    let kind = |i: &Indicator| format!("{}（{}）", kind_name(i.kind), i.kind.name());
+    field(a.kind != b.kind, "类型", kind(a), kind(b));
     let targets_differ = match (a.kind, b.kind) {
         (Kind::Milestone, Kind::Milestone) => false,
         (Kind::Milestone, _) | (_, Kind::Milestone) => true,
         _ => (a.target - b.target).abs() >= 1e-9,
     };
-    if targets_differ {
-        out.push(change(what, &code, "年度目标", target(a), target(b)));
-    }
-    if a.unit != b.unit {
-        out.push(change(what, &code, "单位", a.unit.clone(), b.unit.clone()));
-    }
-    if a.baseline != b.baseline {
-        let show = |v: Option<f64>| v.map(number).unwrap_or_else(|| "（无）".into());
-        out.push(change(
-            what,
-            &code,
-            "原标准",
-            show(a.baseline),
-            show(b.baseline),
-        ));
-    }
-    if a.department != b.department {
-        out.push(change(
-            what,
-            &code,
-            "报送单位",
-            a.department.clone(),
-            b.department.clone(),
-        ));
-    }
-    if a.name != b.name {
-        out.push(change(
-            what,
-            &code,
-            "指标名称",
-            a.name.clone(),
-            b.name.clone(),
-        ));
-    }
+    field(targets_differ, "年度目标", target(a), target(b));
+    field(a.unit != b.unit, "单位", a.unit.clone(), b.unit.clone());
+    let show = |v: Option<f64>| v.map(number).unwrap_or_else(|| "（无）".into());
+    field(
+        a.baseline != b.baseline,
+        "原标准",
+        show(a.baseline),
+        show(b.baseline),
+    );
+    field(
+        a.department != b.department,
+        "报送单位",
+        a.department.clone(),
+        b.department.clone(),
+    );
+    field(a.name != b.name, "指标名称", a.name.clone(), b.name.clone());
 }
 
 /// The comparison as a table the office reads in a terminal.

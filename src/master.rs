@@ -381,15 +381,8 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
 
     // 一、by level and status.
     let mut r: RowNum = 3;
-    sh.set_row_height(r, 22)?;
-    sh.write_string_with_format(r, 0, "一、各层级指标进展情况", &st.section)?;
-    r += 1;
-    let level_header = r;
-    sh.set_row_height(r, 28)?;
-    for (c, h) in COUNT_HEADERS.iter().enumerate() {
-        sh.write_string_with_format(r, c as ColNum, *h, &st.header)?;
-    }
-    r += 1;
+    let level_header = r + 1;
+    r = section(sh, r, "一、各层级指标进展情况", &COUNT_HEADERS, st)?;
     let first_level = r;
     for l in &v.levels {
         count_row(
@@ -430,9 +423,6 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
     r += 2;
 
     // 二、submissions.
-    sh.set_row_height(r, 22)?;
-    sh.write_string_with_format(r, 0, "二、报送情况", &st.section)?;
-    r += 1;
     let sub_headers = [
         "应报送单位",
         "已报送",
@@ -441,11 +431,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
         "被退回待重报",
         "序时进度",
     ];
-    sh.set_row_height(r, 28)?;
-    for (c, h) in sub_headers.iter().enumerate() {
-        sh.write_string_with_format(r, c as ColNum, *h, &st.header)?;
-    }
-    r += 1;
+    r = section(sh, r, "二、报送情况", &sub_headers, st)?;
     let late = v
         .departments
         .iter()
@@ -475,9 +461,6 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
 
     // 三、compared with last period.
     if let Some(p) = &v.previous {
-        sh.set_row_height(r, 22)?;
-        sh.write_string_with_format(r, 0, "三、与上期比较", &st.section)?;
-        r += 1;
         let headers = [
             "期次",
             "已完成",
@@ -488,11 +471,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
             "已报送单位",
             "序时进度",
         ];
-        sh.set_row_height(r, 28)?;
-        for (c, h) in headers.iter().enumerate() {
-            sh.write_string_with_format(r, c as ColNum, *h, &st.header)?;
-        }
-        r += 1;
+        r = section(sh, r, "三、与上期比较", &headers, st)?;
         for (name, counts, depts, time) in [
             (
                 p.period.chinese(),
@@ -565,6 +544,24 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
 }
 
 #[allow(clippy::too_many_arguments)]
+/// A section title at row `r` and a header row under it; returns the first
+/// row below them.
+fn section(
+    sh: &mut Worksheet,
+    r: RowNum,
+    title: &str,
+    headers: &[&str],
+    st: &Styles,
+) -> Result<RowNum, XlsxError> {
+    sh.set_row_height(r, 22)?;
+    sh.write_string_with_format(r, 0, title, &st.section)?;
+    sh.set_row_height(r + 1, 28)?;
+    for (c, h) in headers.iter().enumerate() {
+        sh.write_string_with_format(r + 1, c as ColNum, *h, &st.header)?;
+    }
+    Ok(r + 2)
+}
+
 fn count_row(
     sh: &mut Worksheet,
     r: RowNum,
