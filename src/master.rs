@@ -543,7 +543,6 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 /// A section title at row `r` and a header row under it; returns the first
 /// row below them.
 fn section(
@@ -562,6 +561,7 @@ fn section(
     Ok(r + 2)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn count_row(
     sh: &mut Worksheet,
     r: RowNum,
