@@ -9,10 +9,10 @@
 //! Prints returns per second and peak memory (VmHWM, reset just before the
 //! measured part), and resident memory along the way to show it stays flat.
 
-use minsheng::catalog::{Kind, STAGES};
 use minsheng::form::{FormSpec, Prefill, PrefillRow, PrefillValue, build};
 use minsheng::intake::Intake;
-use minsheng::period::Period;
+use minsheng::plan::Period;
+use minsheng::plan::catalog::{Kind, STAGES};
 use minsheng::workspace::Workspace;
 use std::time::Instant;
 
@@ -124,7 +124,7 @@ fn main() {
     let mut checkpoints = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let r = intake.ingest(f, &f.display().to_string()).expect("ingest");
-        if r.verdict == minsheng::receipt::Verdict::Accepted {
+        if r.verdict == minsheng::model::Verdict::Accepted {
             accepted += 1;
         }
         if (i + 1) % (n / 4).max(1) == 0 {

@@ -8,9 +8,9 @@
 //! time the receipt file's, both on the file system's clock. Prints p50,
 //! p90, p99 and the maximum.
 
-use minsheng::catalog::{Kind, STAGES};
 use minsheng::form::{FormSpec, Prefill, PrefillRow, PrefillValue, build};
-use minsheng::period::Period;
+use minsheng::plan::Period;
+use minsheng::plan::catalog::{Kind, STAGES};
 use minsheng::workspace::Workspace;
 use std::collections::HashMap;
 use std::process::{Command, Stdio};

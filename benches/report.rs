@@ -11,12 +11,12 @@
 //! measured part by writing 5 to /proc/self/clear_refs). Targets: under 1 s
 //! and under 100 MB on a 2-core machine.
 
-use minsheng::catalog::{Catalog, Kind};
 use minsheng::config::Config;
 use minsheng::ledger::{Ledger, NewFile};
-use minsheng::period::Period;
-use minsheng::validate::{Contact, Reported};
-use minsheng::value::Value;
+use minsheng::model::Value;
+use minsheng::model::{Contact, Reported};
+use minsheng::plan::Period;
+use minsheng::plan::catalog::{Catalog, Kind};
 use minsheng::workspace::Workspace;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -181,14 +181,18 @@ fn main() {
                 })
                 .collect();
             let sha = format!("{period}-{d:04}");
-            let received = format!("{}T09:00:00+08:00", period.next().first_day());
+            let received = chrono::DateTime::parse_from_rfc3339(&format!(
+                "{}T09:00:00+08:00",
+                period.next().first_day()
+            ))
+            .expect("a valid time");
             ledger
                 .record(&NewFile {
                     sha256: &sha,
                     name: "bench.xlsx",
                     size: 1,
-                    received_at: &received,
-                    verdict: "accepted",
+                    received_at: received,
+                    verdict: minsheng::model::Verdict::Accepted,
                     department: Some(dept),
                     period: Some(period),
                     archive_path: "var/archive/bench.xlsx",

@@ -2,7 +2,7 @@
 //! rehearsals and tests can live inside the plan year; every date rule asks
 //! here, never the system clock directly.
 
-use crate::period::Period;
+use crate::plan::Period;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 

@@ -2,7 +2,8 @@
 //! every unknown key is an error naming the key and its line, because a
 //! misspelt key silently ignored is a bulletin sent to nobody.
 
-use crate::catalog::translate_toml_error;
+use crate::model::Severity;
+use crate::plan::catalog::translate_toml_error;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,7 +28,7 @@ pub struct PlanConfig {
     pub catalog: String,
     /// Last period the office has closed (`"2024-02"`); returns for it and
     /// earlier periods are `period_closed`.
-    pub closed_through: Option<crate::period::Period>,
+    pub closed_through: Option<crate::plan::Period>,
     /// Day of the month after a period by which its returns are due.
     pub deadline_day: u32,
     /// Points below 序时进度 still counted as 序时推进.
@@ -56,13 +57,6 @@ impl Default for PlanConfig {
             far_above_factor: 3.0,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

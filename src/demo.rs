@@ -1,15 +1,18 @@
-//! `minsheng demo [DIR]`: a whole reporting month in a few seconds, for a
-//! newcomer. Builds a workspace, issues the forms, fills realistic returns
+//! The demo (`minsheng demo`): a whole reporting month in a few seconds,
+//! for a newcomer. Builds a workspace, issues the forms, fills realistic returns
 //! for most departments (some lagging with their reasons, one that will be
 //! sent back, two that never report), drops them into the inbox, lets the
 //! daemon's intake take them, writes the report and queues the bulletin.
 
-use crate::catalog::{Kind, STAGES};
+use crate::cycle;
 use crate::form::{self, FormSpec, Prefill, PrefillRow, PrefillValue};
 use crate::ledger::Ledger;
-use crate::period::Period;
+use crate::plan::Period;
+use crate::plan::catalog::{Kind, STAGES};
+use crate::report::ReportFiles;
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
+use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 
 /// The month the demo reports on, and its clock when none is set.
@@ -17,8 +20,8 @@ const DEMO_TODAY: &str = "2024-04-03";
 
 /// Departments that do not report in the demo, and the one whose return is
 /// sent back (a 累计完成 left empty).
-const SILENT: [&str; 2] = ["县司法局", "国网平江供电公司"];
-const REJECTED: &str = "县残联";
+pub const SILENT: [&str; 2] = ["县司法局", "国网平江供电公司"];
+pub const REJECTED: &str = "县残联";
 /// Departments some of whose indicators lag, with the reasons they give.
 const LAGGING: [(&str, &str, &str); 3] = [
     (
@@ -38,7 +41,26 @@ const LAGGING: [(&str, &str, &str); 3] = [
     ),
 ];
 
-pub fn command(dir: Option<&Path>) -> Result<()> {
+/// What the demo made, for the newcomer to look at.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    pub root: PathBuf,
+    pub today: NaiveDate,
+    pub period: Period,
+    pub forms: usize,
+    /// Departments whose returns were dropped into the inbox.
+    pub returns: usize,
+    /// Files the daemon's intake took.
+    pub processed: usize,
+    pub report: ReportFiles,
+    /// Messages waiting in the queue.
+    pub queued: usize,
+    /// No `[smtp]`: the mail stays queued.
+    pub no_server: bool,
+    pub seconds: f64,
+}
+
+pub fn run(dir: Option<&Path>) -> Result<Demo> {
     if std::env::var_os(crate::clock::TODAY_VAR).is_none() {
         // SAFETY: set before any other thread of this process starts.
         unsafe { std::env::set_var(crate::clock::TODAY_VAR, DEMO_TODAY) };
@@ -72,47 +94,25 @@ pub fn command(dir: Option<&Path>) -> Result<()> {
     let ledger = Ledger::open(&ws.ledger_path())?;
     let departments: Vec<&str> = ws.catalog.departments.iter().map(String::as_str).collect();
     let forms = form::issue(&ws, period, &departments, |_, d, p| {
-        form::prefill_from(&ledger, d, p)
+        cycle::prefill_from(&ledger, d, p)
     })?;
     let returns = fill_returns(&ws, period)?;
     let processed = crate::daemon::drain_inbox(&ws)?;
-    let files = crate::report::generate(&ws, &ledger, period)?;
-    let mail = crate::mail::send_bulletin(&ws, period, &files)?;
+    let report = crate::report::generate(&ws, &ledger, period)?;
+    let mail = cycle::send_bulletin(&ws, period, &report)?;
     let queued = crate::mail::pending(&ws)?;
-
-    let rel = |p: &Path| p.strip_prefix(&ws.root).unwrap_or(p).display().to_string();
-    let out = format!(
-        "演示工作目录：{root}\n\
-         模拟日期：{today}，调度期次：{period}\n\n\
-         1. 已生成 {forms} 份填报表：{root}/outbox/forms/{period}/\n\
-         2. {returns} 个单位报送（{silent} 未报送），值守程序处理了 {processed} 个文件；\n\
-         \x20  回执（文字说明 + 标出问题单元格的表格）：{root}/outbox/receipts/{period}/\n\
-         \x20  其中 {rejected} 的报送因“累计完成”未填被退回\n\
-         3. 汇总调度表：{root}/{workbook}\n\
-         \x20  调度通报：{root}/{html}（网页）、{docx}（Word）、{text}（纯文本）\n\
-         4. 邮件：{queued_n} 封在 {root}/outbox/mail/queue/ 等待发送（未配置发信服务器，{note}）\n\n\
-         再看看：MINSHENG_TODAY={today} minsheng --workspace {root} status\n\
-         用时 {secs:.1} 秒。\n",
-        root = ws.root.display(),
-        today = ws.clock.today(),
-        forms = forms.len(),
-        returns = returns,
-        silent = SILENT.join("、"),
-        processed = processed,
-        rejected = REJECTED,
-        workbook = rel(&files.workbook),
-        html = rel(&files.html),
-        docx = rel(&files.docx),
-        text = rel(&files.text),
-        queued_n = queued.queued,
-        note = if mail.no_server {
-            "配置 [smtp] 后运行 minsheng mail flush 即可发出"
-        } else {
-            "已尝试发送"
-        },
-        secs = started.elapsed().as_secs_f64(),
-    );
-    crate::app::print_text(&out)
+    Ok(Demo {
+        root: ws.root.clone(),
+        today: ws.clock.today(),
+        period,
+        forms: forms.len(),
+        returns,
+        processed,
+        report,
+        queued: queued.queued,
+        no_server: mail.no_server,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 const DEMO_CONFIG: &str = r#"

@@ -2,10 +2,12 @@
 //! of each department and period, in SQLite. One transaction per return;
 //! a later accepted return supersedes the earlier one, both kept.
 
-use crate::period::Period;
-use crate::validate::{Contact, Finding, Reported};
-use crate::value::Value;
+use crate::model::{
+    Contact, CurrentReturn, CurrentValue, Finding, Reported, Severity, Submission, Value, Verdict,
+};
+use crate::plan::Period;
 use anyhow::{Context, Result};
+use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::Path;
@@ -80,10 +82,10 @@ pub struct FileRow {
     pub id: i64,
     pub sha256: String,
     pub name: String,
-    pub received_at: String,
-    pub verdict: String,
+    pub received_at: DateTime<FixedOffset>,
+    pub verdict: Verdict,
     pub department: Option<String>,
-    pub period: Option<String>,
+    pub period: Option<Period>,
     pub archive_path: String,
     pub receipt_stem: String,
 }
@@ -93,8 +95,8 @@ pub struct NewFile<'a> {
     pub sha256: &'a str,
     pub name: &'a str,
     pub size: u64,
-    pub received_at: &'a str,
-    pub verdict: &'a str,
+    pub received_at: DateTime<FixedOffset>,
+    pub verdict: Verdict,
     pub department: Option<&'a str>,
     pub period: Option<Period>,
     pub archive_path: &'a str,
@@ -103,27 +105,6 @@ pub struct NewFile<'a> {
     pub findings: &'a [Finding],
     /// Present for an accepted return.
     pub accepted: Option<(&'a [Reported], &'a Contact)>,
-}
-
-/// One indicator's current value in a period, with the department's words.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CurrentValue {
-    pub department: String,
-    pub indicator: String,
-    pub value: Value,
-    pub progress: String,
-    pub problems: String,
-    pub measures: String,
-}
-
-/// A department's submissions for a period.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Submission {
-    /// The current accepted return: received_at, version, findings count.
-    pub current: Option<(String, i64, i64)>,
-    /// The latest file of any verdict but duplicate: verdict and received_at.
-    pub latest: Option<(String, String)>,
-    pub rejected: i64,
 }
 
 impl Ledger {
@@ -192,11 +173,11 @@ impl Ledger {
             let code: String = r.get(0)?;
             let severity: String = r.get(1)?;
             Ok(Finding {
-                code: intern_code(&code),
+                code: Finding::known_code(&code),
                 severity: if severity == "error" {
-                    crate::config::Severity::Error
+                    Severity::Error
                 } else {
-                    crate::config::Severity::Warning
+                    Severity::Warning
                 },
                 sheet: r.get(2)?,
                 cell: r.get(3)?,
@@ -219,8 +200,8 @@ impl Ledger {
             f.sha256,
             f.name,
             f.size as i64,
-            f.received_at,
-            f.verdict,
+            to_text(f.received_at),
+            f.verdict.as_str(),
             f.department,
             f.period.map(|p| p.to_string()),
             f.archive_path,
@@ -234,12 +215,11 @@ impl Ledger {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for (seq, x) in f.findings.iter().enumerate() {
-                let severity = if x.is_error() { "error" } else { "warning" };
                 stmt.execute(params![
                     id,
                     seq as i64,
                     x.code,
-                    severity,
+                    x.severity.as_str(),
                     x.sheet,
                     x.cell,
                     x.indicator,
@@ -357,21 +337,30 @@ impl Ledger {
              WHERE r.period = ?1 AND r.current = 1",
         )?;
         for row in stmt.query_map([&p], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                timestamp(r, 1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
         })? {
-            let (dept, at, version, findings) = row?;
-            out.entry(dept).or_default().current = Some((at, version, findings));
+            let (dept, received_at, version, findings) = row?;
+            out.entry(dept).or_default().current = Some(CurrentReturn {
+                received_at,
+                version,
+                findings,
+            });
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT department, verdict, received_at FROM files
              WHERE period = ?1 AND department IS NOT NULL AND verdict != 'duplicate' ORDER BY id",
         )?;
         for row in stmt.query_map([&p], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+            Ok((r.get::<_, String>(0)?, verdict(r, 1)?, timestamp(r, 2)?))
         })? {
             let (dept, verdict, at) = row?;
             let s = out.entry(dept).or_default();
-            if verdict == "rejected" {
+            if verdict == Verdict::Rejected {
                 s.rejected += 1;
             }
             s.latest = Some((verdict, at));
@@ -380,29 +369,42 @@ impl Ledger {
     }
 
     /// The latest due time a job was run for, as recorded.
-    pub fn last_job_due(&self, job: &str) -> Result<Option<String>> {
+    pub fn last_job_due(&self, job: &str) -> Result<Option<DateTime<FixedOffset>>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT MAX(due_at) FROM job_runs WHERE job = ?1")?
-            .query_row([job], |r| r.get(0))?)
+            .prepare_cached(
+                "SELECT due_at FROM job_runs WHERE job = ?1 ORDER BY due_at DESC LIMIT 1",
+            )?
+            .query_row([job], |r| timestamp(r, 0))
+            .optional()?)
     }
 
-    /// Claim the run of `job` due at `due_at`; `None` when it was claimed
+    /// Claim the run of `job` due at `due`; `None` when it was claimed
     /// before (by this daemon or an earlier one), so no run happens twice.
-    pub fn claim_job(&self, job: &str, due_at: &str, started_at: &str) -> Result<Option<i64>> {
+    pub fn claim_job(
+        &self,
+        job: &str,
+        due: DateTime<FixedOffset>,
+        started: DateTime<FixedOffset>,
+    ) -> Result<Option<i64>> {
         let n = self
             .conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO job_runs (job, due_at, started_at) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![job, due_at, started_at])?;
+            .execute(params![job, to_text(due), to_text(started)])?;
         Ok((n == 1).then(|| self.conn.last_insert_rowid()))
     }
 
-    pub fn finish_job(&self, id: i64, finished_at: &str, outcome: &str) -> Result<()> {
+    pub fn finish_job(
+        &self,
+        id: i64,
+        finished: DateTime<FixedOffset>,
+        outcome: &str,
+    ) -> Result<()> {
         self.conn
             .prepare_cached("UPDATE job_runs SET finished_at = ?2, outcome = ?3 WHERE id = ?1")?
-            .execute(params![id, finished_at, outcome])?;
+            .execute(params![id, to_text(finished), outcome])?;
         Ok(())
     }
 
@@ -421,13 +423,35 @@ fn file_row(r: &rusqlite::Row) -> rusqlite::Result<FileRow> {
         id: r.get(0)?,
         sha256: r.get(1)?,
         name: r.get(2)?,
-        received_at: r.get(3)?,
-        verdict: r.get(4)?,
+        received_at: timestamp(r, 3)?,
+        verdict: verdict(r, 4)?,
         department: r.get(5)?,
-        period: r.get(6)?,
+        period: r
+            .get::<_, Option<String>>(6)?
+            .map(|p| p.parse().map_err(|e| bad_column(6, e)))
+            .transpose()?,
         archive_path: r.get(7)?,
         receipt_stem: r.get(8)?,
     })
+}
+
+/// How times are stored: RFC 3339 to the second, in the plan's offset.
+fn to_text(t: DateTime<FixedOffset>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+fn timestamp(r: &rusqlite::Row, i: usize) -> rusqlite::Result<DateTime<FixedOffset>> {
+    let s: String = r.get(i)?;
+    DateTime::parse_from_rfc3339(&s).map_err(|e| bad_column(i, e))
+}
+
+fn verdict(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Verdict> {
+    let s: String = r.get(i)?;
+    s.parse().map_err(|e| bad_column(i, e))
+}
+
+fn bad_column(i: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
 }
 
 fn value_of(amount: f64, stage: Option<i64>) -> Value {
@@ -435,46 +459,6 @@ fn value_of(amount: f64, stage: Option<i64>) -> Value {
         Some(i) => Value::Stage(i.clamp(0, 4) as usize),
         None => Value::Number(amount),
     }
-}
-
-/// Finding codes are `&'static str` in memory; the ones read back from the
-/// ledger map onto the known set, so a code is never leaked per read.
-fn intern_code(code: &str) -> &'static str {
-    const CODES: &[&str] = &[
-        "unreadable",
-        "encrypted",
-        "too_large",
-        "unsupported_format",
-        "not_a_form",
-        "meta_missing",
-        "signature_invalid",
-        "unknown_department",
-        "unknown_period",
-        "period_closed",
-        "unknown_indicator",
-        "duplicate_indicator",
-        "foreign_indicator",
-        "missing_indicator",
-        "target_changed",
-        "unit_changed",
-        "value_missing",
-        "not_a_number",
-        "negative",
-        "percent_over_100",
-        "percent_scaled",
-        "decreased",
-        "far_above_target",
-        "bad_stage",
-        "formula_no_value",
-        "reason_missing",
-        "contact_missing",
-        "phone_invalid",
-    ];
-    CODES
-        .iter()
-        .find(|c| **c == code)
-        .copied()
-        .unwrap_or("unknown")
 }
 
 #[cfg(test)]
@@ -496,7 +480,7 @@ mod tests {
         sha: &str,
         dept: &str,
         period: &str,
-        verdict: &str,
+        verdict: Verdict,
         values: &[Reported],
     ) -> i64 {
         let contact = Contact::default();
@@ -504,7 +488,7 @@ mod tests {
             sha256: sha,
             name: "a.xlsx",
             size: 1,
-            received_at: "2024-04-03T10:00:00+08:00",
+            received_at: DateTime::parse_from_rfc3339("2024-04-03T10:00:00+08:00").unwrap(),
             verdict,
             department: Some(dept),
             period: Some(period.parse().unwrap()),
@@ -512,7 +496,7 @@ mod tests {
             receipt_stem: "x",
             duplicate_of: None,
             findings: &[Finding::warning("contact_missing", "请填写填报人")],
-            accepted: (verdict == "accepted").then_some((values, &contact)),
+            accepted: (verdict == Verdict::Accepted).then_some((values, &contact)),
         })
         .unwrap()
     }
@@ -526,10 +510,10 @@ mod tests {
             "a",
             "县民政局",
             "2024-03",
-            "accepted",
+            Verdict::Accepted,
             &[reported("P12-1", 2.0)],
         );
-        record(&mut l, "b", "县民政局", "2024-03", "rejected", &[]);
+        record(&mut l, "b", "县民政局", "2024-03", Verdict::Rejected, &[]);
         let cur = l.current_values(p).unwrap();
         assert_eq!(cur.len(), 1);
         assert_eq!(cur[0].value, Value::Number(2.0));
@@ -538,7 +522,7 @@ mod tests {
             "c",
             "县民政局",
             "2024-03",
-            "accepted",
+            Verdict::Accepted,
             &[reported("P12-1", 3.0)],
         );
         let cur = l.current_values(p).unwrap();
@@ -546,10 +530,17 @@ mod tests {
         assert_eq!(cur[0].value, Value::Number(3.0));
         let subs = l.submissions(p).unwrap();
         let s = &subs["县民政局"];
-        assert_eq!(s.current.as_ref().unwrap().1, 2, "second accepted version");
+        assert_eq!(
+            s.current.as_ref().unwrap().version,
+            2,
+            "second accepted version"
+        );
         assert_eq!(s.rejected, 1);
         assert_eq!(l.findings(1).unwrap()[0].code, "contact_missing");
-        assert_eq!(l.find_by_hash("b").unwrap().unwrap().verdict, "rejected");
+        assert_eq!(
+            l.find_by_hash("b").unwrap().unwrap().verdict,
+            Verdict::Rejected
+        );
     }
 
     #[test]
@@ -560,7 +551,7 @@ mod tests {
             "a",
             "县民政局",
             "2024-01",
-            "accepted",
+            Verdict::Accepted,
             &[reported("P12-1", 1.0)],
         );
         record(
@@ -568,7 +559,7 @@ mod tests {
             "b",
             "县民政局",
             "2024-02",
-            "accepted",
+            Verdict::Accepted,
             &[reported("P12-1", 2.0)],
         );
         record(
@@ -576,7 +567,7 @@ mod tests {
             "c",
             "县民政局",
             "2024-03",
-            "accepted",
+            Verdict::Accepted,
             &[reported("P12-1", 3.0)],
         );
         let prev = l
@@ -604,7 +595,7 @@ mod tests {
                 "a",
                 "县民政局",
                 "2024-01",
-                "accepted",
+                Verdict::Accepted,
                 &[reported("P12-1", 1.0)],
             );
         }

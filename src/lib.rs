@@ -1,40 +1,42 @@
 //! minsheng: the reporting cycle of a county livelihood plan (民生可感行动).
 //!
-//! Data flows one way: intake → read → validate → ledger → consolidate →
-//! render → deliver. The core modules (catalog, period, validation,
-//! consolidation) are pure; files, SQLite, the clock and SMTP sit at the edges.
+//! Data flows one way, and so do the imports between these folders:
+//!
+//! - [`plan`]: the catalog of tasks and targets, periods, drafting a catalog
+//!   from a plan document, comparing two catalogs. Pure.
+//! - [`model`]: the plain types stages hand each other (finding, verdict,
+//!   reported value, submission).
+//! - [`form`]: the department form: its contract, the workbook, issuing it.
+//! - [`intake`]: a returned file's bytes → guards, the form found by
+//!   meaning, values, validation, receipt; its pipeline records in the
+//!   [`ledger`] (SQLite) and archives the original.
+//! - [`report`]: consolidation (pure), the master workbook, the bulletin.
+//! - [`mail`]: the queue on disk and SMTP delivery.
+//! - [`cycle`]: where the stages meet (ingest then queue the receipt, report
+//!   then send the bulletin, reminders); [`daemon`] runs them on a watch and
+//!   a schedule; [`demo`] runs a whole month.
+//! - [`cli`]: arguments, commands, and the only printing to stdout.
+//! - The edges: [`workspace`], [`config`], [`clock`], [`fsx`] (file
+//!   operations that never lose what they touch), [`templates`], [`text`],
+//!   [`error`].
 
-pub mod app;
-pub mod bulletin;
-pub mod catalog;
-pub mod catalog_diff;
-mod catalog_table;
 pub mod cli;
 pub mod clock;
 pub mod config;
-pub mod consolidate;
+pub mod cycle;
 pub mod daemon;
 pub mod demo;
-pub mod draft;
 pub mod error;
 pub mod form;
 pub mod fsx;
 pub mod intake;
 pub mod ledger;
 pub mod mail;
-pub mod master;
-pub mod meta;
-pub mod period;
-pub mod read;
-pub mod receipt;
+pub mod model;
+pub mod plan;
 pub mod report;
-pub mod schedule;
-pub mod status;
 pub mod templates;
 pub mod text;
-pub mod validate;
-pub mod value;
-pub mod workbook;
 pub mod workspace;
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
             return ExitCode::from(minsheng::error::EXIT_USAGE);
         }
     };
-    match minsheng::app::run(cli) {
+    match minsheng::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if e.downcast_ref::<minsheng::error::ItemsFailed>().is_none() {

@@ -68,6 +68,34 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// `2024年4月5日`.
+pub fn chinese_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// Lowercase hex of some bytes (hashes, keys).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The bytes of a lowercase or uppercase hex string; `None` when it is not one.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
 /// A fraction as a percentage with one decimal: 0.2486 → `24.9%`.
 pub fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
@@ -101,6 +129,15 @@ mod tests {
         assert_eq!(truncate("平江县民生可感行动", 9), "平江县民…");
         assert!(width(&truncate("平江县民生可感行动", 9)) <= 9);
         assert_eq!(truncate("abc", 9), "abc");
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(hex(&[0x00, 0xab, 0x7f]), "00ab7f");
+        assert_eq!(unhex("00ab7f"), Some(vec![0x00, 0xab, 0x7f]));
+        assert_eq!(unhex("00AB"), Some(vec![0x00, 0xab]));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
     }
 
     #[test]

@@ -2,12 +2,12 @@
 //! the inbox and outbox, and `var/` (ledger, archive, signing key). The repo
 //! root is one; `minsheng init DIR` makes another.
 
-use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::UserError;
 use crate::fsx;
-use crate::period::Period;
+use crate::plan::Period;
+use crate::plan::catalog::Catalog;
 use anyhow::{Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -153,7 +153,7 @@ impl Workspace {
                 .with_context(|| format!("无法创建目录 {}", self.var().display()))?;
             let mut key = [0u8; 32];
             getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("无法生成签名密钥：{e}"))?;
-            match fsx::create_private(&path, hex(&key).as_bytes()) {
+            match fsx::create_private(&path, crate::text::hex(&key).as_bytes()) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
@@ -163,23 +163,14 @@ impl Workspace {
         }
         let text = fs::read_to_string(&path)
             .with_context(|| format!("无法读取签名密钥 {}", path.display()))?;
-        unhex(text.trim()).with_context(|| format!("签名密钥 {} 已损坏", path.display()))
+        Some(text.trim())
+            .filter(|t| t.len() >= 32)
+            .and_then(crate::text::unhex)
+            .with_context(|| format!("签名密钥 {} 已损坏", path.display()))
     }
 
     /// The period a command uses when none is given.
     pub fn default_period(&self) -> Period {
         crate::clock::default_period(self.clock.today(), self.catalog.plan.year)
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Result<Vec<u8>> {
-    anyhow::ensure!(s.len().is_multiple_of(2) && s.len() >= 32, "length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| Ok(u8::from_str_radix(&s[i..i + 2], 16)?))
-        .collect()
 }

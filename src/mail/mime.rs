@@ -380,7 +380,7 @@ pub fn random_hex(n: usize) -> String {
             *b = (seed >> ((i % 16) * 8)) as u8;
         }
     }
-    crate::workspace::hex(&bytes)
+    crate::text::hex(&bytes)
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! workspace, files dropped into its inbox, signals, restarts.
 
 use crate::util::{BIN, Ws};
-use minsheng::catalog::{Catalog, Kind, STAGES};
 use minsheng::form::{FormSpec, Prefill, PrefillRow, PrefillValue, build};
-use minsheng::period::Period;
+use minsheng::plan::Period;
+use minsheng::plan::catalog::{Catalog, Kind, STAGES};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! a draft catalog out, compared with the one made by hand.
 
 use crate::util::{Run, bare};
-use minsheng::catalog::{Catalog, Kind, Level};
+use minsheng::plan::catalog::{Catalog, Kind, Level};
 use std::path::{Path, PathBuf};
 
 fn repo(rel: &str) -> PathBuf {

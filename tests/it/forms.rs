@@ -221,22 +221,22 @@ fn assert_meta_signed(form: &Form, key: &[u8], department: &str, period: &str) {
     let keys: Vec<_> = form.meta_cells.iter().map(|(k, _)| k.to_string()).collect();
     assert_eq!(
         keys,
-        minsheng::meta::KEYS,
+        minsheng::form::meta::KEYS,
         "_meta keys in order, no header row"
     );
     let meta = form.meta();
     assert_eq!(meta["department"], department);
     assert_eq!(meta["period"], period);
     assert!(
-        minsheng::meta::verify(&meta, key),
+        minsheng::form::meta::verify(&meta, key),
         "signature verifies: {meta:?}"
     );
-    assert!(!minsheng::meta::verify(&meta, b"some other key"));
-    for k in minsheng::meta::KEYS {
+    assert!(!minsheng::form::meta::verify(&meta, b"some other key"));
+    for k in minsheng::form::meta::KEYS {
         let mut changed = meta.clone();
         changed.get_mut(k).unwrap().push('1');
         assert!(
-            !minsheng::meta::verify(&changed, key),
+            !minsheng::form::meta::verify(&changed, key),
             "changing {k} kept the signature"
         );
     }

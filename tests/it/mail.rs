@@ -6,7 +6,7 @@ use crate::util::{Run, Ws, repo};
 use base64::Engine;
 use mail_parser::{MessageParser, MimeHeaders};
 use minsheng::mail::{self, BulletinMail, Enqueued};
-use minsheng::period::Period;
+use minsheng::plan::Period;
 use minsheng::workspace::Workspace;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -278,7 +278,10 @@ fn bulletin<'a>(subject: &'a str, attachments: Vec<PathBuf>) -> BulletinMail<'a>
         subject,
         html: "<html><body><p style=\"color:#333\">各位领导：现将本期调度情况通报如下。</p></body></html>",
         text: "各位领导：\n现将本期调度情况通报如下。\n",
-        attachments,
+        attachments: attachments
+            .iter()
+            .map(|p| mail::File::read(p).unwrap())
+            .collect(),
     }
 }
 
@@ -1060,20 +1063,28 @@ fn a_receipt_goes_to_its_department_alone_with_the_receipt_files() {
     assert!(xlsx.exists());
     let w = open(&ws);
     let result = minsheng::intake::FileResult {
-        file: "inbox/2024-03-县民政局\r\nBcc: evil@example.com.xlsx".into(),
+        file: "inbox/2024-03-县民政局.xlsx".into(),
         department: Some("县民政局".into()),
-        period: Some(P.into()),
-        verdict: minsheng::receipt::Verdict::Accepted,
+        period: Some(period()),
+        verdict: minsheng::model::Verdict::Accepted,
         findings: Vec::new(),
-        receipt: Some(txt.clone()),
+        receipt: Some(minsheng::intake::FiledReceipt {
+            txt: txt.clone(),
+            xlsx: Some(xlsx.clone()),
+            receipt: minsheng::intake::receipt::Receipt {
+                text: std::fs::read_to_string(&txt).unwrap(),
+                marked: Some(std::fs::read(&xlsx).unwrap()),
+            },
+            file_name: "2024-03-县民政局\r\nBcc: evil@example.com.xlsx".into(),
+        }),
     };
-    mail::queue_receipt(&w, &result).unwrap();
+    minsheng::cycle::queue_receipt(&w, &result).unwrap();
     // A department without an email gets nothing; neither does a skipped file.
     let mut other = result.clone();
     other.department = Some("县教育局".into());
-    mail::queue_receipt(&w, &other).unwrap();
+    minsheng::cycle::queue_receipt(&w, &other).unwrap();
     other.receipt = None;
-    mail::queue_receipt(&w, &other).unwrap();
+    minsheng::cycle::queue_receipt(&w, &other).unwrap();
     assert_eq!(queued(&ws).len(), 1);
 
     flush(&ws).ok();

@@ -1,0 +1,152 @@
+//! Command-line arguments as the user typed them. Nothing here touches the
+//! file system; the commands beside this file turn them into work.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "minsheng",
+    version,
+    about = "民生可感行动调度工具 — runs the monthly reporting cycle of a county livelihood plan",
+    long_about = "民生可感行动调度工具：生成各单位填报表，校验报送文件并出具回执，汇总调度表，发送调度通报。\n\
+                  Issues department forms, validates returns with receipts, keeps a ledger, \
+                  consolidates the master workbook and mails the dispatch bulletin.",
+    after_help = "工作目录 Workspace: --workspace DIR, or MINSHENG_HOME, or the current folder."
+)]
+pub struct Cli {
+    /// 工作目录 / workspace folder (default: MINSHENG_HOME, else the current folder)
+    #[arg(long, global = true, env = "MINSHENG_HOME", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+
+    /// 日志格式 / log format on stderr (RUST_LOG sets the level)
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 新建工作目录 / create a new workspace (config, catalog, templates, folders)
+    Init {
+        /// 新工作目录 / folder to create
+        dir: PathBuf,
+    },
+    /// 查看任务目录 / show the task catalog of the plan
+    #[command(args_conflicts_with_subcommands = true)]
+    Catalog {
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<CatalogAction>,
+    },
+    /// 生成各单位填报表 / issue department forms for a period
+    Forms {
+        /// 报送期次，如 2024-03 / period (default: the latest ended month)
+        #[arg(long, value_name = "YYYY-MM")]
+        period: Option<String>,
+        /// 只生成该单位的表 / only this department
+        #[arg(long)]
+        department: Option<String>,
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 校验报送文件 / validate and record returned forms
+    Ingest {
+        /// 报送文件 / returned files
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 报送与进度情况 / reporting status and progress of a period
+    Status {
+        /// 期次 / period (default: the latest ended month)
+        #[arg(long, value_name = "YYYY-MM")]
+        period: Option<String>,
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 汇总调度表并生成调度通报 / consolidate and write the bulletin
+    Report {
+        /// 期次 / period (default: the latest ended month)
+        #[arg(long, value_name = "YYYY-MM")]
+        period: Option<String>,
+        /// 同时发送给领导 / queue the bulletin and try to deliver it now
+        #[arg(long)]
+        send: bool,
+    },
+    /// 催报未报送单位 / remind departments that have not reported
+    Remind {
+        /// 期次 / period (default: the latest ended month)
+        #[arg(long, value_name = "YYYY-MM")]
+        period: Option<String>,
+    },
+    /// 邮件队列 / the outgoing mail queue
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
+    /// 运行值守程序 / the daemon: watch the inbox, keep the schedule, deliver mail
+    Run,
+    /// 演示 / build a demo workspace and run a whole period through it
+    Demo {
+        /// 演示目录 / folder for the demo workspace
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// 从实施方案起草任务目录 / draft a catalog from a plan document (.txt or .docx)
+    Draft {
+        /// 实施方案文件 / the plan, .txt (UTF-8) or .docx
+        #[arg(value_name = "PLAN")]
+        plan: PathBuf,
+        /// 保存到该文件（不覆盖已有文件）；不加则输出到屏幕 / write here (never overwrites); stdout without it
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// 比较两份任务目录 / show what differs between two catalogs (exit 1 when they differ)
+    Diff {
+        /// 旧目录 / the first catalog
+        #[arg(value_name = "A.toml")]
+        a: PathBuf,
+        /// 新目录 / the second catalog
+        #[arg(value_name = "B.toml")]
+        b: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// 立即投递队列中的邮件 / deliver the queue now
+    Flush,
+    /// 列出待发、已发、失败的邮件 / list queued, sent and failed mail
+    List,
+    /// 发送测试邮件 / send a short test message
+    Test {
+        /// 收件地址 / address
+        address: String,
+    },
+    /// 放行“待确认”或“发送失败”的邮件 / send an uncertain or failed message again
+    Release {
+        /// 邮件编号（见 mail list）/ message id as `mail list` shows it
+        id: String,
+        /// 收件人已确认收到：记为已送达，不再发送 / record it as delivered instead
+        #[arg(long)]
+        delivered: bool,
+    },
+}

@@ -1,0 +1,99 @@
+//! The steps of the monthly cycle wired end to end, for the CLI and the
+//! daemon alike: take a file in and queue its receipt; make the report and
+//! queue the bulletin; remind the departments that are late. Each stage
+//! below knows nothing of the ones after it; this is where they meet.
+
+pub mod remind;
+
+use crate::form::{Prefill, PrefillRow, PrefillValue};
+use crate::intake::{FileResult, Intake};
+use crate::ledger::Ledger;
+use crate::mail::{self, BulletinMail, File, FlushSummary, ReceiptMail};
+use crate::model::Value;
+use crate::plan::Period;
+use crate::plan::catalog::STAGES;
+use crate::report::ReportFiles;
+use crate::workspace::Workspace;
+use anyhow::Result;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Take one file through intake, then queue its receipt to its department.
+/// A receipt that cannot be queued (a malformed address in the
+/// configuration) is logged and does not undo the return that was recorded.
+pub fn take(intake: &mut Intake, ws: &Workspace, path: &Path, shown: &str) -> Result<FileResult> {
+    let result = intake.ingest(path, shown)?;
+    if let Err(e) = queue_receipt(ws, &result) {
+        tracing::warn!(file = %shown, error = %crate::error::chain(&e), "receipt not queued for mail");
+    }
+    Ok(result)
+}
+
+/// Queue the receipt of a processed file to its department, if it has an
+/// address; a skipped file has no receipt and a department none.
+pub fn queue_receipt(ws: &Workspace, result: &FileResult) -> Result<()> {
+    let (Some(filed), Some(department)) = (&result.receipt, &result.department) else {
+        return Ok(());
+    };
+    let mut attachments = vec![File::named(
+        &filed.txt,
+        filed.receipt.text.clone().into_bytes(),
+    )];
+    if let (Some(path), Some(bytes)) = (&filed.xlsx, &filed.receipt.marked) {
+        attachments.push(File::named(path, bytes.clone()));
+    }
+    mail::queue_receipt(
+        ws,
+        ReceiptMail {
+            department,
+            period: result.period,
+            verdict: result.verdict,
+            file_name: &filed.file_name,
+            text: &filed.receipt.text,
+            attachments,
+        },
+    )?;
+    Ok(())
+}
+
+/// Queue the period's bulletin to the leaders, with the master workbook and
+/// the Word bulletin attached, and try delivery at once; what fails stays
+/// queued for the next flush.
+pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Result<FlushSummary> {
+    let mail = BulletinMail {
+        subject: &files.subject,
+        html: &files.html_body,
+        text: &files.text_body,
+        attachments: vec![
+            File::named(&files.workbook, files.workbook_bytes.clone()),
+            File::named(&files.docx, files.docx_bytes.clone()),
+        ],
+    };
+    mail::queue_bulletin(ws, period, &mail)?;
+    mail::flush(ws)
+}
+
+/// Last period's accepted return of `department`, from the ledger, as the
+/// prefill of its next form.
+pub fn prefill_from(ledger: &Ledger, department: &str, period: Period) -> Result<Option<Prefill>> {
+    let rows: HashMap<String, PrefillRow> = ledger
+        .current_values(period)?
+        .into_iter()
+        .filter(|v| v.department == department)
+        .map(|v| {
+            let done = match v.value {
+                Value::Stage(i) => PrefillValue::Stage(STAGES[i].to_string()),
+                Value::Number(n) => PrefillValue::Number(n),
+            };
+            let row = PrefillRow {
+                done: Some(done),
+                progress: v.progress,
+                problems: v.problems,
+                measures: v.measures,
+            };
+            (v.indicator, row)
+        })
+        .collect();
+    let contact = ledger.contact(department, period)?;
+    Ok((!rows.is_empty()).then_some(Prefill { rows, contact }))
+}

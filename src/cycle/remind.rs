@@ -1,0 +1,138 @@
+//! Reminders: which departments to remind of a period, with their form
+//! attached (issued first if missing), and whom the office must phone.
+
+use crate::error::UserError;
+use crate::ledger::Ledger;
+use crate::mail::{self, File, Queued, ReminderMail};
+use crate::model::Verdict;
+use crate::plan::Period;
+use crate::report;
+use crate::templates::Templates;
+use crate::workspace::Workspace;
+use anyhow::Result;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// What `remind` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemindSummary {
+    pub period: Period,
+    pub deadline: NaiveDate,
+    /// Departments with an accepted return.
+    pub reported: usize,
+    pub departments: usize,
+    /// Reminders queued (or found queued or sent today already).
+    pub reminded: Vec<Reminded>,
+    /// Departments that have not reported and have no email: phone them.
+    pub no_email: Vec<NoEmail>,
+    /// Departments whose reminder could not be made, and why.
+    pub problems: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Reminded {
+    pub department: String,
+    pub queued: Queued,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoEmail {
+    pub department: String,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Queue a reminder, with the department's form attached (issued first if
+/// missing) and the deadline, to each department with an email that has
+/// no accepted return for `period`. The reminder names today's date, so a
+/// second run on the same day sends nothing new.
+pub fn remind(ws: &Workspace, period: Period) -> Result<RemindSummary> {
+    if ws
+        .config
+        .plan
+        .closed_through
+        .is_some_and(|closed| period <= closed)
+    {
+        return Err(UserError::usage(format!(
+            "{} 已关账（[plan] closed_through），不再催报",
+            period.chinese()
+        ))
+        .into());
+    }
+    let ledger = Ledger::open(&ws.ledger_path())?;
+    let view = report::view(ws, &ledger, period)?;
+    let templates = Templates::load(&ws.root)?;
+    let today = ws.clock.today();
+    let deadline = period.deadline(ws.config.plan.deadline_day);
+    let mut summary = RemindSummary {
+        period,
+        deadline,
+        reported: view.reported_departments(),
+        departments: view.departments.len(),
+        reminded: Vec::new(),
+        no_email: Vec::new(),
+        problems: Vec::new(),
+    };
+    for d in view.departments.iter().filter(|d| !d.submitted) {
+        let to = match mail::department_recipients(ws, &d.name) {
+            Ok(Some(to)) => to,
+            Ok(None) => {
+                let cfg = ws.config.departments.get(&d.name);
+                summary.no_email.push(NoEmail {
+                    department: d.name.clone(),
+                    contact: cfg.and_then(|c| c.contact.clone()),
+                    phone: cfg.and_then(|c| c.phone.clone()),
+                });
+                continue;
+            }
+            Err(e) => {
+                summary
+                    .problems
+                    .push((d.name.clone(), crate::error::chain(&e)));
+                continue;
+            }
+        };
+        let rejected = d.verdict == Some(Verdict::Rejected);
+        let queued = form_of(ws, &ledger, period, &d.name).and_then(|form| {
+            mail::queue_reminder(
+                ws,
+                &templates,
+                ReminderMail {
+                    department: &d.name,
+                    to,
+                    period,
+                    deadline,
+                    today,
+                    rejected,
+                    form,
+                },
+            )
+        });
+        match queued {
+            Ok(queued) => summary.reminded.push(Reminded {
+                department: d.name.clone(),
+                queued,
+            }),
+            Err(e) => {
+                tracing::error!(department = %d.name, error = %crate::error::chain(&e), "reminder not queued");
+                summary
+                    .problems
+                    .push((d.name.clone(), crate::error::chain(&e)));
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// The department's form for `period`, issued now if it was not before.
+fn form_of(ws: &Workspace, ledger: &Ledger, period: Period, department: &str) -> Result<File> {
+    let path = ws
+        .forms_dir(period)
+        .join(crate::form::file_name(period, department));
+    if !path.is_file() {
+        crate::form::issue(ws, period, &[department], |_, dept, p| {
+            super::prefill_from(ledger, dept, p)
+        })?;
+    }
+    File::read(&path)
+}

@@ -1,0 +1,128 @@
+//! The scheduled side of the daemon: jobs run when due against the plan's
+//! clock, each claimed in the ledger so a restart or a second look never
+//! runs it twice, and a run missed while the daemon was down is made up once.
+
+use super::Wake;
+use super::schedule::{Job, JobKind};
+use crate::cycle;
+use crate::ledger::Ledger;
+use crate::workspace::Workspace;
+use anyhow::Result;
+use chrono::{DateTime, FixedOffset};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+pub(super) fn jobs_loop(
+    ws: &Workspace,
+    jobs: &[Job],
+    stop: &AtomicBool,
+    wake: &Receiver<Wake>,
+) -> Result<()> {
+    let ledger = Ledger::open(&ws.ledger_path())?;
+    // Catch up: the latest due time of each job that no run has claimed.
+    let now = ws.clock.now();
+    for job in jobs.iter().filter(|j| j.kind.catches_up()) {
+        let Some(due) = job.last_at_or_before(&now) else {
+            continue;
+        };
+        let due = due.fixed_offset();
+        let last = ledger.last_job_due(job.kind.name())?;
+        if last.is_none_or(|l| l < due) {
+            tracing::info!(job = job.kind.name(), due = %due.to_rfc3339(), "running a job missed while the daemon was down");
+            run_job(ws, &ledger, job.kind, due);
+        }
+    }
+    let mut next: Vec<_> = jobs.iter().map(|j| j.next_after(&now)).collect();
+    while !stop.load(Ordering::SeqCst) {
+        let now = ws.clock.now();
+        for (job, due) in jobs.iter().zip(next.iter_mut()) {
+            if let Some(d) = *due
+                && d <= now
+            {
+                run_job(ws, &ledger, job.kind, d.fixed_offset());
+                *due = job.next_after(&now.max(d));
+            }
+        }
+        let now = ws.clock.now();
+        let sleep = next
+            .iter()
+            .flatten()
+            .map(|d| (*d - now).to_std().unwrap_or(Duration::ZERO))
+            .min()
+            .unwrap_or(Duration::from_secs(3600))
+            .min(Duration::from_secs(60));
+        match wake.recv_timeout(sleep) {
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Run one due job once: claimed in the ledger first, so neither a restart
+/// nor a second look runs it twice; its outcome is recorded.
+fn run_job(ws: &Workspace, ledger: &Ledger, kind: JobKind, due: DateTime<FixedOffset>) {
+    let started = ws.clock.now().fixed_offset();
+    let id = match ledger.claim_job(kind.name(), due, started) {
+        Ok(Some(id)) => id,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::error!(job = kind.name(), error = %crate::error::chain(&e), "cannot record the job run");
+            return;
+        }
+    };
+    let t = Instant::now();
+    let outcome = match execute(ws, ledger, kind) {
+        Ok(summary) => {
+            tracing::info!(
+                job = kind.name(),
+                due = %due.to_rfc3339(),
+                ms = t.elapsed().as_millis() as u64,
+                "{summary}"
+            );
+            format!("ok: {summary}")
+        }
+        Err(e) => {
+            let msg = crate::error::chain(&e);
+            tracing::error!(job = kind.name(), due = %due.to_rfc3339(), error = %msg, "job failed");
+            format!("error: {msg}")
+        }
+    };
+    if let Err(e) = ledger.finish_job(id, ws.clock.now().fixed_offset(), &outcome) {
+        tracing::error!(job = kind.name(), error = %crate::error::chain(&e), "cannot record the job outcome");
+    }
+}
+
+fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
+    let period = ws.default_period();
+    match kind {
+        JobKind::Report => {
+            let files = crate::report::generate(ws, ledger, period)?;
+            if ws.config.leaders.is_empty() {
+                return Ok(format!(
+                    "report for {period} written; no [[leaders]] configured to mail it to"
+                ));
+            }
+            let sent = cycle::send_bulletin(ws, period, &files)?;
+            Ok(format!(
+                "report for {period} written; bulletin queued, {} message(s) delivered, {} deferred",
+                sent.delivered.len(),
+                sent.deferred.len()
+            ))
+        }
+        JobKind::Reminder | JobKind::DeadlineReminder => {
+            cycle::remind::remind(ws, period)?;
+            Ok(format!("reminders for {period} queued"))
+        }
+        JobKind::Mail => {
+            let sent = crate::mail::flush(ws)?;
+            Ok(format!(
+                "mail: {} delivered, {} deferred, {} failed",
+                sent.delivered.len(),
+                sent.deferred.len(),
+                sent.failed.len()
+            ))
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The form's second sheet, 填报说明: how to fill it in, in plain Chinese,
+//! for clerks who read instructions on paper.
+
+use super::GUIDE_SHEET;
+use super::build::{FormSpec, Styles, print_setup, protection};
+use crate::plan::catalog::{Catalog, Kind, STAGES};
+use crate::text::width;
+use chrono::Datelike;
+use rust_xlsxwriter::{RowNum, Worksheet, XlsxError};
+
+/// The second sheet: how to fill the form, in plain Chinese.
+pub(super) fn write_guide(
+    sheet: &mut Worksheet,
+    spec: &FormSpec,
+    st: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.set_name(GUIDE_SHEET)?;
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 84)?;
+    let plan = &spec.catalog.plan;
+    let deadline = super::deadline_text(spec.deadline);
+    let office = office(spec.catalog);
+    let n = spec.indicators().count();
+    let has = |k: Kind| spec.indicators().any(|i| i.kind == k);
+
+    let mut r: RowNum = 0;
+    sheet.merge_range(r, 0, r, 1, "填报说明", &st.guide_title)?;
+    sheet.set_row_height(r, 30)?;
+    r += 1;
+    let intro = format!(
+        "本表由{}填报，报送期次为 {}（{}），共 {n} 项指标。请于 {deadline}将填好的表格报送{office}。",
+        spec.department,
+        spec.period.chinese(),
+        spec.period
+    );
+    r = guide_para(sheet, r, &intro, st)?;
+
+    r = guide_head(sheet, r + 1, "一、怎么填", st)?;
+    let mut steps = vec![
+        "只填写黄色底纹的单元格：累计完成、工作进展、存在问题、下步措施，以及表格下方的填报人、联系电话、填报日期。其他单元格已锁定，不需要也不能修改。".to_string(),
+        "“累计完成”填写年初至本期末的累计数（不是当月数）。只填数字，不要带单位或文字，例如填 4200，不要填“4200人”。".to_string(),
+    ];
+    if has(Kind::Percent) {
+        steps.push("单位为“%”的指标按百分点填写：达到 95% 就填 95（直接输入 95% 也可以）。".into());
+    }
+    if has(Kind::Standard) {
+        steps.push("保障标准类指标（如低保标准、补贴标准）填写目前实际执行的标准。".into());
+    }
+    if has(Kind::Milestone) {
+        steps.push(format!(
+            "单位为“阶段”的指标，点单元格右侧的箭头，从下拉列表中选择项目目前所处的阶段：{}。",
+            STAGES.join("、")
+        ));
+    }
+    let end = spec.period.last_day();
+    steps.push(format!(
+        "“完成率”由表格自动计算。本期序时进度为 {}（截至 {} 月 {} 日全年时间已过的比例）；完成率低于序时进度的指标，必须填写“存在问题”和“下步措施”。",
+        crate::text::percent(spec.period.time_progress()),
+        end.month(),
+        end.day()
+    ));
+    steps.push(
+        "请不要修改工作表名称，不要改动指标编号、年度目标和单位，不要删除或隐藏任何工作表。".into(),
+    );
+    steps.push(format!(
+        "填好后保存为 Excel 工作簿（.xlsx）格式（WPS 用户请选择“另存为 .xlsx”），文件名可保持不变，于 {deadline}报送{office}。"
+    ));
+    for (i, s) in steps.iter().enumerate() {
+        r = guide_para(sheet, r, &format!("{}．{s}", i + 1), st)?;
+    }
+
+    r = guide_head(sheet, r + 1, "二、填写区域标识", st)?;
+    sheet.write_string_with_format(r, 0, "黄色底纹", &st.legend)?;
+    sheet.write_string_with_format(
+        r,
+        1,
+        "黄色底纹的单元格为填写区域，其余单元格已锁定。",
+        &st.guide_text,
+    )?;
+    sheet.set_row_height(r, 22)?;
+    r += 1;
+
+    r = guide_head(sheet, r + 1, "三、各列含义", st)?;
+    let columns = [
+        ("序号", "本表内的顺序号。"),
+        (
+            "指标编号",
+            "任务目录中的指标编号，如 P05-1，用来识别每一行，请勿改动。",
+        ),
+        ("重点民生实事", "指标所属的重点民生实事（任务）名称。"),
+        ("指标", "需要报送的具体指标。"),
+        (
+            "单位",
+            "累计完成的计量单位；“%”表示按百分点填写，“阶段”表示从下拉列表选择。",
+        ),
+        ("年度目标", "本年度要完成的目标，请勿改动。"),
+        (
+            "累计完成",
+            "年初至本期末累计完成的数量（保障标准类填现行标准，阶段类选择所处阶段）。",
+        ),
+        (
+            "完成率",
+            "累计完成 ÷ 年度目标，自动计算；阶段类按所处阶段折算（前期工作 25%，开工建设 50%，主体完工 75%，完成 100%）。",
+        ),
+        ("工作进展", "本期主要工作和完成情况，简要写明。"),
+        ("存在问题", "影响进度的主要问题；完成率低于序时进度时必填。"),
+        (
+            "下步措施",
+            "针对问题的下一步工作安排和完成时限；完成率低于序时进度时必填。",
+        ),
+    ];
+    for (name, meaning) in columns {
+        r = guide_item(sheet, r, name, meaning, st)?;
+    }
+
+    r = guide_head(sheet, r + 1, "四、报送与咨询", st)?;
+    r = guide_item(sheet, r, "报送截止", &deadline, st)?;
+    r = guide_item(
+        sheet,
+        r,
+        "报送方式",
+        &format!("将填好的 .xlsx 文件发送给{office}。"),
+        st,
+    )?;
+    guide_item(
+        sheet,
+        r,
+        "咨询",
+        &format!(
+            "填报中有疑问，请联系{}{}。",
+            plan.issuer,
+            office.trim_start_matches("专班")
+        ),
+        st,
+    )?;
+
+    sheet.protect_with_options(&protection());
+    print_setup(sheet, false)?;
+    Ok(())
+}
+
+/// 专班办公室（设县人社局）.
+fn office(catalog: &Catalog) -> String {
+    match catalog.working_group.office.trim() {
+        "" => "专班办公室".to_string(),
+        at => format!("专班办公室（设{at}）"),
+    }
+}
+
+fn guide_head(
+    sheet: &mut Worksheet,
+    r: RowNum,
+    text: &str,
+    st: &Styles,
+) -> Result<RowNum, XlsxError> {
+    sheet.merge_range(r, 0, r, 1, text, &st.guide_head)?;
+    sheet.set_row_height(r, 22)?;
+    Ok(r + 1)
+}
+
+fn guide_para(
+    sheet: &mut Worksheet,
+    r: RowNum,
+    text: &str,
+    st: &Styles,
+) -> Result<RowNum, XlsxError> {
+    sheet.merge_range(r, 0, r, 1, text, &st.guide_text)?;
+    sheet.set_row_height(r, guide_height(text, 100))?;
+    Ok(r + 1)
+}
+
+fn guide_item(
+    sheet: &mut Worksheet,
+    r: RowNum,
+    key: &str,
+    text: &str,
+    st: &Styles,
+) -> Result<RowNum, XlsxError> {
+    sheet.write_string_with_format(r, 0, key, &st.guide_key)?;
+    sheet.write_string_with_format(r, 1, text, &st.guide_text)?;
+    sheet.set_row_height(r, guide_height(text, 84))?;
+    Ok(r + 1)
+}
+
+/// Row height for wrapped 12-point text in a column `cols` wide. Merged cells
+/// never grow by themselves in Excel, so the guide sets its heights.
+fn guide_height(text: &str, cols: usize) -> f64 {
+    let usable = cols.saturating_sub(2).max(1) as f64;
+    let lines = ((width(text) as f64 * 1.1) / usable).ceil().max(1.0);
+    lines * 17.0 + 5.0
+}

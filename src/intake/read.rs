@@ -1,0 +1,471 @@
+//! Find the form inside a workbook by meaning, never by position: the
+//! header row by its names, data rows by 指标编号, labels by their text, on
+//! whichever sheet holds them. Pure: a `Book` in, a `ParsedReturn` out.
+
+use super::workbook::{Book, Sheet};
+use crate::text::nfkc;
+use calamine::Data;
+use std::collections::BTreeMap;
+
+/// The columns of the form, by header name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Col {
+    Seq,
+    Code,
+    Task,
+    Name,
+    Unit,
+    Target,
+    Done,
+    Rate,
+    Progress,
+    Problems,
+    Measures,
+}
+
+pub const HEADERS: [(Col, &str); 11] = [
+    (Col::Seq, "序号"),
+    (Col::Code, "指标编号"),
+    (Col::Task, "重点民生实事"),
+    (Col::Name, "指标"),
+    (Col::Unit, "单位"),
+    (Col::Target, "年度目标"),
+    (Col::Done, "累计完成"),
+    (Col::Rate, "完成率"),
+    (Col::Progress, "工作进展"),
+    (Col::Problems, "存在问题"),
+    (Col::Measures, "下步措施"),
+];
+
+pub const UNIT_LABEL: &str = "填报单位";
+pub const PERIOD_LABEL: &str = "报送期次";
+pub const FOOTER_LABELS: [&str; 3] = ["填报人", "联系电话", "填报日期"];
+
+/// A label found in the sheet and the cell holding its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labeled {
+    /// Where the value is, or where it belongs when empty (right of the label).
+    pub at: (u32, u32),
+    pub value: Data,
+}
+
+impl Labeled {
+    pub fn text(&self) -> String {
+        cell_text(&self.value)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub row: u32,
+    pub code: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParsedReturn {
+    pub sheet: Sheet,
+    pub meta: Option<BTreeMap<String, String>>,
+    pub unit: Option<Labeled>,
+    pub period: Option<Labeled>,
+    pub header_row: u32,
+    pub cols: BTreeMap<Col, u32>,
+    pub rows: Vec<Row>,
+    /// 填报人, 联系电话, 填报日期 → value; a label not found is absent.
+    pub footer: BTreeMap<&'static str, Labeled>,
+}
+
+impl ParsedReturn {
+    pub fn col(&self, c: Col) -> Option<u32> {
+        self.cols.get(&c).copied()
+    }
+
+    pub fn cell(&self, row: u32, c: Col) -> Option<(u32, &Data)> {
+        let col = self.col(c)?;
+        Some((col, self.sheet.value(row, col)))
+    }
+
+    pub fn text_at(&self, row: u32, c: Col) -> String {
+        self.cell(row, c)
+            .map(|(_, d)| cell_text(d))
+            .unwrap_or_default()
+    }
+}
+
+/// A header cell as its name: folded, no white space or line breaks, no
+/// bracketed note (`累计完成（截至3月底）`), no trailing colon or star.
+pub fn header_name(d: &Data) -> String {
+    let Data::String(s) = d else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in nfkc(s).chars() {
+        match c {
+            '(' | '[' | '【' | '〔' => depth += 1,
+            ')' | ']' | '】' | '〕' => depth = (depth - 1).max(0),
+            c if c.is_whitespace() => {}
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.trim_end_matches([':', '*']).to_string()
+}
+
+/// A cell as text: strings trimmed, integral numbers without `.0`.
+pub fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Float(f) => crate::text::number(*f),
+        Data::Int(i) => i.to_string(),
+        other => other.to_string().trim().to_string(),
+    }
+}
+
+/// An indicator code as typed: `p01-1`, `Ｐ０１－１` → `P01-1`.
+pub fn code_of(d: &Data) -> Option<String> {
+    let Data::String(s) = d else { return None };
+    let t: String = nfkc(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    let t = t.replace(['‐', '‑', '–', '—', '−'], "-");
+    let (task, n) = t.split_once('-')?;
+    let mut chars = task.chars();
+    let letter = chars.next()?;
+    let ok = letter.is_ascii_uppercase()
+        && chars.as_str().len() == 2
+        && chars.as_str().bytes().all(|b| b.is_ascii_digit())
+        && !n.is_empty()
+        && n.len() <= 3
+        && n.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(t)
+}
+
+/// How far down a sheet the header row is looked for.
+const HEADER_SCAN_ROWS: u32 = 60;
+
+/// Find the form in `book`. `None` when no sheet has a header row with
+/// 指标编号 and 累计完成: the file is not a form.
+pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
+    let meta_name = book
+        .names
+        .iter()
+        .map(|(n, _)| n.clone())
+        .find(|n| is_meta_sheet(n));
+    let mut candidates: Vec<(String, bool)> = book
+        .names
+        .iter()
+        .filter(|(n, _)| !is_meta_sheet(n))
+        .cloned()
+        .collect();
+    // Visible sheets first; a hidden copy of the table is a last resort.
+    candidates.sort_by_key(|(_, visible)| !visible);
+    let (sheet, header_row, cols) = candidates.iter().find_map(|(name, _)| {
+        let sheet = book.sheet(name)?;
+        let (header_row, cols) = find_header(&sheet)?;
+        Some((sheet, header_row, cols))
+    })?;
+    let meta = meta_name
+        .and_then(|n| book.sheet(&n))
+        .map(|s| read_meta(&s));
+    let mut parsed = build(sheet, header_row, cols, meta);
+    // Formula text is needed only to tell an empty cell from a formula whose
+    // result was never saved; most returns have no such cell.
+    if let Some(done) = parsed.col(Col::Done)
+        && parsed
+            .rows
+            .iter()
+            .any(|r| matches!(parsed.sheet.value(r.row, done), Data::Empty))
+    {
+        parsed.sheet.formulas = book.formulas(&parsed.sheet.name);
+    }
+    Some(parsed)
+}
+
+fn is_meta_sheet(name: &str) -> bool {
+    nfkc(name)
+        .trim()
+        .eq_ignore_ascii_case(crate::form::meta::SHEET)
+}
+
+fn find_header(sheet: &Sheet) -> Option<(u32, BTreeMap<Col, u32>)> {
+    let (start, end) = (sheet.cells.start()?, sheet.cells.end()?);
+    for row in start.0..=end.0.min(start.0 + HEADER_SCAN_ROWS) {
+        let mut cols = BTreeMap::new();
+        for col in start.1..=end.1 {
+            let name = header_name(sheet.value(row, col));
+            if let Some((c, _)) = HEADERS.iter().find(|(_, n)| *n == name) {
+                cols.entry(*c).or_insert(col);
+            }
+        }
+        if cols.contains_key(&Col::Code) && cols.contains_key(&Col::Done) {
+            return Some((row, cols));
+        }
+    }
+    None
+}
+
+fn build(
+    sheet: Sheet,
+    header_row: u32,
+    cols: BTreeMap<Col, u32>,
+    meta: Option<BTreeMap<String, String>>,
+) -> ParsedReturn {
+    let code_col = cols[&Col::Code];
+    let last = sheet.last_row().unwrap_or(header_row);
+    let rows: Vec<Row> = (header_row + 1..=last)
+        .filter_map(|r| code_of(sheet.value(r, code_col)).map(|code| Row { row: r, code }))
+        .collect();
+    let first = sheet.cells.start().map(|s| s.0).unwrap_or(0);
+    let unit = find_label(&sheet, UNIT_LABEL, first, header_row.saturating_sub(1));
+    let period = find_label(&sheet, PERIOD_LABEL, first, header_row.saturating_sub(1));
+    let below = rows.last().map(|r| r.row).unwrap_or(header_row) + 1;
+    let footer = FOOTER_LABELS
+        .iter()
+        .filter_map(|l| find_label(&sheet, l, below, last).map(|v| (*l, v)))
+        .collect();
+    ParsedReturn {
+        sheet,
+        meta,
+        unit,
+        period,
+        header_row,
+        cols,
+        rows,
+        footer,
+    }
+}
+
+/// The first cell in rows `from..=to` whose text is `label` (a trailing
+/// colon allowed), and its value: the first non-empty cell to its right
+/// before another label, or the text after the colon when label and value
+/// share one cell (`填报单位：县教育局`).
+fn find_label(sheet: &Sheet, label: &str, from: u32, to: u32) -> Option<Labeled> {
+    let (start, end) = (sheet.cells.start()?, sheet.cells.end()?);
+    for row in from.max(start.0)..=to.min(end.0) {
+        for col in start.1..=end.1 {
+            let Data::String(s) = sheet.value(row, col) else {
+                continue;
+            };
+            let folded: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
+            if folded.trim_end_matches(':') == label {
+                return Some(value_right_of(sheet, row, col, end.1));
+            }
+            if let Some(rest) = folded.strip_prefix(label).and_then(|r| r.strip_prefix(':'))
+                && !rest.is_empty()
+            {
+                return Some(Labeled {
+                    at: (row, col),
+                    value: Data::String(rest.to_string()),
+                });
+            }
+        }
+    }
+    None
+}
+
+fn value_right_of(sheet: &Sheet, row: u32, col: u32, last_col: u32) -> Labeled {
+    // Merged value cells read as the first cell followed by empties; a few
+    // empties are skipped, but never past the next label.
+    for c in col + 1..=last_col.min(col + 4) {
+        let v = sheet.value(row, c);
+        if is_label(v) {
+            break;
+        }
+        if !matches!(v, Data::Empty) && !cell_text(v).is_empty() {
+            return Labeled {
+                at: (row, c),
+                value: v.clone(),
+            };
+        }
+    }
+    Labeled {
+        at: (row, col + 1),
+        value: Data::Empty,
+    }
+}
+
+fn is_label(d: &Data) -> bool {
+    let Data::String(s) = d else { return false };
+    let folded: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
+    let folded = folded.trim_end_matches(':');
+    folded == UNIT_LABEL
+        || folded == PERIOD_LABEL
+        || folded == "报送截止"
+        || FOOTER_LABELS.contains(&folded)
+}
+
+/// `_meta` rows: key in the first non-empty cell, value in the next.
+fn read_meta(sheet: &Sheet) -> BTreeMap<String, String> {
+    let mut meta = BTreeMap::new();
+    let Some((start, end)) = sheet.cells.start().zip(sheet.cells.end()) else {
+        return meta;
+    };
+    for row in start.0..=end.0 {
+        let mut cells = (start.1..=end.1)
+            .map(|c| sheet.value(row, c))
+            .filter(|d| !matches!(d, Data::Empty));
+        if let (Some(k), Some(v)) = (cells.next(), cells.next()) {
+            meta.entry(cell_text(k)).or_insert_with(|| cell_text(v));
+        }
+    }
+    meta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::workbook::Format;
+    use crate::model::a1;
+
+    fn s(v: &str) -> Data {
+        Data::String(v.into())
+    }
+
+    const E: Data = Data::Empty;
+
+    fn form(extra_col: bool) -> Sheet {
+        let mut header = vec![
+            s("序号"),
+            s("指标\n编号"),
+            s("重点民生实事"),
+            s("指标"),
+            s("单位"),
+            s("年度目标"),
+            s(" 累计完成（截至月底） "),
+            s("完成率"),
+            s("工作进展"),
+            s("存在问题"),
+            s("下步措施"),
+        ];
+        let mut row1 = vec![
+            Data::Float(1.0),
+            s("P03-1"),
+            s("新生儿筛查"),
+            s("筛查人数"),
+            s("名"),
+            Data::Float(4200.0),
+            Data::Float(1000.0),
+        ];
+        let mut row2 = vec![E, s("p03-2")];
+        if extra_col {
+            header.insert(0, s("备注"));
+            row1.insert(0, E);
+            row2.insert(0, E);
+        }
+        Sheet::from_rows(
+            "Sheet1",
+            &[
+                &[s("平江县民生可感行动重点民生实事进展情况调度表")],
+                &[],
+                &[
+                    s("填报单位："),
+                    s("县卫生健康局"),
+                    E,
+                    E,
+                    s("报送期次"),
+                    s("2024-03"),
+                ],
+                &header,
+                &row1,
+                &row2,
+                &[E, s("合计")],
+                &[],
+                &[
+                    s("填报人"),
+                    s("张三"),
+                    s("联系电话："),
+                    Data::Float(13800001111.0),
+                    s("填报日期"),
+                    E,
+                ],
+            ],
+        )
+    }
+
+    #[test]
+    fn finds_header_rows_and_labels_wherever_they_are() {
+        let mut book = Book::from_sheets(Format::Xlsx, vec![form(true)]);
+        let p = parse(&mut book).unwrap();
+        assert_eq!(p.header_row, 3);
+        assert_eq!(p.col(Col::Code), Some(2));
+        assert_eq!(p.col(Col::Done), Some(7));
+        assert_eq!(
+            p.rows,
+            vec![
+                Row {
+                    row: 4,
+                    code: "P03-1".into()
+                },
+                Row {
+                    row: 5,
+                    code: "P03-2".into()
+                }
+            ]
+        );
+        assert_eq!(p.unit.as_ref().unwrap().text(), "县卫生健康局");
+        assert_eq!(p.period.as_ref().unwrap().text(), "2024-03");
+        assert_eq!(p.footer["填报人"].text(), "张三");
+        assert_eq!(p.footer["联系电话"].text(), "13800001111");
+        assert_eq!(
+            p.footer["填报日期"].at,
+            (8, 5),
+            "an empty value belongs right of its label"
+        );
+        assert!(p.meta.is_none());
+    }
+
+    #[test]
+    fn meta_sheet_and_sheet_order_do_not_matter() {
+        let meta = Sheet::from_rows(
+            "_meta",
+            &[
+                &[s("department"), s("县卫生健康局")],
+                &[s("schema"), s("1")],
+            ],
+        );
+        let notes = Sheet::from_rows("说明", &[&[s("请如实填写")]]);
+        let mut book = Book::from_sheets(Format::Ods, vec![meta, notes, form(false)]);
+        let p = parse(&mut book).unwrap();
+        assert_eq!(p.sheet.name, "Sheet1");
+        assert_eq!(p.meta.unwrap()["department"], "县卫生健康局");
+    }
+
+    #[test]
+    fn a_workbook_without_the_header_is_not_a_form() {
+        let mut book = Book::from_sheets(
+            Format::Xlsx,
+            vec![Sheet::from_rows("Sheet1", &[&[s("姓名"), s("年龄")]])],
+        );
+        assert!(parse(&mut book).is_none());
+    }
+
+    #[test]
+    fn label_and_value_in_one_cell() {
+        let sheet = Sheet::from_rows(
+            "x",
+            &[&[s("填报单位：县教育局")], &[s("指标编号"), s("累计完成")]],
+        );
+        let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
+        assert_eq!(p.unit.unwrap().text(), "县教育局");
+    }
+
+    #[test]
+    fn the_reader_knows_the_headers_the_form_writes() {
+        assert_eq!(HEADERS.map(|(_, name)| name), crate::form::HEADERS);
+    }
+
+    #[test]
+    fn codes_and_cells() {
+        assert_eq!(code_of(&s("Ｐ０１－１")), Some("P01-1".into()));
+        assert_eq!(code_of(&s(" m09-1 ")), Some("M09-1".into()));
+        assert_eq!(code_of(&s("合计")), None);
+        assert_eq!(code_of(&s("P1-1")), None);
+        assert_eq!(a1(6, 6), "G7");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(header_name(&s("【累计完成】")), "");
+        assert_eq!(header_name(&s("年度目标*")), "年度目标");
+    }
+}

@@ -1,0 +1,246 @@
+//! The receipt a department gets for each processed file: a short Chinese
+//! text (from `templates/receipt.txt`) and, where the file could be read, a
+//! copy of the return with each finding's cell highlighted and a note on it.
+
+use super::read::ParsedReturn;
+use crate::model::{Finding, Verdict, a1};
+use crate::plan::Period;
+use crate::plan::catalog::Catalog;
+use crate::templates::Templates;
+use anyhow::{Context, Result};
+use calamine::Data;
+use chrono::{DateTime, FixedOffset};
+use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What the receipt says, independent of how it is rendered.
+pub struct ReceiptInfo<'a> {
+    pub catalog: &'a Catalog,
+    pub file: &'a str,
+    pub department: Option<&'a str>,
+    pub period: Option<Period>,
+    pub received_at: DateTime<FixedOffset>,
+    pub verdict: Verdict,
+    pub findings: &'a [Finding],
+    /// For a duplicate: the earlier file's name and when it came.
+    pub duplicate_of: Option<(&'a str, DateTime<FixedOffset>)>,
+}
+
+/// A receipt as the department gets it: the text, and where a finding names
+/// a cell, the marked copy of the return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub text: String,
+    /// The `.xlsx` copy with each finding's cell highlighted.
+    pub marked: Option<Vec<u8>>,
+}
+
+/// The receipt of one processed file: its text from `templates/receipt.txt`
+/// and, when the file could be read as a form, the marked copy.
+pub fn compose(
+    t: &Templates,
+    info: &ReceiptInfo,
+    parsed: Option<&ParsedReturn>,
+) -> Result<Receipt> {
+    Ok(Receipt {
+        text: text(t, info)?,
+        marked: parsed.map(|p| workbook(p, info.findings)).transpose()?,
+    })
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    kind: &'static str,
+    place: String,
+    message: &'a str,
+}
+
+/// How a receipt shows a time: `2024-04-03 10:00:00`.
+const SHOWN_TIME: &str = "%Y-%m-%d %H:%M:%S";
+
+fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
+    let errors = r.findings.iter().filter(|f| f.is_error()).count();
+    let warnings = r.findings.len() - errors;
+    let verdict_text = match (r.verdict, r.duplicate_of) {
+        (Verdict::Accepted, _) if warnings > 0 => {
+            "已采用，数据已计入本期汇总。下列提醒不影响采用，请核对。".to_string()
+        }
+        (Verdict::Accepted, _) => "已采用，数据已计入本期汇总。".to_string(),
+        (Verdict::Rejected, _) => {
+            "退回。本次报送未计入汇总，请按下列问题修改后重新报送。".to_string()
+        }
+        (Verdict::Duplicate, Some((name, at))) => format!(
+            "重复报送。该文件与 {} 收到的《{name}》内容完全相同，不重复计入。",
+            at.format(SHOWN_TIME)
+        ),
+        (v, _) => v.chinese().to_string(),
+    };
+    let next_step = match r.verdict {
+        Verdict::Accepted => {
+            "无需其他操作。如需更正，可修改后重新报送，以最后一次采用的报送为准。".to_string()
+        }
+        Verdict::Duplicate => "无需其他操作。".to_string(),
+        _ => format!(
+            "请在原表格中修改上述问题（随回执附带的表格已用红色标出需修改的单元格，黄色为提醒），保存为 .xlsx 后重新报送。如有疑问，请联系专班办公室（设{}）。",
+            r.catalog.working_group.office
+        ),
+    };
+    let findings: Vec<FindingView> = r
+        .findings
+        .iter()
+        .map(|f| FindingView {
+            kind: if f.is_error() { "需修改" } else { "提醒" },
+            // The message itself starts with the cell (`G7：…`).
+            place: f
+                .sheet
+                .as_ref()
+                .filter(|_| f.cell.is_some())
+                .map(|s| format!("工作表“{s}”"))
+                .unwrap_or_default(),
+            message: &f.message,
+        })
+        .collect();
+    t.render(
+        "receipt.txt",
+        serde_json::json!({
+            "plan": r.catalog.plan.name,
+            "issuer": r.catalog.plan.issuer,
+            "file": r.file,
+            "department": r.department,
+            "period": r.period.map(Period::chinese),
+            "received_at": r.received_at.format(SHOWN_TIME).to_string(),
+            "verdict": r.verdict.as_str(),
+            "verdict_text": verdict_text,
+            "findings": findings,
+            "errors": errors,
+            "warnings": warnings,
+            "next_step": next_step,
+            "date": r.received_at.format("%Y-%m-%d").to_string(),
+        }),
+    )
+}
+
+/// A copy of the form sheet with every finding's cell filled (red for what
+/// must change, yellow for a warning) and the message as a note, plus a
+/// sheet listing all findings.
+fn workbook(parsed: &ParsedReturn, findings: &[Finding]) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let base = Format::new()
+        .set_font_name("宋体")
+        .set_font_size(11)
+        .set_text_wrap();
+    let error = base
+        .clone()
+        .set_background_color(Color::RGB(0xFFC7CE))
+        .set_border(FormatBorder::Medium)
+        .set_border_color(Color::RGB(0xC00000));
+    let warning = base.clone().set_background_color(Color::RGB(0xFFEB9C));
+    let by_cell: HashMap<&str, Vec<&Finding>> = findings
+        .iter()
+        .filter(|f| f.sheet.as_deref() == Some(parsed.sheet.name.as_str()))
+        .fold(HashMap::new(), |mut m, f| {
+            if let Some(c) = &f.cell {
+                m.entry(c.as_str()).or_insert_with(Vec::new).push(f);
+            }
+            m
+        });
+    let sheet = &parsed.sheet;
+    let ws = wb.add_worksheet();
+    ws.set_name(safe_sheet_name(&sheet.name))
+        .context("无法生成回执表格")?;
+    if let (Some(start), Some(end)) = (sheet.cells.start(), sheet.cells.end()) {
+        for col in start.1..=end.1 {
+            ws.set_column_width(col as u16, if col == 0 { 8.0 } else { 14.0 })
+                .context("无法生成回执表格")?;
+        }
+        for row in start.0..=end.0 {
+            for col in start.1..=end.1 {
+                let here = a1(row, col);
+                let marks = by_cell.get(here.as_str());
+                let fmt = match marks {
+                    Some(m) if m.iter().any(|f| f.is_error()) => &error,
+                    Some(_) => &warning,
+                    None => &base,
+                };
+                let (r, c) = (row, col as u16);
+                match sheet.value(row, col) {
+                    Data::Empty if marks.is_none() => continue,
+                    Data::Empty => ws.write_blank(r, c, fmt),
+                    Data::Float(f) => ws.write_number_with_format(r, c, *f, fmt),
+                    Data::Int(i) => ws.write_number_with_format(r, c, *i as f64, fmt),
+                    Data::Bool(b) => ws.write_boolean_with_format(r, c, *b, fmt),
+                    Data::String(s) => ws.write_string_with_format(r, c, s, fmt),
+                    other => ws.write_string_with_format(r, c, other.to_string(), fmt),
+                }
+                .context("无法生成回执表格")?;
+                if let Some(m) = marks {
+                    let text: Vec<&str> = m.iter().map(|f| f.message.as_str()).collect();
+                    let note = Note::new(text.join("\n"))
+                        .set_author("专班")
+                        .set_width(320)
+                        .set_height(120);
+                    ws.insert_note(r, c, &note).context("无法生成回执表格")?;
+                }
+            }
+        }
+    }
+    let list = wb.add_worksheet();
+    list.set_name("回执问题清单").context("无法生成回执表格")?;
+    let head = base
+        .clone()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9E1F2));
+    for (c, (h, w)) in [
+        ("序号", 6.0),
+        ("类别", 8.0),
+        ("工作表", 10.0),
+        ("单元格", 8.0),
+        ("指标", 9.0),
+        ("问题", 80.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        list.write_string_with_format(0, c as u16, *h, &head)
+            .context("无法生成回执表格")?;
+        list.set_column_width(c as u16, *w)
+            .context("无法生成回执表格")?;
+    }
+    for (i, f) in findings.iter().enumerate() {
+        let r = i as u32 + 1;
+        let fmt = if f.is_error() { &error } else { &warning };
+        list.write_number_with_format(r, 0, r as f64, &base)
+            .context("无法生成回执表格")?;
+        list.write_string_with_format(r, 1, if f.is_error() { "需修改" } else { "提醒" }, fmt)
+            .context("无法生成回执表格")?;
+        list.write_string_with_format(r, 2, f.sheet.as_deref().unwrap_or(""), &base)
+            .context("无法生成回执表格")?;
+        list.write_string_with_format(r, 3, f.cell.as_deref().unwrap_or(""), &base)
+            .context("无法生成回执表格")?;
+        list.write_string_with_format(r, 4, f.indicator.as_deref().unwrap_or(""), &base)
+            .context("无法生成回执表格")?;
+        list.write_string_with_format(r, 5, &f.message, &base)
+            .context("无法生成回执表格")?;
+    }
+    if findings.is_empty() {
+        list.write_string_with_format(1, 5, "未发现问题。", &base)
+            .context("无法生成回执表格")?;
+    }
+    wb.save_to_buffer().context("无法生成回执表格")
+}
+
+/// Excel refuses sheet names with `[]:*?/\` or longer than 31 characters.
+fn safe_sheet_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect();
+    let cleaned = cleaned.trim_matches('\'').to_string();
+    if cleaned.is_empty() {
+        "填报表".into()
+    } else {
+        cleaned
+    }
+}

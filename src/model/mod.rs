@@ -1,0 +1,15 @@
+//! The plain types that several stages hand each other: a finding about a
+//! cell, the verdict on a file, a reported value, a department's submission.
+//! They sit below every stage, so the pure core (validation, consolidation)
+//! never names the ledger's SQLite module, and the ledger never names the
+//! validator's.
+
+mod finding;
+mod submission;
+mod value;
+mod verdict;
+
+pub use finding::{Finding, Severity, a1};
+pub use submission::{Contact, CurrentReturn, CurrentValue, Reported, Submission};
+pub use value::Value;
+pub use verdict::Verdict;

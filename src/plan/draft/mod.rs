@@ -1,0 +1,574 @@
+//! `minsheng catalog draft`: a first catalog drawn from the plan document
+//! itself. Every year (and in every county) the office receives a new plan;
+//! typing its tasks and targets into TOML by hand is where errors creep in,
+//! and a wrong target makes every bulletin wrong. The draft does the typing
+//! and says where it guessed, so the office's work becomes checking.
+//!
+//! Stages, each a plain function: bytes → lines (`source`), lines → tasks
+//! by level with their lead notes (`structure`), task text → indicators
+//! (`targets`), several leads → one reporting department (`departments`),
+//! draft → TOML text (`write`). Only `command` touches files.
+
+mod departments;
+mod source;
+mod structure;
+mod targets;
+mod write;
+
+use crate::plan::catalog::{Kind, Level};
+use anyhow::Result;
+use std::collections::HashSet;
+use std::path::Path;
+
+pub use targets::Num;
+
+/// How a guess is marked in the TOML, so the office can search for it.
+pub const REVIEW: &str = "待核对：";
+
+/// Placeholder lead for an item whose lead note is missing; the catalog
+/// needs one, and a name nobody has stands out in review.
+const NO_LEAD: &str = "待定单位";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub plan_name: String,
+    pub county: String,
+    pub year: i32,
+    pub version: String,
+    pub source: String,
+    pub issuer: String,
+    pub plan_notes: Vec<String>,
+    pub group: structure::Group,
+    pub group_notes: Vec<String>,
+    /// Reporting departments in order of first appearance, with the task
+    /// where each first appears.
+    pub departments: Vec<(String, String)>,
+    pub tasks: Vec<DraftTask>,
+    /// Said to the office on stderr: parts of the plan left out.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftTask {
+    pub code: String,
+    pub level: Level,
+    pub section: String,
+    pub category: String,
+    pub category_heading: Option<String>,
+    pub title: String,
+    pub leads: Vec<String>,
+    pub text: String,
+    pub notes: Vec<String>,
+    pub indicators: Vec<DraftIndicator>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftIndicator {
+    pub code: String,
+    pub name: String,
+    /// None for a milestone.
+    pub target: Option<Num>,
+    pub baseline: Option<Num>,
+    pub unit: String,
+    pub kind: Kind,
+    pub department: String,
+    pub sentence: String,
+    clause: String,
+    pub notes: Vec<String>,
+}
+
+impl Draft {
+    pub fn indicators(&self) -> impl Iterator<Item = &DraftIndicator> {
+        self.tasks.iter().flat_map(|t| &t.indicators)
+    }
+
+    /// Every `待核对` line the TOML will carry.
+    pub fn review_count(&self) -> usize {
+        self.plan_notes.len()
+            + self.group_notes.len()
+            + usize::from(self.group == structure::Group::default())
+            + self
+                .tasks
+                .iter()
+                .map(|t| t.notes.len() + t.indicators.iter().map(|i| i.notes.len()).sum::<usize>())
+                .sum::<usize>()
+    }
+
+    pub fn to_toml(&self) -> String {
+        write::render(self)
+    }
+}
+
+/// Why no draft could be made; the message is for the office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftError(pub String);
+
+/// The lines of a plan file (`.txt` or `.docx` bytes).
+pub fn plan_lines(bytes: &[u8], ext: &str) -> Result<Vec<String>, DraftError> {
+    source::lines_of(bytes, ext).map_err(|e| DraftError(e.0))
+}
+
+/// Draft a catalog from the lines of a plan. `source` is the plan's file
+/// name, recorded in `[plan] source`.
+pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
+    let outline = structure::outline(lines);
+    if outline.tasks.is_empty() {
+        let mut msg = "没有在方案中找到任何任务：需要“（一）办好…省级…”这样按级别分节的章节，\
+                       其下按 1. 或（1）编号、并带（牵头单位：…）的事项"
+            .to_string();
+        for w in &outline.warnings {
+            msg.push_str(&format!("；{w}"));
+        }
+        return Err(DraftError(msg));
+    }
+    let mut plan_notes = Vec::new();
+    let (plan_name, county) = plan_name(outline.title.as_deref(), &mut plan_notes);
+    let year = plan_year(&outline, source, &mut plan_notes);
+    let group = structure::working_group(&outline.mechanism);
+    let mut group_notes = Vec::new();
+    let issuer = match &group.issuer {
+        Some(i) => with_county(i, &county),
+        None => {
+            plan_notes.push("原文没有找到“成立…专班/领导小组”，issuer 按方案名称暂拟".into());
+            format!("{plan_name}工作专班")
+        }
+    };
+    if group.convener.is_none() && group != structure::Group::default() {
+        group_notes.push("原文没有找到召集人（或组长）".into());
+    }
+
+    let mut counters = [0usize; 3];
+    let mut tasks = Vec::new();
+    for raw in &outline.tasks {
+        let li = Level::ALL.iter().position(|l| *l == raw.level).unwrap_or(2);
+        counters[li] += 1;
+        if counters[li] > 99 {
+            return Err(DraftError(format!(
+                "{}任务超过 99 项，任务编号只有两位数字，无法起草",
+                raw.level
+            )));
+        }
+        let prefix = ['P', 'M', 'C'][li];
+        let code = format!("{prefix}{:02}", counters[li]);
+        tasks.push(task(raw, code));
+    }
+    ensure_every_lead_reports(&mut tasks);
+
+    let mut departments: Vec<(String, String)> = Vec::new();
+    for t in &tasks {
+        for l in &t.leads {
+            if !departments.iter().any(|(d, _)| d == l) {
+                departments.push((l.clone(), t.code.clone()));
+            }
+        }
+    }
+    // A lead missing from the member list is often the same unit spelt
+    // another way (县卫健局 / 县卫生健康局), which would make two departments.
+    if !group.members.is_empty() {
+        for (d, first) in &departments {
+            if !group.members.contains(d) && d != NO_LEAD {
+                group_notes.push(format!(
+                    "牵头单位{d}（{first}）不在成员单位名单中，请核对是否与名单中的某个单位是同一单位的不同写法"
+                ));
+            }
+        }
+    }
+    Ok(Draft {
+        version: format!("{year}.1"),
+        plan_name,
+        county,
+        year,
+        source: source.to_string(),
+        issuer,
+        plan_notes,
+        group,
+        group_notes,
+        departments,
+        tasks,
+        warnings: outline.warnings,
+    })
+}
+
+fn task(raw: &structure::RawTask, code: String) -> DraftTask {
+    let (text, mut leads, found_note) = structure::split_leads(&raw.body);
+    let mut notes = raw.notes.clone();
+    if !found_note || leads.is_empty() {
+        notes.push(format!(
+            "原文没有找到（牵头单位：…），暂填“{NO_LEAD}”，请改为实际的牵头单位"
+        ));
+        leads = vec![NO_LEAD.to_string()];
+    }
+    let reading = targets::read(&text);
+    notes.extend(reading.notes);
+    let title = if reading.title.is_empty() {
+        text.chars().take(20).collect()
+    } else {
+        reading.title
+    };
+    let indicators = reading
+        .found
+        .into_iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let mut notes = f.notes;
+            let department = if leads.len() == 1 {
+                leads[0].clone()
+            } else {
+                let (i, word) = departments::guess(&leads, &f.name, &f.clause, f.kind);
+                let all = leads.join("、");
+                notes.push(match word {
+                    Some(w) => format!(
+                        "牵头单位有 {} 个（{all}），按“{w}”判断由{}报送",
+                        leads.len(),
+                        leads[i]
+                    ),
+                    None => format!(
+                        "牵头单位有 {} 个（{all}），原文看不出由谁报送，暂由第一牵头单位{}报送",
+                        leads.len(),
+                        leads[i]
+                    ),
+                });
+                leads[i].clone()
+            };
+            DraftIndicator {
+                code: format!("{code}-{}", n + 1),
+                name: f.name,
+                target: f.target,
+                baseline: f.baseline,
+                unit: f.unit,
+                kind: f.kind,
+                department,
+                sentence: f.sentence,
+                clause: f.clause,
+                notes,
+            }
+        })
+        .collect();
+    DraftTask {
+        code,
+        level: raw.level,
+        section: raw.section.clone(),
+        category: raw.category.clone(),
+        category_heading: raw.category_heading.clone(),
+        title,
+        leads,
+        text,
+        notes,
+        indicators,
+    }
+}
+
+/// A catalog refuses a department that reports nothing. A lead that got no
+/// indicator anywhere takes over the indicator of its task that fits it
+/// best, if another lead there keeps at least one; otherwise it is taken out
+/// of the task's leads, with a note.
+fn ensure_every_lead_reports(tasks: &mut [DraftTask]) {
+    let reporting = |tasks: &[DraftTask]| -> HashSet<String> {
+        tasks
+            .iter()
+            .flat_map(|t| t.indicators.iter().map(|i| i.department.clone()))
+            .collect()
+    };
+    for ti in 0..tasks.len() {
+        let leads = tasks[ti].leads.clone();
+        for lead in &leads {
+            if reporting(tasks).contains(lead) {
+                continue;
+            }
+            let t = &mut tasks[ti];
+            let count =
+                |d: &str, t: &DraftTask| t.indicators.iter().filter(|i| i.department == d).count();
+            let donor = t
+                .indicators
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| count(&i.department, t) >= 2)
+                .max_by_key(|(_, i)| {
+                    let pair = [lead.clone(), i.department.clone()];
+                    // Prefer the one whose words point at this lead.
+                    i32::from(departments::guess(&pair, &i.name, &i.clause, i.kind).0 == 0)
+                })
+                .map(|(k, _)| k);
+            match donor {
+                Some(k) => {
+                    let ind = &mut t.indicators[k];
+                    ind.notes.retain(|n| !n.starts_with("牵头单位有"));
+                    ind.notes.push(format!(
+                        "牵头单位{lead}原本没有分到指标，此项改由它报送（每个报送单位至少要报一个指标）"
+                    ));
+                    ind.department = lead.clone();
+                }
+                None => {
+                    t.leads.retain(|l| l != lead);
+                    t.notes.push(format!(
+                        "牵头单位{lead}没有分到任何指标，已从 leads 中去掉（目录要求每个报送单位至少报一个指标）；如需由它报送，请加回并给它分一个指标"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Plan name and county from the title: `平江县民生可感行动实施方案` →
+/// `平江县民生可感行动`, `平江县`.
+fn plan_name(title: Option<&str>, notes: &mut Vec<String>) -> (String, String) {
+    let Some(title) = title else {
+        notes.push("原文开头没有找到方案标题，name 和 county 需要填写".into());
+        return ("民生实事".into(), String::new());
+    };
+    let mut name = title.to_string();
+    if let (Some(a), Some(b)) = (name.find('《'), name.rfind('》'))
+        && a < b
+    {
+        name = name[a + '《'.len_utf8()..b].to_string();
+    }
+    // `（2025年）` and `2025年` say the year, which has its own key.
+    let chars: Vec<char> = name.chars().collect();
+    let mut cleaned = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let digits = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 4 && chars.get(i + 4) == Some(&'年') {
+            i += 5;
+            continue;
+        }
+        cleaned.push(chars[i]);
+        i += 1;
+    }
+    let mut name = cleaned.replace("（）", "").replace("()", "");
+    for suffix in [
+        "实施方案",
+        "工作方案",
+        "行动方案",
+        "实施意见",
+        "工作计划",
+        "方案",
+        "计划",
+    ] {
+        if let Some(n) = name.strip_suffix(suffix) {
+            name = n.to_string();
+            break;
+        }
+    }
+    let county = name
+        .char_indices()
+        .take(10)
+        .find(|(_, c)| matches!(c, '县' | '区' | '市' | '旗'))
+        .map(|(i, c)| name[..i + c.len_utf8()].to_string())
+        .unwrap_or_default();
+    if county.is_empty() {
+        notes.push(format!("方案名称“{name}”中看不出县名，county 需要填写"));
+    }
+    (name, county)
+}
+
+/// `县民生可感行动工作专班` in 平江县's plan is `平江县民生可感行动工作专班`.
+fn with_county(issuer: &str, county: &str) -> String {
+    if county.is_empty() || issuer.starts_with(county) {
+        return issuer.to_string();
+    }
+    for short in ["县", "区", "市", "旗"] {
+        if let Some(rest) = issuer.strip_prefix(short)
+            && county.ends_with(short)
+        {
+            return format!("{county}{rest}");
+        }
+    }
+    issuer.to_string()
+}
+
+/// The plan year: the first `20xx 年` in the text, else a year in the file
+/// name, else this year (marked).
+fn plan_year(o: &structure::Outline, source: &str, notes: &mut Vec<String>) -> i32 {
+    let in_text = |text: &str| -> Option<i32> {
+        let chars: Vec<char> = text.chars().collect();
+        (0..chars.len()).find_map(|i| {
+            let digits: String = chars[i..].iter().take(4).collect();
+            let boundary = i == 0 || !chars[i - 1].is_ascii_digit();
+            let after = chars[i + 4.min(chars.len() - i)..]
+                .iter()
+                .find(|c| !c.is_whitespace());
+            (boundary
+                && digits.len() == 4
+                && digits.starts_with("20")
+                && digits.chars().all(|c| c.is_ascii_digit())
+                && !chars.get(i + 4).is_some_and(|c| c.is_ascii_digit())
+                && after == Some(&'年'))
+            .then(|| digits.parse().ok())
+            .flatten()
+        })
+    };
+    if let Some(y) = o.title.as_deref().and_then(in_text) {
+        return y;
+    }
+    if let Some(y) = in_text(&o.all_text) {
+        return y;
+    }
+    let chars: Vec<char> = source.chars().collect();
+    for i in 0..chars.len().saturating_sub(3) {
+        let s: String = chars[i..i + 4].iter().collect();
+        let boundary = (i == 0 || !chars[i - 1].is_ascii_digit())
+            && !chars.get(i + 4).is_some_and(|c| c.is_ascii_digit());
+        if boundary
+            && s.starts_with("20")
+            && let Ok(y) = s.parse::<i32>()
+        {
+            notes.push(format!("方案正文没有写年度，year 按文件名取 {y}"));
+            return y;
+        }
+    }
+    let y = chrono::Local::now()
+        .format("%Y")
+        .to_string()
+        .parse()
+        .unwrap_or(2024);
+    notes.push(format!("方案没有写年度，year 暂填今年 {y}"));
+    y
+}
+
+/// What the office reads at the end: how much was drafted and how much to check.
+pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
+    let per_level: Vec<String> = Level::ALL
+        .iter()
+        .map(|l| (l, d.tasks.iter().filter(|t| t.level == *l).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(l, n)| format!("{l} {n} 项"))
+        .collect();
+    let kinds: Vec<String> = [
+        (Kind::Count, "数量"),
+        (Kind::Percent, "百分比"),
+        (Kind::Standard, "标准"),
+        (Kind::Milestone, "阶段"),
+    ]
+    .iter()
+    .map(|(k, name)| (name, d.indicators().filter(|i| i.kind == *k).count()))
+    .filter(|(_, n)| *n > 0)
+    .map(|(name, n)| format!("{name} {n} 个"))
+    .collect();
+    let mut s = format!("已从 {source} 起草任务目录：\n");
+    s.push_str(&format!(
+        "  {} 项任务（{}）\n",
+        d.tasks.len(),
+        per_level.join("，")
+    ));
+    s.push_str(&format!(
+        "  {} 个指标（{}）\n",
+        d.indicators().count(),
+        kinds.join("，")
+    ));
+    s.push_str(&format!("  {} 个报送单位\n", d.departments.len()));
+    s.push_str(&format!(
+        "  {} 处标记为“待核对”，请逐条核对，核对无误后删去该行注释\n",
+        d.review_count()
+    ));
+    for w in &d.warnings {
+        s.push_str(&format!("注意：{w}\n"));
+    }
+    match out {
+        Some(o) => s.push_str(&format!("已写入 {}。\n", o.display())),
+        None => s.push_str("草稿已输出到屏幕；加 --out 文件名 可直接保存。\n"),
+    }
+    s.push_str("核对后可用 minsheng catalog diff 旧目录.toml 新目录.toml 查看两份目录的差别。\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::catalog::Catalog;
+
+    fn lines(s: &str) -> Vec<String> {
+        s.lines().map(str::to_string).collect()
+    }
+
+    const SMALL: &str = "某某县2025年民生实事实施方案\n\n一、工作任务\n（一）办好省级民生实事\n1. 教育\n（1）建成学校 2 所。（牵头单位：县教育局）\n（二）办好市级民生实事\n1. 改造公路 12 公里，新增公交线路 3 条。（牵头单位：县交通运输局、县公路事务中心）\n二、推进机制\n成立县民生实事工作专班，由副县长担任召集人。专班办公室设县发改局。";
+
+    #[test]
+    fn a_small_plan_drafts_a_catalog_that_loads() {
+        let d = draft(&lines(SMALL), "plan.txt").unwrap();
+        assert_eq!(d.plan_name, "某某县民生实事");
+        assert_eq!(d.county, "某某县");
+        assert_eq!(d.year, 2025);
+        assert_eq!(d.issuer, "某某县民生实事工作专班");
+        assert_eq!(d.tasks[0].code, "P01");
+        assert_eq!(d.tasks[1].code, "M01");
+        let toml = d.to_toml();
+        let c = Catalog::parse(&toml, "t", "t.toml").unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        assert_eq!(c.indicators().count(), 3);
+        assert!(toml.contains("# 原文：建成学校 2 所。"), "{toml}");
+    }
+
+    #[test]
+    fn a_lead_left_without_indicators_takes_one_over() {
+        let d = draft(&lines(SMALL), "plan.txt").unwrap();
+        let m = &d.tasks[1];
+        let depts: HashSet<_> = m.indicators.iter().map(|i| i.department.as_str()).collect();
+        assert_eq!(depts.len(), 2, "{:#?}", m.indicators);
+        assert!(
+            m.indicators
+                .iter()
+                .all(|i| i.notes.iter().any(|n| n.contains("报送")))
+        );
+    }
+
+    #[test]
+    fn an_item_without_a_lead_note_is_kept_and_marked() {
+        let d = draft(
+            &lines("X县方案\n一、任务\n（一）县级实事\n1. 新建公园 1 个。"),
+            "x.txt",
+        )
+        .unwrap();
+        assert_eq!(d.tasks[0].leads, [NO_LEAD]);
+        assert!(d.tasks[0].notes.iter().any(|n| n.contains(NO_LEAD)));
+        Catalog::parse(&d.to_toml(), "t", "t.toml").unwrap();
+    }
+
+    #[test]
+    fn a_document_without_tasks_is_refused_in_chinese() {
+        let e = draft(&lines("会议通知\n请各单位准时参会。"), "x.txt").unwrap_err();
+        assert!(e.0.contains("没有在方案中找到任何任务"), "{e:?}");
+    }
+
+    #[test]
+    fn odd_text_never_panics_and_always_gives_toml() {
+        let odd = [
+            "",
+            "（",
+            "（一）",
+            "一、\n（一）省级\n（1）",
+            "一、任务\n（一）省级\n1.\n（1）（牵头单位：）",
+            "一、任务\n（一）县级\n1. 建成 99999999999999999999999 个。（牵头单位：县甲局）",
+            "一、任务\n（一）县级\n1. （（（（ 3 个 ））））)))。（牵头单位：县甲局、）",
+            "一、任务\n（一）县级\n1. 从 5 提高到 3 元/月，从 700 元。（牵头单位：县甲局）",
+            "一、任务\n（一）县级\n1. 𝟘中a召集人副召集人，成员单位包括。办公室设。（牵头单位：县甲局）",
+            "一、任务\n（一）市级\n1. 0 个，0.0 万人，.5 名，5. 个，1,2345 户，2024-2025 年。（牵头单位：县/甲局）",
+            "一、任务\n（一）省级\n1. 教育\n（1）其中 3 个。（含 5 所）等 7 所。均从 1 提高到 2 元。（牵头单位：县甲局",
+            "成立专班，由中a召集人，副组长：、。",
+        ];
+        for text in odd {
+            let lines = lines(text);
+            if let Ok(d) = draft(&lines, "odd.txt") {
+                let toml = d.to_toml();
+                // A draft from nonsense may not load, but it is TOML.
+                toml.parse::<toml::Table>()
+                    .unwrap_or_else(|e| panic!("{text:?}: {e}\n{toml}"));
+                let _ = summary(&d, "odd.txt", None);
+            }
+        }
+    }
+
+    #[test]
+    fn plan_names_and_years_from_titles() {
+        let mut n = Vec::new();
+        assert_eq!(
+            plan_name(
+                Some("关于印发《青溪区2025年民生实事工作方案》的通知"),
+                &mut n
+            ),
+            ("青溪区民生实事".to_string(), "青溪区".to_string())
+        );
+        assert!(n.is_empty());
+        assert_eq!(with_county("县民生专班", "平江县"), "平江县民生专班");
+        assert_eq!(with_county("平江县民生专班", "平江县"), "平江县民生专班");
+    }
+}

@@ -1,0 +1,1627 @@
+//! The targets in one item's text: every number with its unit, what kind of
+//! indicator it is, a short name for it, and the milestones the text sets
+//! without a number. The rules follow how plans are written, not one plan:
+//! `N 单位` after a verb phrase, `从 A 提高到 B` for a standard, `X%以上` for
+//! a rate, `13 种致畸基因…筛查 4350 人次` where the first number only
+//! describes the second, `建成…` without a number for a project stage.
+
+use crate::plan::catalog::Kind;
+
+/// A number as the plan wrote it (digits only, no grouping commas) and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Num {
+    pub text: String,
+    pub value: f64,
+}
+
+impl Num {
+    fn parse(text: &str) -> Option<Num> {
+        let text = normalise_number(text);
+        // Beyond 15 digits a TOML integer (and an f64) no longer holds it
+        // exactly; no plan target is that large.
+        if text.split('.').next().is_some_and(|i| i.len() > 15) {
+            return None;
+        }
+        let value: f64 = text.parse().ok()?;
+        value.is_finite().then_some(Num { text, value })
+    }
+
+    /// `7.3` × 10⁴ → `73000`, on the digits, so no float rounding creeps in.
+    fn scaled(&self, pow: usize) -> Option<Num> {
+        let (int, frac) = self.text.split_once('.').unwrap_or((&self.text, ""));
+        let mut digits = format!("{int}{frac}");
+        if frac.len() < pow {
+            digits.push_str(&"0".repeat(pow - frac.len()));
+        }
+        let point = int.len() + pow;
+        let (i, f) = digits.split_at(point);
+        Num::parse(&if f.is_empty() {
+            i.to_string()
+        } else {
+            format!("{i}.{f}")
+        })
+    }
+}
+
+/// `007` → `7`, `0.70` → `0.7`, `2.0` → `2`: a TOML number has no leading
+/// zeros, and trailing ones say nothing.
+fn normalise_number(s: &str) -> String {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let int = int.trim_start_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    }
+}
+
+/// One indicator found in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub name: String,
+    /// None for a milestone (its target is the stage 完成).
+    pub target: Option<Num>,
+    pub baseline: Option<Num>,
+    pub unit: String,
+    pub kind: Kind,
+    /// The sentence it came from, for the reviewer.
+    pub sentence: String,
+    /// The clause it came from, for guessing who reports it.
+    pub clause: String,
+    /// Guesses the reviewer should check.
+    pub notes: Vec<String>,
+    /// Where in the text it starts, so indicators keep the text's order.
+    pub pos: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reading {
+    pub title: String,
+    pub found: Vec<Found>,
+    /// Guesses about the task as a whole.
+    pub notes: Vec<String>,
+}
+
+/// Units a target is counted in. `万`/`亿` before them are read separately.
+const UNITS: &[&str] = &[
+    "元/人·年",
+    "元/人/年",
+    "元/人·月",
+    "元/人/月",
+    "元/人",
+    "元/月",
+    "元/年",
+    "元/亩",
+    "元/次",
+    "元/天",
+    "元/平方米",
+    "平方公里",
+    "平方米",
+    "立方米",
+    "公里",
+    "千米",
+    "km",
+    "㎞",
+    "米",
+    "m",
+    "㎡",
+    "公顷",
+    "亩",
+    "方",
+    "吨",
+    "千瓦",
+    "兆瓦",
+    "千伏安",
+    "公斤",
+    "千克",
+    "kg",
+    "人次",
+    "户次",
+    "场次",
+    "车次",
+    "班次",
+    "批次",
+    "个百分点",
+    "人",
+    "名",
+    "位",
+    "户",
+    "家",
+    "个",
+    "场",
+    "所",
+    "件",
+    "项",
+    "座",
+    "套",
+    "台",
+    "辆",
+    "张",
+    "床",
+    "间",
+    "栋",
+    "幢",
+    "条",
+    "处",
+    "批",
+    "期",
+    "支",
+    "队",
+    "类",
+    "种",
+    "次",
+    "元",
+    "份",
+    "册",
+    "本",
+    "块",
+    "盏",
+    "根",
+    "口",
+    "眼",
+    "宗",
+    "部",
+    "门",
+    "棵",
+    "株",
+    "段",
+    "节",
+    "课时",
+    "学时",
+    "篇",
+    "款",
+    "笔",
+    "单",
+    "村",
+    "镇",
+    "所次",
+    "例",
+    "台次",
+    "对",
+    "组",
+    "只",
+    "头",
+    "羽",
+    "艘",
+    "架",
+];
+
+/// Units of time and age: numbers in them are dates, deadlines or age
+/// bounds (`2024 年底`, `3 岁以下`), never targets.
+const TIME_UNITS: &[&str] = &[
+    "年", "个月", "月", "日", "号", "周岁", "岁", "周", "季度", "天", "小时", "时", "分钟",
+];
+
+/// Units that count people: `万` before them is multiplied out (`7.3 万人次`
+/// → 73000 人次), since departments report heads, not ten-thousands. Other
+/// units keep `万` as written (`0.7 万亩`).
+const PEOPLE: &[&str] = &["人", "人次", "名", "位"];
+
+/// Words joining two parallel targets (`1 个县级和 27 个乡镇级`).
+const COORDINATORS: &[char] = &['、', '和', '及', '与', '并', '或'];
+
+/// Leading words that carry no meaning in an indicator's name.
+const NAME_FILLERS: &[&str] = &[
+    "到年底",
+    "年底前",
+    "年内",
+    "力争",
+    "确保",
+    "全年",
+    "累计",
+    "全县",
+    "全市",
+    "全区",
+    "其中",
+    "包括",
+    "实现",
+    "实施",
+    "实行",
+    "开展",
+    "完成",
+];
+/// One-character prepositions, dropped only where nothing of the name
+/// follows them or a 全县-like phrase does (`为 390 件案件`, `对全县 497 个`);
+/// elsewhere they start a word (`对口帮扶`, `在校学生`).
+const SHORT_FILLERS: &[&str] = &["为", "对", "在", "共", "含"];
+
+fn strip_fillers(mut s: &str) -> &str {
+    loop {
+        let t = s.trim_start();
+        if let Some(w) = NAME_FILLERS.iter().find(|w| t.starts_with(**w)) {
+            s = &t[w.len()..];
+            continue;
+        }
+        let short = SHORT_FILLERS.iter().find(|w| {
+            t.strip_prefix(**w).is_some_and(|rest| {
+                rest.trim().is_empty()
+                    || ["全县", "全市", "全区"].iter().any(|x| rest.starts_with(x))
+            })
+        });
+        match short {
+            Some(w) => s = &t[w.len()..],
+            None => return t,
+        }
+    }
+}
+
+/// Trailing words between a name and its number (`免提交率提升至 60%`).
+const COMPARATORS: &[&str] = &[
+    "提升至",
+    "提升到",
+    "提高至",
+    "提高到",
+    "增加至",
+    "增加到",
+    "增长至",
+    "增长到",
+    "增至",
+    "达到",
+    "不少于",
+    "不低于",
+    "不超过",
+    "超过",
+    "保持在",
+    "稳定在",
+    "控制在",
+    "共计",
+    "合计",
+    "累计",
+    "达",
+    "约",
+    "至",
+    "到",
+    "为",
+    "从",
+];
+
+/// Words after a number that are not part of the name (`60%以上`).
+const POST_FILLERS: &[&str] = &["以上的", "及以上", "以上", "左右", "以内", "的"];
+
+/// Verbs that set a project stage when the text gives no number.
+const MILESTONE_VERBS: &[&str] = &[
+    "建成",
+    "新建",
+    "建设",
+    "搬迁",
+    "迁建",
+    "开工",
+    "完工",
+    "竣工",
+    "投用",
+    "投入使用",
+    "改扩建",
+    "扩建",
+    "改造",
+];
+
+/// Verbs that may govern a list of projects (`建设 A 和 B`).
+const LIST_VERBS: &[&str] = &[
+    "开工建设",
+    "改扩建",
+    "建成",
+    "新建",
+    "建设",
+    "扩建",
+    "迁建",
+    "完成",
+];
+
+/// Verbs carried to the later parts of a list of targets (`创建 A 4 个、B 2 个`).
+const CARRY_VERBS: &[&str] = &[
+    "创建", "建成", "新建", "建设", "新增", "改造", "完成", "实施", "开展", "培训", "打造", "发放",
+    "提供", "建立", "评选",
+];
+
+/// Leading verbs a short title does without (`实施海绵城市项目建设` → `海绵城市项目建设`).
+const TITLE_VERBS: &[&str] = &[
+    "大力推进",
+    "加快推进",
+    "全面推进",
+    "积极推进",
+    "深入推进",
+    "扎实推进",
+    "持续推进",
+    "推进",
+    "实施",
+    "开展",
+    "实现",
+    "完成",
+    "做好",
+    "全面",
+    "持续",
+    "深入",
+    "扎实",
+    "积极",
+    "着力",
+];
+
+/// Verbs of a task's naming clause (`推进…`, `提升…能力`), which set no
+/// stage of their own.
+const GENERAL_VERBS: &[&str] = &[
+    "大力推进",
+    "加快推进",
+    "全面推进",
+    "积极推进",
+    "深入推进",
+    "扎实推进",
+    "持续推进",
+    "推进",
+    "实施",
+    "开展",
+    "实现",
+    "做好",
+    "办好",
+    "全面",
+    "持续",
+    "深入",
+    "扎实",
+    "积极",
+    "着力",
+    "提升",
+    "提高",
+    "加强",
+    "深化",
+    "优化",
+    "打造",
+    "推动",
+    "促进",
+    "强化",
+    "健全",
+    "完善",
+];
+
+/// Adverbs before a milestone's project (`加快推进第一人民医院整体搬迁`).
+const MILESTONE_ADVERBS: &[&str] = &[
+    "加快推进",
+    "大力推进",
+    "全面推进",
+    "积极推进",
+    "推进",
+    "加快",
+    "全面",
+    "积极",
+    "力争",
+    "确保",
+    "年内",
+    "年底前",
+    "争取",
+];
+
+/// Words after a project where its purpose begins (`新建焚烧发电厂彻底解决…`).
+const PURPOSE: &[&str] = &[
+    "彻底",
+    "解决",
+    "实现",
+    "确保",
+    "进一步",
+    "切实",
+    "有效",
+    "从而",
+    "以便",
+    "推动",
+    "并",
+];
+
+/// The text of an item as two parallel char arrays: as written (for names
+/// and quotes) and folded to ASCII where the plan uses full-width forms (for
+/// matching), plus the bracket depth of every char.
+struct Doc {
+    orig: Vec<char>,
+    f: Vec<char>,
+    depth: Vec<u8>,
+}
+
+fn fold(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '\u{00A0}' => ' ',
+        _ => c,
+    }
+}
+
+impl Doc {
+    fn new(text: &str) -> Doc {
+        let orig: Vec<char> = text.chars().collect();
+        let f: Vec<char> = orig.iter().map(|&c| fold(c)).collect();
+        let mut depth = Vec::with_capacity(f.len());
+        let mut d: u8 = 0;
+        for &c in &f {
+            if c == ')' {
+                d = d.saturating_sub(1);
+            }
+            depth.push(d);
+            if c == '(' {
+                d = d.saturating_add(1);
+            }
+        }
+        Doc { orig, f, depth }
+    }
+
+    fn len(&self) -> usize {
+        self.f.len()
+    }
+
+    fn orig(&self, a: usize, b: usize) -> String {
+        self.orig[a.min(b)..b].iter().collect()
+    }
+
+    fn folded(&self, a: usize, b: usize) -> String {
+        self.f[a.min(b)..b].iter().collect()
+    }
+
+    fn at(&self, i: usize, pat: &str) -> bool {
+        (i..)
+            .zip(pat.chars())
+            .all(|(k, p)| self.f.get(k) == Some(&p))
+    }
+
+    fn skip_spaces(&self, mut i: usize) -> usize {
+        while i < self.len() && self.f[i] == ' ' {
+            i += 1;
+        }
+        i
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Target,
+    /// The old value of a `从 A 提高到 B` standard.
+    Baseline,
+    /// A number describing what is counted (`13 种致畸基因`).
+    Modifier,
+}
+
+#[derive(Debug, Clone)]
+struct Tok {
+    start: usize,
+    end: usize,
+    num: Num,
+    unit: String,
+    percent: bool,
+    depth: u8,
+    role: Role,
+    baseline: Option<Num>,
+    /// Where the subject of a standard ends (its `从`).
+    subject_end: Option<usize>,
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Clause {
+    start: usize,
+    end: usize,
+    sentence: usize,
+}
+
+fn sentences(d: &Doc) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 0..d.len() {
+        let c = d.f[i];
+        let end = matches!(c, '。' | '!' | '?') || (matches!(c, ';') && d.depth[i] == 0);
+        if end {
+            out.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    if start < d.len() {
+        out.push((start, d.len()));
+    }
+    out
+}
+
+fn clauses(d: &Doc, sentences: &[(usize, usize)]) -> Vec<Clause> {
+    let mut out = Vec::new();
+    for (n, &(a, b)) in sentences.iter().enumerate() {
+        let mut start = a;
+        for i in a..b {
+            let c = d.f[i];
+            let between_digits = i > 0
+                && d.f[i - 1].is_ascii_digit()
+                && d.f.get(i + 1).is_some_and(|c| c.is_ascii_digit());
+            let cut =
+                (c == ',' && !between_digits) || c == ':' || matches!(c, '。' | '!' | '?' | ';');
+            if cut {
+                out.push(Clause {
+                    start,
+                    end: i,
+                    sentence: n,
+                });
+                start = i + 1;
+            }
+        }
+        if start < b {
+            out.push(Clause {
+                start,
+                end: b,
+                sentence: n,
+            });
+        }
+    }
+    out.retain(|c| d.folded(c.start, c.end).trim().chars().count() > 0);
+    out
+}
+
+/// The longest unit from `units` at `i`; an ASCII unit must end a word.
+fn unit_at(d: &Doc, i: usize, units: &[&str]) -> Option<String> {
+    units
+        .iter()
+        .filter(|u| d.at(i, u))
+        .filter(|u| {
+            let end = i + u.chars().count();
+            !(u.is_ascii() && d.f.get(end).is_some_and(|c| c.is_ascii_alphabetic()))
+        })
+        .max_by_key(|u| u.chars().count())
+        .map(|u| d.orig(i, i + u.chars().count()))
+}
+
+/// Every number in a clause that comes with a unit; numbers without one go
+/// to `unitless` for the reviewer.
+fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut i = c.start;
+    while i < c.end {
+        if !d.f[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut text = String::new();
+        while i < c.end {
+            let ch = d.f[i];
+            if ch.is_ascii_digit() {
+                text.push(ch);
+                i += 1;
+            } else if ch == ','
+                && (1..=3).all(|k| d.f.get(i + k).is_some_and(|c| c.is_ascii_digit()))
+                && !d.f.get(i + 4).is_some_and(|c| c.is_ascii_digit())
+            {
+                i += 1;
+            } else if ch == '.'
+                && !text.contains('.')
+                && d.f.get(i + 1).is_some_and(|c| c.is_ascii_digit())
+            {
+                text.push('.');
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let num_end = i;
+        // Part of a code or a name (G106, 5G): not a quantity.
+        if start > 0 && (d.f[start - 1].is_ascii_alphabetic() || d.f[start - 1] == '.') {
+            continue;
+        }
+        if d.f.get(num_end).is_some_and(|c| c.is_ascii_alphabetic())
+            && unit_at(d, num_end, UNITS).is_none()
+        {
+            continue;
+        }
+        let before = d.orig[c.start..start]
+            .iter()
+            .rev()
+            .find(|&&c| fold(c) != ' ')
+            .copied();
+        // 第 3 批: an ordinal.
+        if before == Some('第') {
+            continue;
+        }
+        let k = d.skip_spaces(num_end);
+        // The first number of a range (3-5 岁) is read with the second.
+        if matches!(d.f.get(k), Some('-' | '—' | '–' | '~' | '～'))
+            && d.f
+                .get(d.skip_spaces(k + 1))
+                .is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let Some(num) = Num::parse(&text) else {
+            continue;
+        };
+        // A catalog target is positive, and a rate at most 100: anything
+        // else is a comparison or a typo for the reviewer to read.
+        let pct = d.f.get(k) == Some(&'%');
+        if num.value == 0.0 || (pct && num.value > 100.0) {
+            unitless.push(format!(
+                "“{}”不能作为年度目标，未列为指标",
+                tidy(&d.orig(start, (k + 1).min(c.end)))
+            ));
+            continue;
+        }
+        if pct {
+            let mut t = tok(d, start, k + 1, num, "%".into(), true);
+            t.notes = ceiling(d, c, start, k + 1).into_iter().collect();
+            out.push(t);
+            continue;
+        }
+        let mut u = k;
+        let mut multiplier = None;
+        if let Some(&m) = d.f.get(u).filter(|c| matches!(c, '万' | '亿')) {
+            multiplier = Some(m);
+            u = d.skip_spaces(u + 1);
+        }
+        let mut approx = None;
+        if let Some(&a) = d.f.get(u).filter(|c| matches!(c, '余' | '多')) {
+            approx = Some(a);
+            u += 1;
+        }
+        if multiplier.is_none() && unit_at(d, u, TIME_UNITS).is_some() {
+            continue;
+        }
+        let Some(unit) = unit_at(d, u, UNITS) else {
+            let after: String = d.orig[num_end..(u + 4).min(c.end).max(num_end)]
+                .iter()
+                .collect();
+            unitless.push(format!(
+                "“{}{}”中的数字没有可识别的单位，未列为指标",
+                d.orig(start, num_end),
+                after.trim_end()
+            ));
+            continue;
+        };
+        let end = u + unit.chars().count();
+        // 1000 吨级: a grade of what is built, not an amount.
+        if d.f.get(end) == Some(&'级') {
+            continue;
+        }
+        let as_written = format!(
+            "{}{}{}",
+            d.orig(start, num_end),
+            multiplier.map(String::from).unwrap_or_default(),
+            approx.map(String::from).unwrap_or_default()
+        );
+        let mut notes = Vec::new();
+        let (num, unit) = match multiplier {
+            Some(m) if PEOPLE.contains(&unit.as_str()) => {
+                let scaled = num.scaled(if m == '万' { 4 } else { 8 });
+                match scaled {
+                    Some(n) => {
+                        notes.push(format!(
+                            "原文“{as_written}{unit}”，已换算为 {} {unit}",
+                            n.text
+                        ));
+                        (n, unit)
+                    }
+                    None => continue,
+                }
+            }
+            Some(m) => (num, format!("{m}{unit}")),
+            None => (num, unit),
+        };
+        if approx.is_some() {
+            notes.push(format!(
+                "原文“{as_written}{unit}”是约数，已按 {} 起草",
+                num.text
+            ));
+        }
+        // `每月 2 次上门探访`: a frequency, a service standard rather than an
+        // amount that adds up over the year.
+        if unit != "元"
+            && let Some((from, _)) = period_before(d, c.start, start)
+        {
+            unitless.push(format!("“{}”是频次，未列为指标", tidy(&d.orig(from, end))));
+            i = end;
+            continue;
+        }
+        // `每人每月 760 元`: the money is per person and month.
+        let (start, unit) = match period_before(d, c.start, start) {
+            Some((from, per)) if unit == "元" => {
+                let u = format!("元/{per}");
+                notes.push(format!("原文“{}”，单位写作“{u}”", tidy(&d.orig(from, end))));
+                (from, u)
+            }
+            _ => (start, unit),
+        };
+        let mut t = tok(d, start, end, num, unit, false);
+        notes.extend(ceiling(d, c, start, end));
+        t.notes = notes;
+        out.push(t);
+        i = end;
+    }
+    out
+}
+
+/// `每人每月` right before a number: what a money amount is per.
+fn period_before(d: &Doc, clause_start: usize, start: usize) -> Option<(usize, &'static str)> {
+    const PERIODS: [(&str, &str); 12] = [
+        ("每人每月", "人·月"),
+        ("每人每年", "人·年"),
+        ("每户每月", "户·月"),
+        ("每户每年", "户·年"),
+        ("每月", "月"),
+        ("每年", "年"),
+        ("每人", "人"),
+        ("每户", "户"),
+        ("每亩", "亩"),
+        ("每周", "周"),
+        ("每季度", "季度"),
+        ("每天", "天"),
+    ];
+    let mut end = start;
+    while end > clause_start && d.f[end - 1] == ' ' {
+        end -= 1;
+    }
+    PERIODS.iter().find_map(|(p, per)| {
+        let n = p.chars().count();
+        (end >= clause_start + n && d.folded(end - n, end) == *p).then(|| (end - n, *per))
+    })
+}
+
+/// A ceiling (`失业率控制在 5.5% 以内`): the catalog counts progress toward
+/// reaching a target, which reads a ceiling backwards.
+fn ceiling(d: &Doc, c: Clause, start: usize, end: usize) -> Option<String> {
+    let before = d.folded(c.start, start);
+    let before = before.trim_end();
+    let after = d.folded(end, c.end);
+    let after = after.trim_start();
+    // 不低于 / 不少于 are floors, though they end in 低于 / 少于.
+    let floor = before.ends_with("不低于") || before.ends_with("不少于");
+    let word = ["控制在", "不超过", "不高于", "低于", "少于"]
+        .iter()
+        .find(|w| before.ends_with(**w) && !floor)
+        .or_else(|| ["以内", "以下"].iter().find(|w| after.starts_with(**w)))?;
+    Some(format!(
+        "原文是上限（“{word}”），目录按“达到目标”计算完成率，请核对是否列为指标、如何计算"
+    ))
+}
+
+fn tok(d: &Doc, start: usize, end: usize, num: Num, unit: String, percent: bool) -> Tok {
+    Tok {
+        start,
+        end,
+        num,
+        unit,
+        percent,
+        depth: d.depth[start],
+        role: Role::Target,
+        baseline: None,
+        subject_end: None,
+        notes: Vec::new(),
+    }
+}
+
+/// `从 A 提高到 B`: A becomes B's baseline.
+fn pair_standards(d: &Doc, c: Clause, toks: &mut [Tok]) {
+    for k in 1..toks.len() {
+        let (a, b) = (&toks[k - 1], &toks[k]);
+        if a.role != Role::Target {
+            continue;
+        }
+        let lead_from = if k >= 2 { toks[k - 2].end } else { c.start };
+        let from = (lead_from..a.start).rev().find(|&i| d.f[i] == '从');
+        let between = d.folded(a.end, b.start);
+        if let Some(from) = from
+            && ["到", "至", "为"].iter().any(|w| between.contains(w))
+        {
+            let baseline = a.num.clone();
+            if b.unit == "元" && a.unit.starts_with("元/") {
+                // `从每人每年 670 元提高到 700 元`: the second amount is per the same.
+                toks[k].unit = toks[k - 1].unit.clone();
+            }
+            toks[k - 1].role = Role::Baseline;
+            toks[k].baseline = Some(baseline);
+            toks[k].subject_end = Some(from);
+        }
+    }
+}
+
+/// A number followed in the same clause by another target, with no word
+/// joining them, only says what the second counts: `13 种致畸基因免费筛查
+/// 4350 人次`. Joined numbers are parallel targets: `1 个县级和 27 个乡镇级`.
+fn mark_modifiers(d: &Doc, toks: &mut [Tok]) {
+    let targets: Vec<usize> = (0..toks.len())
+        .filter(|&k| toks[k].role == Role::Target)
+        .collect();
+    for w in targets.windows(2) {
+        let (x, y) = (&toks[w[0]], &toks[w[1]]);
+        if x.depth != y.depth {
+            continue;
+        }
+        let between = d.folded(x.end, y.start);
+        let joined = between.chars().any(|c| COORDINATORS.contains(&c));
+        let bracket = between.contains(['(', ')']);
+        if !joined && !bracket {
+            toks[w[0]].role = Role::Modifier;
+        }
+    }
+}
+
+fn strip_leading<'a>(mut s: &'a str, words: &[&str]) -> &'a str {
+    loop {
+        let t = s.trim_start();
+        match words.iter().find(|w| t.starts_with(**w)) {
+            Some(w) => s = &t[w.len()..],
+            None => return t,
+        }
+    }
+}
+
+/// Trailing comparators off, and whether a `均`/`都` (both) was among them.
+fn strip_trailing(mut s: &str) -> (&str, bool) {
+    let mut both = false;
+    loop {
+        let t = s.trim_end();
+        if let Some(r) = t.strip_suffix('均').or_else(|| t.strip_suffix('都')) {
+            both = true;
+            s = r;
+            continue;
+        }
+        match COMPARATORS.iter().find(|w| t.ends_with(**w)) {
+            Some(w) => s = &t[..t.len() - w.len()],
+            None => return (t, both),
+        }
+    }
+}
+
+/// Spaces only where the plan spaced a number; none inside a Chinese name.
+fn tidy(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' || c == '\u{3000}' {
+            let prev = out.chars().last();
+            let next = chars.get(i + 1).copied();
+            let keep = prev.is_some_and(|p| p.is_ascii_alphanumeric())
+                && next.is_some_and(|n| n.is_ascii_alphanumeric());
+            if keep && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out.trim_matches(|c: char| c.is_whitespace() || "，,、；;：:。".contains(c))
+        .to_string()
+}
+
+/// `建成A卫生院、B卫生院、C卫生院等` → `建成`: the examples before 等 go, the
+/// verb stays. Listed examples are usually alike in length, so the verb is
+/// what the first example has beyond the last one.
+fn drop_examples(pre: &str) -> String {
+    let Some(list) = pre.strip_suffix('等') else {
+        return pre.to_string();
+    };
+    let items: Vec<&str> = list.split('、').collect();
+    if items.len() < 2 {
+        return list.to_string();
+    }
+    let first = items[0].chars().count();
+    let last = items[items.len() - 1].chars().count();
+    items[0].chars().take(first.saturating_sub(last)).collect()
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+fn starts_with_any(s: &str, words: &[&str]) -> Option<usize> {
+    words
+        .iter()
+        .filter(|w| s.starts_with(**w))
+        .map(|w| w.len())
+        .max()
+}
+
+/// Cut a name at a depth-0 coordinator into its parts (`A和B标准` → A, B标准).
+fn split_parallel(s: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match fold(c) {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 && matches!(c, '和' | '、' | '及') {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    parts.push(cur);
+    parts
+}
+
+/// Where the words after a target stop at a bracket. A short aside that
+/// closes again belongs to the name (`乡镇（街道）级`, `（含标志标牌）`); a long
+/// explanation, or one the clause does not close, does not.
+fn post_bracket_cut(d: &Doc, from: usize, to: usize) -> Option<usize> {
+    let mut i = from;
+    while i < to {
+        match d.f[i] {
+            ')' => return Some(i),
+            '(' => match (i + 1..to).find(|&k| d.f[k] == ')') {
+                Some(close) if close - i <= 8 => i = close + 1,
+                _ => return Some(i),
+            },
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `对 X 进行加固` names the work `X加固`: 对 … 进行 only carry the verb.
+fn plain_verbs(name: &str) -> String {
+    if !name.contains("进行") {
+        return name.to_string();
+    }
+    let n = name.replacen("进行", "", 1);
+    n.strip_prefix('对').map(str::to_string).unwrap_or(n)
+}
+
+fn text_without(d: &Doc, a: usize, b: usize, toks: &[Tok]) -> String {
+    (a..b)
+        .filter(|&i| !toks.iter().any(|t| t.start <= i && i < t.end))
+        .map(|i| d.orig[i])
+        .collect()
+}
+
+/// Read the targets of one item's text (its lead note already removed).
+pub fn read(text: &str) -> Reading {
+    let d = Doc::new(text);
+    let sents = sentences(&d);
+    let clauses = clauses(&d, &sents);
+    let mut unitless = Vec::new();
+    let mut per_clause: Vec<Vec<Tok>> = clauses
+        .iter()
+        .map(|&c| {
+            let mut toks = scan(&d, c, &mut unitless);
+            pair_standards(&d, c, &mut toks);
+            mark_modifiers(&d, &mut toks);
+            toks
+        })
+        .collect();
+    // A describing number said again later is still describing (`开展 13 种
+    // 致畸基因免费筛查` after `孕产妇 13 种致畸基因免费筛查 4350 人次`).
+    let mut describing: Vec<(String, String)> = Vec::new();
+    for toks in &mut per_clause {
+        for t in toks.iter_mut() {
+            let key = (t.num.text.clone(), t.unit.clone());
+            if t.role == Role::Modifier {
+                describing.push(key);
+            } else if t.role == Role::Target && describing.contains(&key) {
+                t.role = Role::Modifier;
+            }
+        }
+    }
+    let title = title_of(&d, clauses.first().copied(), per_clause.first());
+    let quote = |c: &Clause| {
+        let (a, b) = sents[c.sentence];
+        tidy_quote(&d.orig(a, b))
+    };
+
+    let mut found: Vec<Found> = Vec::new();
+    // The last target named, which a following `其中…` divides.
+    let mut last_name: Option<String> = None;
+    for (ci, c) in clauses.iter().enumerate() {
+        let toks = &per_clause[ci];
+        let targets: Vec<&Tok> = toks.iter().filter(|t| t.role == Role::Target).collect();
+        let clause_text = tidy(&d.orig(c.start, c.end));
+        let part_of = last_name
+            .clone()
+            .filter(|_| d.folded(c.start, c.end).trim_start().starts_with("其中"));
+        // (verb, what it governed) of the first target in a list.
+        let mut carried_verb: Option<(String, String)> = None;
+        for (k, t) in targets.iter().enumerate() {
+            // Where this target's words begin and end: split from its
+            // neighbours at the word joining them.
+            let split_after = |x: &Tok, y: &Tok| -> (usize, usize) {
+                // Targets at different bracket depths are split by the bracket.
+                let join = (x.end..y.start).find(|&i| {
+                    x.depth == y.depth && d.depth[i] == x.depth && COORDINATORS.contains(&d.f[i])
+                });
+                match join {
+                    Some(j) => (j, j + 1),
+                    None => (y.start, y.start),
+                }
+            };
+            let mut pre_start = if k == 0 {
+                c.start
+            } else {
+                split_after(targets[k - 1], t).1
+            };
+            if t.depth > 0
+                && let Some(open) = (pre_start..t.start).rev().find(|&i| d.f[i] == '(')
+            {
+                pre_start = open + 1;
+            }
+            let pre_end = t.subject_end.unwrap_or(t.start);
+            let mut post_end = if k + 1 < targets.len() {
+                split_after(t, targets[k + 1]).0
+            } else {
+                c.end
+            };
+            if let Some(b) = post_bracket_cut(&d, t.end, post_end) {
+                post_end = b;
+            }
+            let pre_raw = tidy(&text_without(&d, pre_start, pre_end, toks));
+            let (pre, both) = strip_trailing(strip_fillers(&pre_raw));
+            let pre = drop_examples(pre);
+            let post = tidy(&text_without(&d, t.end, post_end, toks));
+            let post = strip_leading(&post, POST_FILLERS).trim_end_matches('等');
+            let mut name = plain_verbs(&tidy(strip_fillers(&format!("{pre}{post}"))));
+            if k == 0 {
+                carried_verb = CARRY_VERBS
+                    .iter()
+                    .find(|v| name.starts_with(**v))
+                    .map(|v| (v.to_string(), name[v.len()..].to_string()));
+            } else if let Some((v, first)) = &carried_verb
+                && starts_with_any(&name, CARRY_VERBS).is_none()
+                && common_prefix(first, &name) >= 2
+            {
+                // A parallel list repeats its qualifier (`创建市级“和美乡村”4 个、
+                // 市级“美丽屋场”4 个`); the verb belongs to every part.
+                name = format!("{v}{name}");
+            }
+            let mut extra = Vec::new();
+            if let Some(parent) = &part_of {
+                name = format!("{parent}（{name}）");
+                extra.push("原文“其中…”是上一指标的细分，请核对是单列还是删去".to_string());
+            } else if name.chars().count() <= 3 {
+                // `投资 2800 万元`, `覆盖率达 100%` say too little alone; the
+                // task says what of.
+                name = format!("{}{name}", title);
+            }
+            if t.depth > 0
+                && let Some(open) = (c.start..t.start).rev().find(|&i| d.f[i] == '(')
+                && ["含", "包括", "其中"]
+                    .iter()
+                    .any(|w| d.folded(open + 1, t.start).trim_start().starts_with(w))
+            {
+                extra.push(
+                    "括号里“含…”的数字是前一指标的组成部分，请核对是单列还是删去".to_string(),
+                );
+            }
+            if part_of.is_none() {
+                last_name = Some(name.clone());
+            }
+            let (kind, mut notes) = kind_of(t);
+            notes.extend(t.notes.iter().cloned());
+            notes.extend(extra);
+            let base = Found {
+                name: name.clone(),
+                target: Some(t.num.clone()),
+                baseline: t.baseline.clone().filter(|_| kind == Kind::Standard),
+                unit: t.unit.clone(),
+                kind,
+                sentence: quote(c),
+                clause: clause_text.clone(),
+                notes,
+                pos: t.start,
+            };
+            // `A和B标准均从 80 提高到 90`: one target for each of A and B.
+            let parts: Vec<String> = if both {
+                split_parallel(&name)
+                    .into_iter()
+                    .map(|p| tidy(&p))
+                    .filter(|p| p.chars().count() >= 2)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if parts.len() >= 2 {
+                let suffix = ["标准", "覆盖率", "率"]
+                    .iter()
+                    .find(|s| parts[parts.len() - 1].ends_with(**s))
+                    .copied();
+                let n = parts.len();
+                for (pi, p) in parts.into_iter().enumerate() {
+                    let mut f = base.clone();
+                    f.name = match suffix {
+                        Some(s) if !p.ends_with(s) => format!("{p}{s}"),
+                        _ => p,
+                    };
+                    f.notes.push(format!(
+                        "原文用“均”把 {n} 项写在一起，已拆为 {n} 个指标，目标相同"
+                    ));
+                    f.pos = t.start * 8 + pi;
+                    found.push(f);
+                }
+            } else {
+                let mut f = base;
+                f.pos = t.start * 8;
+                if f.kind == Kind::Standard && !f.name.contains("标准") {
+                    f.name.push_str("标准");
+                }
+                found.push(f);
+            }
+        }
+        // The first clause usually names the task (`推进…建设`); it sets a
+        // stage only when it says what is built (`建设县城第二水厂`).
+        let names_task = ci == 0 && starts_with_any(&clause_text, GENERAL_VERBS).is_some();
+        if targets.is_empty() && !names_task && d.depth[c.start] == 0 {
+            for (mi, (name, notes)) in milestones(&d, *c).into_iter().enumerate() {
+                found.push(Found {
+                    name,
+                    target: None,
+                    baseline: None,
+                    unit: crate::plan::catalog::MILESTONE_UNIT.into(),
+                    kind: Kind::Milestone,
+                    sentence: quote(c),
+                    clause: clause_text.clone(),
+                    notes,
+                    pos: c.start * 8 + mi,
+                });
+            }
+        }
+    }
+    // The same target said twice (a summary sentence) is one indicator.
+    let mut seen: Vec<(String, Option<String>, String)> = Vec::new();
+    found.retain(|f| {
+        let key = (
+            f.name.clone(),
+            f.target.as_ref().map(|n| n.text.clone()),
+            f.unit.clone(),
+        );
+        if seen.contains(&key) {
+            false
+        } else {
+            seen.push(key);
+            true
+        }
+    });
+    found.sort_by_key(|f| f.pos);
+
+    let mut notes = Vec::new();
+    if found.is_empty() {
+        let name = if title.is_empty() {
+            tidy(text)
+        } else {
+            title.clone()
+        };
+        found.push(Found {
+            name,
+            target: None,
+            baseline: None,
+            unit: crate::plan::catalog::MILESTONE_UNIT.into(),
+            kind: Kind::Milestone,
+            sentence: tidy_quote(text),
+            clause: tidy(text),
+            notes: vec!["原文没有找到数字目标，整项暂按一个阶段性指标起草".into()],
+            pos: 0,
+        });
+    }
+    notes.extend(unitless);
+    if let Some(i) = text.find("为准") {
+        let start = text[..i]
+            .rfind(['（', '(', '，', ','])
+            .map(|s| s + text[s..].chars().next().map_or(1, char::len_utf8))
+            .unwrap_or(0);
+        notes.push(format!(
+            "原文注明“{}为准”，目标可能随上级文件调整",
+            text[start..i].trim()
+        ));
+    }
+    Reading {
+        title,
+        found,
+        notes,
+    }
+}
+
+fn tidy_quote(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_start_matches(['，', ',', '。', '；', ';'])
+        .trim()
+        .to_string()
+}
+
+fn kind_of(t: &Tok) -> (Kind, Vec<String>) {
+    let mut notes = Vec::new();
+    if t.percent {
+        if let Some(b) = &t.baseline {
+            notes.push(format!(
+                "原文从 {}% 提高到 {}%；百分比指标只记目标，原值未写入",
+                b.text, t.num.text
+            ));
+        }
+        return (Kind::Percent, notes);
+    }
+    if let Some(b) = &t.baseline {
+        if !t.unit.starts_with('元') {
+            notes.push(format!(
+                "原文为“从 {} 提高到 {}”，暂按标准类（standard）起草，也可能是数量类（count）",
+                b.text, t.num.text
+            ));
+        }
+        if b.value >= t.num.value {
+            notes.push(format!(
+                "原标准 {} 不低于新目标 {}，未写入 baseline",
+                b.text, t.num.text
+            ));
+        }
+        return (Kind::Standard, notes);
+    }
+    if t.unit.starts_with("元/") {
+        notes.push(format!(
+            "“{} {}”按标准类（standard）起草，原文没有原标准（baseline）",
+            t.num.text, t.unit
+        ));
+        return (Kind::Standard, notes);
+    }
+    (Kind::Count, notes)
+}
+
+/// A short title from the item's first clause, without its numbers and
+/// leading verbs.
+fn title_of(d: &Doc, first: Option<Clause>, toks: Option<&Vec<Tok>>) -> String {
+    let Some(c) = first else {
+        return String::new();
+    };
+    let empty = Vec::new();
+    let toks = toks.unwrap_or(&empty);
+    let raw = tidy(&text_without(d, c.start, c.end, toks));
+    let stripped = strip_fillers(strip_leading(&raw, TITLE_VERBS));
+    let (t, _) = strip_trailing(stripped);
+    let t = tidy(t);
+    if t.chars().count() >= 2 { t } else { raw }
+}
+
+/// Milestones set by a clause without a number: `建成 X`, `X 整体搬迁`; a
+/// list after the verb (`建设 A 和 B`) is one milestone each.
+fn milestones(d: &Doc, c: Clause) -> Vec<(String, Vec<String>)> {
+    let folded = d.folded(c.start, c.end);
+    if !MILESTONE_VERBS.iter().any(|v| folded.contains(v)) {
+        return Vec::new();
+    }
+    let raw = tidy(&d.orig(c.start, c.end));
+    let mut name = strip_leading(&raw, MILESTONE_ADVERBS).to_string();
+    let cut = PURPOSE
+        .iter()
+        .filter_map(|p| name.find(p))
+        .filter(|&i| name[..i].chars().count() >= 4)
+        .min();
+    if let Some(i) = cut {
+        name.truncate(i);
+    }
+    let name = tidy(name.trim_end_matches('等').trim_end_matches("工作"));
+    if name.chars().count() < 2 {
+        return Vec::new();
+    }
+    let guess = "原文没有数字目标，按阶段性指标（年度目标“完成”）起草".to_string();
+    if let Some(len) = starts_with_any(&name, LIST_VERBS) {
+        let (verb, rest) = name.split_at(len);
+        let parts: Vec<String> = split_parallel(rest).iter().map(|p| tidy(p)).collect();
+        if parts.len() >= 2 && parts.iter().all(|p| p.chars().count() >= 3) {
+            let n = parts.len();
+            return parts
+                .into_iter()
+                .map(|p| {
+                    (
+                        format!("{verb}{p}"),
+                        vec![
+                            guess.clone(),
+                            format!("原文一句列了 {n} 个项目，已拆为 {n} 个阶段性指标"),
+                        ],
+                    )
+                })
+                .collect();
+        }
+    }
+    vec![(name, vec![guess])]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets(text: &str) -> Vec<(String, String, Kind)> {
+        read(text)
+            .found
+            .into_iter()
+            .map(|f| {
+                (
+                    f.target.map(|n| n.text).unwrap_or_else(|| "完成".into()),
+                    f.unit,
+                    f.kind,
+                )
+            })
+            .collect()
+    }
+
+    fn one(text: &str) -> Found {
+        let r = read(text);
+        assert_eq!(r.found.len(), 1, "{:#?}", r.found);
+        r.found.into_iter().next().unwrap()
+    }
+
+    fn t(n: &str, u: &str, k: Kind) -> (String, String, Kind) {
+        (n.into(), u.into(), k)
+    }
+
+    #[test]
+    fn a_number_with_its_unit_spaced_or_not() {
+        assert_eq!(
+            targets("开展家庭教育指导服务和实践活动135场，惠及41000名家长。"),
+            [t("135", "场", Kind::Count), t("41000", "名", Kind::Count)]
+        );
+        let f = one("新增普惠性托位 450 个。");
+        assert_eq!(f.name, "新增普惠性托位");
+        assert_eq!(one("为4200名全县新生儿提供免费筛查。").unit, "名");
+        assert_eq!(one("提质改造农村公路 81 公里。").unit, "公里");
+        assert_eq!(one("对汨罗江 31.94km 重点河段进行加固。").unit, "km");
+        assert_eq!(one("新增就业 4,200 人。").target.unwrap().text, "4200");
+        assert_eq!(one("新增就业 ４２００ 人。").target.unwrap().text, "4200");
+    }
+
+    #[test]
+    fn wan_is_multiplied_out_only_for_people() {
+        let f = one("完成医保参保资助、住院救助 7.3 万人次。");
+        assert_eq!(
+            (f.target.unwrap().text, f.unit.as_str()),
+            ("73000".into(), "人次")
+        );
+        assert!(f.notes[0].contains("7.3万人次"), "{:?}", f.notes);
+        let f = one("社保卡持卡人数达 1.5 万人。");
+        assert_eq!(
+            (f.target.unwrap().text, f.unit.as_str()),
+            ("15000".into(), "人")
+        );
+        assert_eq!(f.name, "社保卡持卡人数");
+        assert_eq!(
+            targets("新增蓄水能力 246.3 万方，恢复和改善灌溉面积 0.7 万亩，投资 2800 万元。"),
+            [
+                t("246.3", "万方", Kind::Count),
+                t("0.7", "万亩", Kind::Count),
+                t("2800", "万元", Kind::Count)
+            ]
+        );
+    }
+
+    #[test]
+    fn percent_targets_with_or_without_yishang() {
+        let r =
+            targets("免提交率提升至 60%以上，办结率提升至90％以上，建成区 25% 以上的面积达标。");
+        assert_eq!(
+            r,
+            [
+                t("60", "%", Kind::Percent),
+                t("90", "%", Kind::Percent),
+                t("25", "%", Kind::Percent)
+            ]
+        );
+        let f = one("就业用工社保“三合一”数字服务覆盖率 100%。");
+        assert_eq!(f.name, "就业用工社保“三合一”数字服务覆盖率");
+        let f = one("企业和群众办事纸质证照免提交率提升至 60%以上。");
+        assert_eq!(f.name, "企业和群众办事纸质证照免提交率");
+    }
+
+    #[test]
+    fn a_standard_raised_from_a_to_b() {
+        let f = one("城市低保标准从不低于 650 元/月提高到不低于 700 元/月。");
+        assert_eq!(f.kind, Kind::Standard);
+        assert_eq!(f.target.unwrap().text, "700");
+        assert_eq!(f.baseline.unwrap().text, "650");
+        assert_eq!(
+            (f.name.as_str(), f.unit.as_str()),
+            ("城市低保标准", "元/月")
+        );
+        let f = one("散居孤儿从 1100 元/月提高到 1150 元/月，事实无人抚养儿童参照执行。");
+        assert_eq!(
+            (f.target.unwrap().text, f.baseline.unwrap().text),
+            ("1150".into(), "1100".into())
+        );
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+        // Both standards named by one sentence with 均: one indicator each.
+        let r = read(
+            "困难残疾人生活补贴和重度残疾人护理补贴标准均从不低于 80 元/月提高到不低于 90 元/月。",
+        );
+        let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["困难残疾人生活补贴标准", "重度残疾人护理补贴标准"]);
+        assert!(
+            r.found
+                .iter()
+                .all(|f| f.target.as_ref().unwrap().text == "90")
+        );
+        // A standard with no old value is still a standard, marked.
+        let f = one("高龄津贴标准不低于 200 元/月。");
+        assert_eq!(f.kind, Kind::Standard);
+        assert!(f.baseline.is_none() && f.notes[0].contains("baseline"));
+    }
+
+    #[test]
+    fn years_ordinals_codes_and_describing_numbers_are_not_targets() {
+        assert_eq!(
+            targets("到 2024 年底，县城市建成区 25% 以上的面积达到要求。"),
+            [t("25", "%", Kind::Percent)]
+        );
+        let r = read(
+            "实行孕产妇 13 种致畸基因免费筛查 4350 人次。开展 13 种致畸基因免费筛查，立足早发现。",
+        );
+        assert_eq!(
+            r.found
+                .iter()
+                .map(|f| (f.target.as_ref().unwrap().text.as_str(), f.unit.as_str()))
+                .collect::<Vec<_>>(),
+            [("4350", "人次")]
+        );
+        assert_eq!(r.found[0].name, "孕产妇致畸基因免费筛查");
+        assert_eq!(
+            targets(
+                "第 3 批 5G 基站建设 120 个，改造 G106 国道 12 公里，建设 2 个 1000 吨级泊位。"
+            ),
+            [
+                t("120", "个", Kind::Count),
+                t("12", "公里", Kind::Count),
+                t("2", "个", Kind::Count)
+            ]
+        );
+        assert!(read("为 0-3 岁婴幼儿家庭提供指导 500 户。").found.len() == 1);
+    }
+
+    #[test]
+    fn numbers_joined_by_he_or_dun_are_parallel_targets() {
+        let r = read("为全县 1 个县级和 27 个乡镇（街道）级基层应急救援队伍配备救援装备。");
+        assert_eq!(
+            r.found
+                .iter()
+                .map(|f| f.target.as_ref().unwrap().text.as_str())
+                .collect::<Vec<_>>(),
+            ["1", "27"]
+        );
+        let r = read("创建市级“和美乡村”4 个、市级“和美乡村示范村”2 个、市级“美丽屋场”4 个。");
+        let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "创建市级“和美乡村”",
+                "创建市级“和美乡村示范村”",
+                "创建市级“美丽屋场”"
+            ]
+        );
+        let r = read("加固堤防 31.94km(含 7 个保护圈治理和 3 个城区排涝泵站改造)。");
+        let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["加固堤防", "保护圈治理", "城区排涝泵站改造"]);
+    }
+
+    #[test]
+    fn names_lose_examples_fillers_and_comparators() {
+        assert_eq!(
+            one("建成木金乡卫生院、虹桥镇卫生院、龙门镇卫生院等 3 所乡镇卫生院。").name,
+            "建成乡镇卫生院"
+        );
+        assert_eq!(one("“三合一”事项不少于 20 项。").name, "“三合一”事项");
+        assert_eq!(one("实现城镇新增就业 5900 人。").name, "城镇新增就业");
+        // Too short alone: the task's own title says what of.
+        let r = read("推进高标准农田建设。投资 2800 万元。");
+        assert_eq!(r.found[0].name, "高标准农田建设投资");
+    }
+
+    #[test]
+    fn milestones_for_projects_without_a_number() {
+        let r =
+            read("推进紧密型县域医共体基础建设。加快推进第一人民医院整体搬迁，建成卫生院 3 所。");
+        assert_eq!(r.title, "紧密型县域医共体基础建设");
+        assert_eq!(
+            r.found
+                .iter()
+                .map(|f| (f.name.as_str(), f.kind))
+                .collect::<Vec<_>>(),
+            [
+                ("第一人民医院整体搬迁", Kind::Milestone),
+                ("建成卫生院", Kind::Count)
+            ]
+        );
+        assert_eq!(r.found[0].unit, "阶段");
+        assert!(r.found[0].target.is_none());
+        assert!(r.found[0].notes[0].contains("阶段性"));
+        let r = read("对全县 497 个村网点进行布局,建设物流转运中心和客货邮数据信息大平台。");
+        let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["村网点布局", "建设物流转运中心", "建设客货邮数据信息大平台"]
+        );
+        let r = read(
+            "加固河段 3 公里。新建生活垃圾焚烧发电厂彻底解决“垃圾围城”问题,实现垃圾处理无害化。",
+        );
+        assert_eq!(r.found[1].name, "新建生活垃圾焚烧发电厂");
+        // The first clause names the task, it sets no stage of its own.
+        assert_eq!(read("推进农村公路建设，改造公路 81 公里。").found.len(), 1);
+        // Explanations in brackets set none either.
+        assert_eq!(
+            read("改造老旧小区 27 个（小区内实现雨污改造，完善消防设施）。")
+                .found
+                .len(),
+            1
+        );
+        // Nothing at all: the task is one milestone, marked.
+        let r = read("新建县第二人民医院。");
+        assert_eq!(r.found.len(), 1);
+        assert_eq!(r.found[0].kind, Kind::Milestone);
+    }
+
+    #[test]
+    fn ceilings_are_marked_floors_are_not() {
+        let f = one("城镇调查失业率控制在 5.5% 以内。");
+        assert!(f.notes.iter().any(|n| n.contains("上限")), "{:?}", f.notes);
+        let f = one("“三合一”事项不少于 20 项。");
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+        let f = one("城市低保标准从不低于 650 元/月提高到不低于 700 元/月。");
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
+    }
+
+    #[test]
+    fn money_per_person_and_month_and_frequencies() {
+        let f = one("城市低保标准提高到每人每月 760 元。");
+        assert_eq!((f.unit.as_str(), f.kind), ("元/人·月", Kind::Standard));
+        assert_eq!(f.name, "城市低保标准");
+        let f = one("医保财政补助标准从每人每年 670 元提高到 700 元。");
+        assert_eq!(f.unit, "元/人·年");
+        assert_eq!(f.baseline.unwrap().text, "670");
+        let r = read("开展每月 2 次上门探访，覆盖率达 100%。");
+        assert_eq!(r.found.len(), 1);
+        assert!(r.notes.iter().any(|n| n.contains("频次")), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn parts_introduced_by_qizhong_or_han_are_kept_and_marked() {
+        let r = read("建设高标准农田 2.3 万亩，其中新建 1.6 万亩、改造提升 0.7 万亩。");
+        let names: Vec<_> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "建设高标准农田",
+                "建设高标准农田（新建）",
+                "建设高标准农田（改造提升）"
+            ]
+        );
+        assert!(r.found[1].notes.iter().any(|n| n.contains("其中")));
+        let r = read("加固堤防 31.94km(含 7 个保护圈治理)。");
+        assert!(r.found[1].notes.iter().any(|n| n.contains("含")));
+    }
+
+    #[test]
+    fn approximate_zero_and_impossible_figures() {
+        let f = one("培训农民工 500 余人。");
+        assert_eq!(f.target.unwrap().text, "500");
+        assert!(f.notes[0].contains("500余人"), "{:?}", f.notes);
+        let r = read("新增 0 个，增长 150%，新建驿站 3 处。");
+        assert_eq!(r.found.len(), 1);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+    }
+
+    #[test]
+    fn numbers_without_a_unit_are_reported_not_guessed() {
+        let r = read("建设 5 处驿站，开通 12345 热线。");
+        assert_eq!(r.found.len(), 1);
+        assert!(r.notes.iter().any(|n| n.contains("12345")), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn titles_are_short_phrases_from_the_first_clause() {
+        assert_eq!(
+            read("实施海绵城市项目建设。到 2024 年底，…").title,
+            "海绵城市项目建设"
+        );
+        assert_eq!(
+            read("完成 9 所乡镇寄宿制学校建设。").title,
+            "乡镇寄宿制学校建设"
+        );
+        assert_eq!(
+            read("实施家庭教育指导服务“向阳花”行动，开展活动 135 场。").title,
+            "家庭教育指导服务“向阳花”行动"
+        );
+    }
+
+    #[test]
+    fn decimal_scaling_is_exact() {
+        let n = Num::parse("7.3").unwrap();
+        assert_eq!(n.scaled(4).unwrap().text, "73000");
+        assert_eq!(
+            Num::parse("0.12345").unwrap().scaled(4).unwrap().text,
+            "1234.5"
+        );
+        assert_eq!(
+            Num::parse("1").unwrap().scaled(8).unwrap().text,
+            "100000000"
+        );
+        assert_eq!(normalise_number("007.50"), "7.5");
+    }
+}

@@ -1,0 +1,10 @@
+//! The plan: its task catalog (tasks, indicators, targets, departments),
+//! its periods, and the tools that turn a plan document into a catalog
+//! ([`draft`]) and compare two catalogs ([`diff`]). Pure.
+
+pub mod catalog;
+pub mod diff;
+pub mod draft;
+mod period;
+
+pub use period::{BadPeriod, Period};

@@ -1,0 +1,119 @@
+//! Report: one period's figures consolidated from the ledger, and the files
+//! made from them under `outbox/reports/<period>/` — the master workbook
+//! ([`master`]) and the dispatch bulletin ([`bulletin`], its Word part in
+//! [`docx`]).
+//!
+//! One [`PeriodView`] ([`consolidate`], pure) feeds every file and `status`,
+//! so the workbook, the bulletin and `status --json` cannot disagree.
+
+pub mod bulletin;
+pub mod consolidate;
+mod docx;
+pub mod master;
+
+use crate::ledger::Ledger;
+use crate::plan::Period;
+use crate::templates::Templates;
+use crate::workspace::Workspace;
+use anyhow::{Context, Result};
+use bulletin::Meta;
+use consolidate::{Inputs, PeriodView, Thresholds};
+use std::path::PathBuf;
+
+/// Read the ledger and consolidate `period` (the one place both `status`
+/// and `report` get their numbers from).
+pub fn view<'a>(ws: &'a Workspace, ledger: &Ledger, period: Period) -> Result<PeriodView<'a>> {
+    let current = ledger.current_values(period)?;
+    let previous = if period.month > 1 {
+        ledger.current_values(period.prev())?
+    } else {
+        Vec::new()
+    };
+    let submissions = ledger.submissions(period)?;
+    Ok(consolidate::consolidate(&Inputs {
+        catalog: &ws.catalog,
+        period,
+        current: &current,
+        previous: &previous,
+        submissions: &submissions,
+        thresholds: Thresholds {
+            tolerance: ws.config.plan.tolerance,
+            severe: ws.config.plan.severe,
+        },
+        deadline_day: ws.config.plan.deadline_day,
+        today: ws.clock.today(),
+    }))
+}
+
+/// The files of one period's report and what the bulletin email needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFiles {
+    pub workbook: PathBuf,
+    pub html: PathBuf,
+    pub text: PathBuf,
+    pub docx: PathBuf,
+    /// `平江县民生可感行动调度通报（2024年第3期）`
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    /// 第N期: the period's month in the plan year.
+    pub issue_number: u32,
+    /// The workbook and the Word bulletin as written, for the mail.
+    pub workbook_bytes: Vec<u8>,
+    pub docx_bytes: Vec<u8>,
+}
+
+pub fn workbook_name(period: Period) -> String {
+    format!("{period}-民生实事调度汇总表.xlsx")
+}
+
+/// `<period>-调度通报.<ext>`
+pub fn bulletin_name(period: Period, ext: &str) -> String {
+    format!("{period}-调度通报.{ext}")
+}
+
+/// Consolidate `period` from the ledger and write its report files. Each
+/// file is built in memory and renamed into place, so a reader (or the mail
+/// queue) never sees half a file and a failure leaves the previous report.
+pub fn generate(ws: &Workspace, ledger: &Ledger, period: Period) -> Result<ReportFiles> {
+    write(ws, &view(ws, ledger, period)?)
+}
+
+/// Write the report of a consolidated period.
+pub fn write(ws: &Workspace, view: &PeriodView) -> Result<ReportFiles> {
+    let period = view.period;
+    let templates = Templates::load(&ws.root)?;
+    let meta = Meta {
+        catalog: &ws.catalog,
+        today: ws.clock.today(),
+        tolerance: ws.config.plan.tolerance,
+        severe: ws.config.plan.severe,
+        deadline_day: ws.config.plan.deadline_day,
+    };
+    let workbook = master::build(view, &meta)?;
+    let b = bulletin::build(view, &meta, &templates)?;
+
+    let dir = ws.reports_dir(period);
+    let files = ReportFiles {
+        workbook: dir.join(workbook_name(period)),
+        html: dir.join(bulletin_name(period, "html")),
+        text: dir.join(bulletin_name(period, "txt")),
+        docx: dir.join(bulletin_name(period, "docx")),
+        subject: b.subject,
+        html_body: b.html,
+        text_body: b.text,
+        issue_number: b.issue_number,
+        workbook_bytes: workbook,
+        docx_bytes: b.docx,
+    };
+    for (path, bytes) in [
+        (&files.workbook, files.workbook_bytes.as_slice()),
+        (&files.html, files.html_body.as_bytes()),
+        (&files.text, files.text_body.as_bytes()),
+        (&files.docx, files.docx_bytes.as_slice()),
+    ] {
+        crate::fsx::write_atomic(path, bytes)
+            .with_context(|| format!("无法写入报表文件夹 {}", dir.display()))?;
+    }
+    Ok(files)
+}
