@@ -59,15 +59,19 @@ impl Default for PlanConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest file taken, in MB on disk.
     pub max_file_mb: u64,
     /// Largest total uncompressed size of a workbook's parts, in MB.
     pub max_uncompressed_mb: u64,
-    /// Most cells a workbook may hold.
+    /// Most cells a workbook may hold (and may declare).
     pub max_cells: u64,
+    /// Address space of the process that reads a returned file, in MB.
+    pub max_reader_mb: u64,
+    /// Seconds the reading of one file may take.
+    pub max_reader_secs: u64,
 }
 
 impl Default for Limits {
@@ -76,6 +80,8 @@ impl Default for Limits {
             max_file_mb: 20,
             max_uncompressed_mb: 200,
             max_cells: 200_000,
+            max_reader_mb: 1024,
+            max_reader_secs: 30,
         }
     }
 }

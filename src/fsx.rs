@@ -40,9 +40,11 @@ pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
     let tmp = temp_name(path);
-    fs::write(&tmp, bytes).with_context(|| format!("无法写入 {}", tmp.display()))?;
-    fs::rename(&tmp, path)
-        .with_context(|| format!("无法写入 {}", path.display()))
+    fs::write(&tmp, bytes)
+        .with_context(|| format!("无法写入 {}", tmp.display()))
+        .and_then(|_| {
+            fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))
+        })
         .inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
         })
@@ -89,6 +91,78 @@ pub fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Why [`open_regular`] refused a path: it names no regular file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRegular {
+    Symlink,
+    Directory,
+    Fifo,
+    Socket,
+    Device,
+}
+
+impl NotRegular {
+    /// What a clerk would call it.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            NotRegular::Symlink => "符号链接（快捷方式）",
+            NotRegular::Directory => "文件夹",
+            NotRegular::Fifo => "管道",
+            NotRegular::Socket => "套接字",
+            NotRegular::Device => "设备",
+        }
+    }
+
+    /// What `meta` (from `lstat`) is, unless it is a regular file.
+    pub fn of(meta: &fs::Metadata) -> Option<NotRegular> {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        Some(if t.is_file() {
+            return None;
+        } else if t.is_symlink() {
+            NotRegular::Symlink
+        } else if t.is_dir() {
+            NotRegular::Directory
+        } else if t.is_fifo() {
+            NotRegular::Fifo
+        } else if t.is_socket() {
+            NotRegular::Socket
+        } else {
+            NotRegular::Device
+        })
+    }
+}
+
+/// Open `path` for reading only if it is a regular file, never through a
+/// symbolic link and never blocking on a pipe: `Ok(Err(kind))` for anything
+/// else. So a link dropped into a shared folder cannot make the service read
+/// a file it points at.
+pub fn open_regular(path: &Path) -> std::io::Result<Result<File, NotRegular>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let f = match opened {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(Err(NotRegular::Symlink)),
+        Err(e) => {
+            // A socket cannot be opened at all; say what it is.
+            return match fs::symlink_metadata(path)
+                .ok()
+                .and_then(|m| NotRegular::of(&m))
+            {
+                Some(kind) => Ok(Err(kind)),
+                None => Err(e),
+            };
+        }
+    };
+    match NotRegular::of(&f.metadata()?) {
+        Some(kind) => Ok(Err(kind)),
+        None => Ok(Ok(f)),
+    }
+}
+
 /// Move a file by rename. Rename is atomic within one file system; across
 /// file systems, the copy is completed and synced under a temp name before
 /// the source is removed, so a crash leaves at worst two copies, never none.
@@ -98,11 +172,20 @@ pub fn move_file(from: &Path, to: &Path) -> Result<()> {
     }
     match fs::rename(from, to) {
         Ok(()) => Ok(()),
-        Err(e) if e.raw_os_error() == Some(18) => {
-            // EXDEV: different file systems.
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+            // Different file systems: copy what is there, never what a link
+            // points at.
             let tmp = temp_name(to);
-            fs::copy(from, &tmp).with_context(|| format!("无法复制 {}", from.display()))?;
-            File::open(&tmp)?.sync_all()?;
+            let mut src = match open_regular(from) {
+                Ok(Ok(f)) => f,
+                Ok(Err(kind)) => anyhow::bail!("{} 是{}，不是文件", from.display(), kind.chinese()),
+                Err(e) => return Err(e).with_context(|| format!("无法复制 {}", from.display())),
+            };
+            let mut dst =
+                File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
+            std::io::copy(&mut src, &mut dst)
+                .with_context(|| format!("无法复制 {}", from.display()))?;
+            dst.sync_all()?;
             fs::rename(&tmp, to).with_context(|| format!("无法移动到 {}", to.display()))?;
             fs::remove_file(from).with_context(|| format!("无法移走 {}", from.display()))
         }

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// Schema migrations, applied in order; the index + 1 is the version.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE files (
     id           INTEGER PRIMARY KEY,
     sha256       TEXT NOT NULL,
@@ -70,7 +71,14 @@ CREATE TABLE job_runs (
     outcome    TEXT,
     UNIQUE (job, due_at)
 );
-"#];
+"#,
+    // Every query on the ingest path uses an index: the next version of a
+    // return and a receipt's free name are looked up once per file.
+    r#"
+CREATE INDEX files_receipt_stem ON files(receipt_stem);
+CREATE INDEX returns_dept_period ON returns(department, period, version);
+"#,
+];
 
 pub struct Ledger {
     conn: Connection,
@@ -123,12 +131,13 @@ impl Ledger {
     }
 
     fn setup(conn: Connection) -> Result<Ledger> {
-        // WAL with NORMAL sync: a commit survives a process crash without an
-        // fsync per return; the busy timeout lets `status` read while the
-        // daemon writes.
+        // WAL with FULL sync: a commit is on disk (the WAL fsynced) when
+        // `record` returns, so a return that then leaves `var/processing/`
+        // survives a power cut as well as a crash. The busy timeout lets
+        // `status` read while the daemon writes.
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut ledger = Ledger { conn };
         ledger.migrate()?;
@@ -153,16 +162,14 @@ impl Ledger {
         Ok(())
     }
 
-    /// The first processed file with these bytes, if any.
-    pub fn find_by_hash(&self, sha256: &str) -> Result<Option<FileRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
-                 FROM files WHERE sha256 = ?1 AND verdict != 'duplicate' ORDER BY id LIMIT 1",
-            )?
-            .query_row([sha256], file_row)
-            .optional()?)
+    /// Every processed file with these bytes, in the order received.
+    pub fn files_by_hash(&self, sha256: &str) -> Result<Vec<FileRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
+             FROM files WHERE sha256 = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([sha256], file_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn findings(&self, file_id: i64) -> Result<Vec<Finding>> {
@@ -408,7 +415,19 @@ impl Ledger {
         Ok(())
     }
 
-    /// All files whose receipts should exist, for recovery after a crash.
+    /// Whether a file's receipt was given this stem (its `.txt` may not be
+    /// written yet after a crash, and must not be taken by another file).
+    pub fn has_receipt_stem(&self, stem: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM files WHERE receipt_stem = ?1 LIMIT 1")?
+            .query_row([stem], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// All files whose receipts should exist, for recovery after a crash,
+    /// and whose archive paths tell which archived originals it knows.
     pub fn all_files(&self) -> Result<Vec<FileRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files ORDER BY id",
@@ -537,10 +556,8 @@ mod tests {
         );
         assert_eq!(s.rejected, 1);
         assert_eq!(l.findings(1).unwrap()[0].code, "contact_missing");
-        assert_eq!(
-            l.find_by_hash("b").unwrap().unwrap().verdict,
-            Verdict::Rejected
-        );
+        assert_eq!(l.files_by_hash("b").unwrap()[0].verdict, Verdict::Rejected);
+        assert!(l.files_by_hash("zzz").unwrap().is_empty());
     }
 
     #[test]
@@ -600,6 +617,6 @@ mod tests {
             );
         }
         let l = Ledger::open(&path).unwrap();
-        assert!(l.find_by_hash("a").unwrap().is_some());
+        assert_eq!(l.files_by_hash("a").unwrap().len(), 1);
     }
 }

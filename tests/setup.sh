@@ -8,6 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 need_apt=()
 command -v soffice >/dev/null || need_apt+=(libreoffice-calc)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v strace >/dev/null || need_apt+=(strace)
 fc-list 2>/dev/null | grep -qi "noto sans cjk\|wenquanyi" || need_apt+=(fonts-noto-cjk fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq

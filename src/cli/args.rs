@@ -106,6 +106,9 @@ pub enum Command {
         /// 演示目录 / folder for the demo workspace
         dir: Option<PathBuf>,
     },
+    /// The reader process that other commands start to read returned files.
+    #[command(name = "__reader", hide = true)]
+    Reader,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,6 +51,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Mail { action } => mail::run(&open()?, &action),
         Command::Run => crate::daemon::run(open()?),
         Command::Demo { dir } => demo::run(dir.as_deref()),
+        // Frames on stdin and stdout, not text for a person.
+        Command::Reader => {
+            crate::intake::reader::serve(std::io::stdin().lock(), std::io::stdout().lock())
+        }
     }
 }
 

@@ -62,14 +62,22 @@ fn settled(
     now: SystemTime,
 ) -> (Vec<PathBuf>, Option<Duration>) {
     let mut present = Vec::new();
+    // Links, pipes and devices are taken at once to be set aside: nothing
+    // is being written into them, and opening a pipe would block.
+    let mut odd = Vec::new();
     for entry in fs::read_dir(inbox).into_iter().flatten().flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if names::is_ignored(&name) {
             continue;
         }
+        // Not followed through a link: this is the entry itself.
         let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            continue;
+        }
         if !meta.is_file() {
+            odd.push(path);
             continue;
         }
         let mtime = meta.modified().unwrap_or(now);
@@ -102,13 +110,22 @@ fn settled(
     }
     *seen = keep;
     ready.sort();
-    (ready.into_iter().map(|(_, _, p)| p).collect(), wait)
+    odd.sort();
+    (
+        odd.into_iter()
+            .chain(ready.into_iter().map(|(_, _, p)| p))
+            .collect(),
+        wait,
+    )
 }
 
 pub(super) fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake>) -> Result<()> {
     let mut intake = Intake::open(ws)?;
     for r in intake.recover()? {
         log_result(&r, Duration::ZERO);
+        if let Err(e) = cycle::queue_receipt(ws, &r) {
+            tracing::warn!(file = %r.file, error = %crate::error::chain(&e), "receipt not queued for mail");
+        }
     }
     let settle = Duration::from_secs_f64(ws.config.watch.settle_secs.max(0.0));
     let poll = Duration::from_secs_f64(ws.config.watch.poll_secs.max(0.1));
@@ -121,9 +138,11 @@ pub(super) fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake
     while !stop.load(Ordering::SeqCst) {
         let (mut ready, wait) = settled(&inbox, &mut seen, &mut order, settle, SystemTime::now());
         // A file that could not be taken is tried again only once it changes.
-        refused.retain(|p, _| p.exists());
+        refused.retain(|p, _| fs::symlink_metadata(p).is_ok());
         ready.retain(|p| {
-            let now = fs::metadata(p).ok().map(|m| (m.len(), m.modified().ok()));
+            let now = fs::symlink_metadata(p)
+                .ok()
+                .map(|m| (m.len(), m.modified().ok()));
             now.is_none() || refused.get(p) != now.as_ref()
         });
         let total = ready.len();
@@ -135,7 +154,7 @@ pub(super) fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake
                 if e.downcast_ref::<NotTaken>().is_none() {
                     return Err(e);
                 }
-                if let Ok(meta) = fs::metadata(&path) {
+                if let Ok(meta) = fs::symlink_metadata(&path) {
                     refused.insert(path.clone(), (meta.len(), meta.modified().ok()));
                 }
             }
@@ -206,7 +225,7 @@ fn process(ws: &Workspace, intake: &mut Intake, path: &Path) -> Result<()> {
         // it back), or cannot be moved (permissions on a share): nothing was
         // received; it is looked at again once it changes.
         Err(e) if e.downcast_ref::<NotTaken>().is_some() => {
-            if path.exists() {
+            if fs::symlink_metadata(path).is_ok() {
                 tracing::warn!(file = %name, error = %crate::error::chain(&e), "file left in the inbox");
                 return Err(e);
             }

@@ -6,6 +6,7 @@
 
 use super::names::{self, UNIDENTIFIED};
 use super::read::ParsedReturn;
+use super::reader::{Outcome, Reader};
 use super::receipt::{self, Receipt, ReceiptInfo};
 use super::validate::{self, Rules};
 use super::workbook;
@@ -20,6 +21,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The outcome for one file, as `ingest --json` shows it.
@@ -103,7 +105,15 @@ pub struct Intake<'a> {
     templates: Templates,
     key: Vec<u8>,
     inbox: Option<PathBuf>,
+    reader: Reader,
 }
+
+/// Where a file that is not a regular file goes, as it is: never opened,
+/// never archived (the archive holds received bytes, not links).
+const ASIDE: &str = "var/aside";
+/// A leftover of a crash is moved here for its second attempt; one found
+/// here at start died twice and is not read again.
+const RETRY: &str = "retry";
 
 impl<'a> Intake<'a> {
     pub fn open(ws: &'a Workspace) -> Result<Intake<'a>> {
@@ -113,6 +123,7 @@ impl<'a> Intake<'a> {
             templates: Templates::load(&ws.root)?,
             key: ws.signing_key()?,
             inbox: fs::canonicalize(ws.inbox()).ok(),
+            reader: Reader::new(&ws.config.limits)?,
         })
     }
 
@@ -134,30 +145,58 @@ impl<'a> Intake<'a> {
                 receipt: None,
             });
         }
+        let meta = fs::symlink_metadata(path)
+            .with_context(|| format!("找不到文件 {}", path.display()))
+            .map_err(|e| NotTaken(crate::error::chain(&e)))?;
+        let from_inbox = self.in_inbox(path);
+        if let Some(kind) = fsx::NotRegular::of(&meta) {
+            return if from_inbox {
+                self.set_aside(path, &name, shown, kind)
+            } else {
+                // Not ours to move: say what it is, read nothing.
+                Ok(FileResult {
+                    file: shown.to_string(),
+                    department: None,
+                    period: None,
+                    verdict: Verdict::Rejected,
+                    findings: vec![not_a_file(&name, kind)],
+                    receipt: None,
+                })
+            };
+        }
         let claimed = self
-            .claim(path, &name)
+            .claim(path, &name, from_inbox)
             .map_err(|e| NotTaken(crate::error::chain(&e)))?;
         self.process_claimed(&claimed, &name, shown)
     }
 
-    fn claim(&self, path: &Path, name: &str) -> Result<PathBuf> {
-        let meta = fs::metadata(path).with_context(|| format!("找不到文件 {}", path.display()))?;
-        anyhow::ensure!(meta.is_file(), "{} 不是文件", path.display());
+    fn in_inbox(&self, path: &Path) -> bool {
+        self.inbox.is_some() && path.parent().and_then(|p| fs::canonicalize(p).ok()) == self.inbox
+    }
+
+    fn claim(&self, path: &Path, name: &str, from_inbox: bool) -> Result<PathBuf> {
         let processing = self.ws.var().join("processing");
         fs::create_dir_all(&processing)
             .with_context(|| format!("无法创建目录 {}", processing.display()))?;
         let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
         let target = processing.join(format!("{stamp}-{}", fsx::safe_component(name)));
-        let from_inbox = path.parent().and_then(|p| fs::canonicalize(p).ok()) == self.inbox
-            && self.inbox.is_some();
         if from_inbox {
-            // A rename, or across file systems (an inbox on a network share)
-            // a synced copy before the original goes.
+            // A rename (what is moved is what was there, a link included),
+            // or across file systems a synced copy before the original goes.
             fsx::move_file(path, &target)
                 .with_context(|| format!("无法取走 {}", path.display()))?;
         } else {
+            let mut src = match fsx::open_regular(path) {
+                Ok(Ok(f)) => f,
+                Ok(Err(kind)) => anyhow::bail!("{} 是{}，不是文件", path.display(), kind.chinese()),
+                Err(e) => return Err(e).with_context(|| format!("无法读取 {}", path.display())),
+            };
             let tmp = fsx::temp_name(&target);
-            fs::copy(path, &tmp).with_context(|| format!("无法读取 {}", path.display()))?;
+            let mut dst =
+                fs::File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
+            std::io::copy(&mut src, &mut dst)
+                .with_context(|| format!("无法读取 {}", path.display()))?;
+            drop(dst);
             fs::rename(&tmp, &target).with_context(|| format!("无法写入 {}", target.display()))?;
         }
         Ok(target)
@@ -166,20 +205,31 @@ impl<'a> Intake<'a> {
     /// Process a file already in `var/processing/`. `name` is its original
     /// name, `shown` how the result names it.
     fn process_claimed(&mut self, claimed: &Path, name: &str, shown: &str) -> Result<FileResult> {
-        let size = fs::metadata(claimed)
+        let mut file = match fsx::open_regular(claimed)
+            .with_context(|| format!("无法读取 {}", claimed.display()))?
+        {
+            Ok(f) => f,
+            // Swapped for a link between the look and the move.
+            Err(kind) => return self.set_aside(claimed, name, shown, kind),
+        };
+        // Held until the file has left `var/processing/`, so a recovery in
+        // another process leaves it alone.
+        file.try_lock()
+            .map_err(|_| NotTaken(format!("{} 正由另一个进程处理", claimed.display())))?;
+        let size = file
+            .metadata()
             .with_context(|| format!("无法读取 {}", claimed.display()))?
             .len();
         let limits = &self.ws.config.limits;
         let too_big = size > limits.max_file_mb * 1024 * 1024;
-        let bytes = if too_big {
-            Vec::new()
+        let (bytes, sha) = if too_big {
+            (Vec::new(), hash_file(&mut file, claimed)?)
         } else {
-            fs::read(claimed).with_context(|| format!("无法读取 {}", claimed.display()))?
-        };
-        let sha = if too_big {
-            hash_file(claimed)?
-        } else {
-            crate::text::hex(&Sha256::digest(&bytes))
+            let mut bytes = Vec::with_capacity(size as usize);
+            file.read_to_end(&mut bytes)
+                .with_context(|| format!("无法读取 {}", claimed.display()))?;
+            let sha = crate::text::hex(&Sha256::digest(&bytes));
+            (bytes, sha)
         };
         let received_at = self.ws.clock.now().fixed_offset();
         let incoming = Incoming {
@@ -189,11 +239,15 @@ impl<'a> Intake<'a> {
             size,
         };
 
-        if let Some(first) = self.ledger.find_by_hash(&incoming.sha)? {
-            if !self.ws.path(&first.archive_path).exists() {
-                // The same file, recorded before a crash but never archived.
-                return self.finish_recorded(claimed, &first, shown);
-            }
+        let earlier = self.ledger.files_by_hash(&incoming.sha)?;
+        if let Some(row) = earlier.iter().find(|r| !self.present(&r.archive_path)) {
+            // The same file, recorded before a crash but never archived.
+            return self.finish_recorded(claimed, row, shown);
+        }
+        // The same bytes as an accepted return are counted once; those of a
+        // rejected file are read again and rejected again, since the clerk's
+        // file is still wrong.
+        if let Some(first) = earlier.iter().find(|r| r.verdict == Verdict::Accepted) {
             let department = first.department.as_deref();
             let recorded = Recorded {
                 name: name.to_string(),
@@ -228,6 +282,16 @@ impl<'a> Intake<'a> {
         } else {
             self.evaluate(&bytes, name)?
         };
+        self.file_evaluated(&incoming, name, received_at, eval)
+    }
+
+    fn file_evaluated(
+        &mut self,
+        incoming: &Incoming,
+        name: &str,
+        received_at: DateTime<FixedOffset>,
+        eval: Evaluation,
+    ) -> Result<FileResult> {
         let verdict = if eval.accepted.is_some() {
             Verdict::Accepted
         } else {
@@ -251,10 +315,11 @@ impl<'a> Intake<'a> {
             duplicate_of: None,
         };
         let accepted = eval.accepted.as_ref().map(|(v, c)| (v.as_slice(), c));
-        self.file(&incoming, &recorded, None, accepted, eval.parsed.as_ref())
+        self.file(incoming, &recorded, None, accepted, eval.parsed.as_ref())
     }
 
-    /// Record a file in the ledger, archive it, write its receipt.
+    /// Record a file in the ledger, archive it, write its receipt. The
+    /// ledger's commit is on disk before the file leaves `var/processing/`.
     fn file(
         &mut self,
         incoming: &Incoming,
@@ -282,16 +347,66 @@ impl<'a> Intake<'a> {
         Ok(result_of(r, incoming.shown, receipt))
     }
 
-    fn evaluate(&self, bytes: &[u8], name: &str) -> Result<Evaluation> {
-        let mut book = match workbook::read(bytes, names::extension(name), &self.ws.config.limits) {
-            Ok(b) => b,
-            Err(e) => return Ok(Evaluation::rejected(vec![read_error_finding(e)])),
+    /// Something in the inbox that is no regular file (a link, a pipe, a
+    /// device): moved aside as it is, never opened, and answered.
+    fn set_aside(
+        &mut self,
+        path: &Path,
+        name: &str,
+        shown: &str,
+        kind: fsx::NotRegular,
+    ) -> Result<FileResult> {
+        let received_at = self.ws.clock.now().fixed_offset();
+        let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let aside = format!("{ASIDE}/{stamp}-{}", fsx::safe_component(name));
+        let recorded = Recorded {
+            name: name.to_string(),
+            department: None,
+            period: None,
+            received_at,
+            verdict: Verdict::Rejected,
+            findings: vec![not_a_file(name, kind)],
+            receipt_stem: self.free_receipt_stem(None, None, name, received_at, Verdict::Rejected),
+            archive_path: aside.clone(),
+            duplicate_of: None,
         };
-        let Some(parsed) = super::read::parse(&mut book) else {
-            return Ok(Evaluation::rejected(vec![Finding::error(
-                "not_a_form",
-                "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用专班下发的填报表填写",
-            )]));
+        let target = self.ws.path(&aside);
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+        }
+        // A rename moves the entry itself, never what a link points at.
+        fs::rename(path, &target)
+            .with_context(|| format!("无法移走 {}", path.display()))
+            .map_err(|e| NotTaken(crate::error::chain(&e)))?;
+        tracing::warn!(file = %name, kind = kind.chinese(), "not a regular file; moved aside unread");
+        self.ledger.record(&NewFile {
+            sha256: NO_BYTES,
+            name,
+            size: 0,
+            received_at,
+            verdict: Verdict::Rejected,
+            department: None,
+            period: None,
+            archive_path: &aside,
+            receipt_stem: &recorded.receipt_stem,
+            duplicate_of: None,
+            findings: &recorded.findings,
+            accepted: None,
+        })?;
+        let receipt = self.answer(&recorded, None)?;
+        Ok(result_of(&recorded, shown, receipt))
+    }
+
+    fn evaluate(&mut self, bytes: &[u8], name: &str) -> Result<Evaluation> {
+        let parsed = match self.reader.read(name, bytes)? {
+            Outcome::Form(p) => *p,
+            Outcome::NotAForm => {
+                return Ok(Evaluation::rejected(vec![Finding::error(
+                    "not_a_form",
+                    "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用专班下发的填报表填写",
+                )]));
+            }
+            Outcome::Refused(e) => return Ok(Evaluation::rejected(vec![read_error_finding(e)])),
         };
         let rules = Rules {
             catalog: &self.ws.catalog,
@@ -332,7 +447,8 @@ impl<'a> Intake<'a> {
     ) -> Result<FileResult> {
         fsx::move_file(claimed, &self.ws.path(&row.archive_path))?;
         let recorded = self.recorded(row)?;
-        let receipt = self.answer(&recorded, self.reread(row).as_ref())?;
+        let parsed = self.reread(row)?;
+        let receipt = self.answer(&recorded, parsed.as_ref())?;
         Ok(result_of(&recorded, shown, receipt))
     }
 
@@ -341,7 +457,9 @@ impl<'a> Intake<'a> {
         let duplicate_of = match row.verdict {
             Verdict::Duplicate => self
                 .ledger
-                .find_by_hash(&row.sha256)?
+                .files_by_hash(&row.sha256)?
+                .into_iter()
+                .find(|r| r.verdict == Verdict::Accepted)
                 .map(|first| (first.name, first.received_at)),
             _ => None,
         };
@@ -358,62 +476,164 @@ impl<'a> Intake<'a> {
         })
     }
 
-    /// The archived original read as a form again, for the marked copy of a
-    /// receipt written after a crash.
-    fn reread(&self, row: &FileRow) -> Option<ParsedReturn> {
-        if row.verdict == Verdict::Duplicate {
-            return None;
+    /// The archived original read as a form again (through the reader, like
+    /// any received file), for the marked copy of a receipt written after a
+    /// crash.
+    fn reread(&mut self, row: &FileRow) -> Result<Option<ParsedReturn>> {
+        if row.verdict == Verdict::Duplicate || row.sha256 == NO_BYTES {
+            return Ok(None);
         }
-        let bytes = fs::read(self.ws.path(&row.archive_path)).ok()?;
-        let mut book =
-            workbook::read(&bytes, names::extension(&row.name), &self.ws.config.limits).ok()?;
-        super::read::parse(&mut book)
+        let Ok(Ok(mut f)) = fsx::open_regular(&self.ws.path(&row.archive_path)) else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        if f.read_to_end(&mut bytes).is_err() {
+            return Ok(None);
+        }
+        Ok(match self.reader.read(&row.name, &bytes)? {
+            Outcome::Form(p) => Some(*p),
+            _ => None,
+        })
     }
 
-    /// Finish what a crash left: files in `var/processing/` are processed (or,
-    /// if the ledger already has them, archived), and receipts the ledger
-    /// promises but the disk lacks are written.
+    /// Whether a path of the workspace names anything (a link included,
+    /// whether or not it points somewhere).
+    fn present(&self, rel: &str) -> bool {
+        fs::symlink_metadata(self.ws.path(rel)).is_ok()
+    }
+
+    /// Finish what a crash or a power cut left, before anything new is
+    /// taken: files in `var/processing/` are tried once more (or, if the
+    /// ledger already has them, archived); a file whose second try also died
+    /// is rejected unread; archived originals the ledger does not know are
+    /// recorded again; receipts the ledger promises but the disk lacks are
+    /// written.
     pub fn recover(&mut self) -> Result<Vec<FileResult>> {
         let mut results = Vec::new();
         let processing = self.ws.var().join("processing");
-        let mut leftovers: Vec<PathBuf> = match fs::read_dir(&processing) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        leftovers.sort();
-        for path in leftovers {
-            let file_name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if file_name.starts_with('.') {
-                // A half-copied temp file: its source is still where it was.
-                fs::remove_file(&path).ok();
-                continue;
-            }
-            let original = file_name
-                .split_once('-')
-                .map(|(_, n)| n.to_string())
-                .unwrap_or(file_name.clone());
-            tracing::info!(file = %original, "finishing a file left by an interrupted run");
-            results.push(self.process_claimed(&path, &original, &original)?);
+        let retry = processing.join(RETRY);
+        for path in leftovers(&retry) {
+            let original = original_name(&path);
+            tracing::warn!(file = %original, "a file in hand when the process died twice; rejected unread");
+            results.extend(self.give_up(&path, &original)?);
         }
+        for path in leftovers(&processing) {
+            let original = original_name(&path);
+            let Some(file_name) = path.file_name() else {
+                continue;
+            };
+            let again = retry.join(file_name);
+            fs::create_dir_all(&retry)
+                .with_context(|| format!("无法创建目录 {}", retry.display()))?;
+            fs::rename(&path, &again).with_context(|| format!("无法移动 {}", path.display()))?;
+            tracing::info!(file = %original, "finishing a file left by an interrupted run");
+            match self.process_claimed(&again, &original, &original) {
+                Err(e) if e.downcast_ref::<NotTaken>().is_some() => continue,
+                r => results.push(r?),
+            }
+        }
+        results.extend(self.reconcile()?);
         for row in self.ledger.all_files()? {
             if !self.receipt_path(&row.receipt_stem, "txt").exists()
-                && self.ws.path(&row.archive_path).exists()
+                && self.present(&row.archive_path)
             {
                 tracing::info!(file = %row.name, "rewriting a receipt lost in an interrupted run");
                 let recorded = self.recorded(&row)?;
-                self.answer(&recorded, self.reread(&row).as_ref())?;
+                let parsed = self.reread(&row)?;
+                self.answer(&recorded, parsed.as_ref())?;
             }
         }
         Ok(results)
     }
 
-    /// `<period>/<who>-<YYYYMMDDHHMMSS>-<verdict>`, a second later if taken.
+    /// A leftover whose second attempt died too: recorded if the ledger
+    /// had it, else rejected without being read again.
+    fn give_up(&mut self, path: &Path, name: &str) -> Result<Option<FileResult>> {
+        let mut file = match fsx::open_regular(path)? {
+            Ok(f) => f,
+            Err(kind) => return self.set_aside(path, name, name, kind).map(Some),
+        };
+        if file.try_lock().is_err() {
+            return Ok(None);
+        }
+        let sha = hash_file(&mut file, path)?;
+        let size = file.metadata()?.len();
+        let earlier = self.ledger.files_by_hash(&sha)?;
+        if let Some(row) = earlier.iter().find(|r| !self.present(&r.archive_path)) {
+            return self.finish_recorded(path, row, name).map(Some);
+        }
+        let incoming = Incoming {
+            claimed: path,
+            shown: name,
+            sha,
+            size,
+        };
+        let received_at = self.ws.clock.now().fixed_offset();
+        let eval = Evaluation::rejected(vec![read_error_finding(workbook::ReadError::Crashed)]);
+        self.file_evaluated(&incoming, name, received_at, eval)
+            .map(Some)
+    }
+
+    /// Archived originals the ledger has no row for — its last commits lost
+    /// to a power cut — are taken in again, once.
+    fn reconcile(&mut self) -> Result<Vec<FileResult>> {
+        let known: std::collections::HashSet<String> = self
+            .ledger
+            .all_files()?
+            .into_iter()
+            .map(|r| r.archive_path)
+            .collect();
+        let root = self.ws.var().join("archive");
+        let mut lost = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => dirs.push(path),
+                    Ok(t) if t.is_file() => {
+                        let rel = path
+                            .strip_prefix(&self.ws.root)
+                            .map(|p| p.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        if !known.contains(&rel) && !is_temp(&path) {
+                            lost.push(path);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        lost.sort();
+        let mut results = Vec::new();
+        for path in lost {
+            // `<time>-<hash>-<name>`, as `names::archive_path` wrote it.
+            let archived = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let original = archived
+                .splitn(3, '-')
+                .nth(2)
+                .unwrap_or(&archived)
+                .to_string();
+            tracing::warn!(file = %original, archive = %path.display(), "an archived return the ledger does not hold (a power cut?); recording it again");
+            let processing = self.ws.var().join("processing");
+            fs::create_dir_all(&processing)
+                .with_context(|| format!("无法创建目录 {}", processing.display()))?;
+            let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+            let claimed = processing.join(format!("{stamp}-{}", fsx::safe_component(&original)));
+            fs::rename(&path, &claimed).with_context(|| format!("无法移动 {}", path.display()))?;
+            results.push(self.process_claimed(&claimed, &original, &original)?);
+        }
+        Ok(results)
+    }
+
+    /// `<period>/<who>-<YYYYMMDDHHMMSS>-<verdict>`, with `-2`, `-3`, … when
+    /// that name is taken, so no receipt ever replaces another.
     fn free_receipt_stem(
         &self,
         period: Option<Period>,
@@ -424,18 +644,22 @@ impl<'a> Intake<'a> {
     ) -> String {
         let folder = period.map_or_else(|| UNIDENTIFIED.to_string(), |p| p.to_string());
         let who = fsx::safe_component(department.unwrap_or(names::stem(name)));
-        let mut t = at;
-        loop {
-            let stem = format!(
-                "{folder}/{who}-{}-{}",
-                t.format("%Y%m%d%H%M%S"),
-                verdict.as_str()
-            );
-            if !self.receipt_path(&stem, "txt").exists() {
-                return stem;
-            }
-            t += chrono::Duration::seconds(1);
+        let base = format!(
+            "{folder}/{who}-{}-{}",
+            at.format("%Y%m%d%H%M%S"),
+            verdict.as_str()
+        );
+        let taken = |stem: &str| {
+            self.receipt_path(stem, "txt").exists()
+                || self.ledger.has_receipt_stem(stem).unwrap_or(true)
+        };
+        if !taken(&base) {
+            return base;
         }
+        (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|stem| !taken(stem))
+            .unwrap_or(base)
     }
 
     fn receipt_path(&self, stem: &str, ext: &str) -> PathBuf {
@@ -474,6 +698,59 @@ impl<'a> Intake<'a> {
     }
 }
 
+/// The ledger's hash of an entry that had no bytes to hash (a link, a pipe).
+const NO_BYTES: &str = "-";
+
+fn not_a_file(name: &str, kind: fsx::NotRegular) -> Finding {
+    Finding::error(
+        "unreadable",
+        format!(
+            "收到的“{name}”是{}，不是普通文件，没有读取；请把填好的表格文件本身（.xlsx）放入收件箱或发送过来",
+            kind.chinese()
+        ),
+    )
+}
+
+/// Entries of a `var/processing` folder to finish, oldest first; a
+/// half-copied temp file is dropped (its source is still where it was).
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+            .map(|e| e.path())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    out.retain(|p| {
+        if is_temp(p) {
+            fs::remove_file(p).ok();
+            false
+        } else {
+            true
+        }
+    });
+    out.sort();
+    out
+}
+
+fn is_temp(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// `<stamp>-<name>` as [`Intake::claim`] named it → `<name>`.
+fn original_name(claimed: &Path) -> String {
+    let file_name = claimed
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    file_name
+        .split_once('-')
+        .map(|(_, n)| n.to_string())
+        .unwrap_or(file_name)
+}
+
 fn result_of(r: &Recorded, shown: &str, receipt: FiledReceipt) -> FileResult {
     FileResult {
         file: shown.to_string(),
@@ -486,21 +763,18 @@ fn result_of(r: &Recorded, shown: &str, receipt: FiledReceipt) -> FileResult {
 }
 
 fn read_error_finding(e: workbook::ReadError) -> Finding {
-    let message = match &e {
-        workbook::ReadError::Encrypted => {
-            "文件已加密（设置了打开密码），无法读取；请取消密码后重新报送".to_string()
-        }
-        other => other.to_string(),
-    };
-    Finding::error(e.code(), message)
+    Finding::error(e.code(), e.to_string())
 }
 
-fn hash_file(path: &Path) -> Result<String> {
-    let mut f = fs::File::open(path).with_context(|| format!("无法读取 {}", path.display()))?;
+fn hash_file(f: &mut fs::File, path: &Path) -> Result<String> {
+    use std::io::Seek;
+    f.rewind()
+        .with_context(|| format!("无法读取 {}", path.display()))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = std::io::Read::read(&mut f, &mut buf)
+        let n = f
+            .read(&mut buf)
             .with_context(|| format!("无法读取 {}", path.display()))?;
         if n == 0 {
             return Ok(crate::text::hex(&h.finalize()));

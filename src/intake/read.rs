@@ -184,6 +184,13 @@ pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
     Some(parsed)
 }
 
+/// The form on `sheet` again, from a sheet [`parse`] found (in the reader
+/// process) and the `_meta` values it read: the same result, found the same way.
+pub fn from_located(sheet: Sheet, meta: Option<BTreeMap<String, String>>) -> Option<ParsedReturn> {
+    let (header_row, cols) = find_header(&sheet)?;
+    Some(build(sheet, header_row, cols, meta))
+}
+
 fn is_meta_sheet(name: &str) -> bool {
     nfkc(name)
         .trim()

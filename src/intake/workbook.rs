@@ -139,11 +139,11 @@ impl Book {
 }
 
 /// Why a file could not be read as a workbook; each maps to a finding code.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ReadError {
     #[error("文件为空")]
     Empty,
-    #[error("文件已加密（设置了打开密码），无法读取")]
+    #[error("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")]
     Encrypted,
     #[error("{0}")]
     TooLarge(String),
@@ -151,14 +151,32 @@ pub enum ReadError {
     Unsupported(String),
     #[error("{0}")]
     Unreadable(String),
+    /// The reader process died (abort, panic, signal) on this file.
+    #[error(
+        "读取该文件时程序异常终止，文件可能已损坏或格式特殊；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送"
+    )]
+    Crashed,
+    /// The reader process used up `[limits] max_reader_mb`.
+    #[error(
+        "读取该文件需要的内存超过 {0} MB 的上限，不像是一张填报表；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送"
+    )]
+    OutOfMemory(u64),
+    /// The reader process did not finish within `[limits] max_reader_secs`.
+    #[error(
+        "读取该文件超过 {0} 秒仍未完成，已停止读取；请用 Excel 或 WPS 打开后另存为 .xlsx，再重新报送"
+    )]
+    TimedOut(u64),
 }
 
 impl ReadError {
     pub fn code(&self) -> &'static str {
         match self {
-            ReadError::Empty | ReadError::Unreadable(_) => "unreadable",
+            ReadError::Empty
+            | ReadError::Unreadable(_)
+            | ReadError::Crashed
+            | ReadError::TimedOut(_) => "unreadable",
             ReadError::Encrypted => "encrypted",
-            ReadError::TooLarge(_) => "too_large",
+            ReadError::TooLarge(_) | ReadError::OutOfMemory(_) => "too_large",
             ReadError::Unsupported(_) => "unsupported_format",
         }
     }
@@ -240,37 +258,63 @@ fn read_zip(bytes: &[u8], limits: &Limits) -> Result<Book, ReadError> {
     if declared > limits.max_uncompressed_mb * MB {
         return Err(too_large_unzipped(declared, limits));
     }
-    let has = |n: &str| {
+    let lookup = |n: &str| {
         names
             .iter()
-            .any(|x| x.replace('\\', "/").eq_ignore_ascii_case(n))
+            .find(|x| x.replace('\\', "/").eq_ignore_ascii_case(n))
+            .cloned()
     };
-    let format = if has("xl/workbook.xml") {
-        Format::Xlsx
-    } else if has("xl/workbook.bin") {
-        Format::Xlsb
-    } else if has("content.xml") && is_ods_mimetype(&mut zip) {
-        Format::Ods
-    } else if has("word/document.xml") {
-        return Err(ReadError::Unsupported(
-            "这是 Word 文档，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
-        ));
+    let format = match office_document(&mut zip, &lookup) {
+        Some(part) => match content_type(&mut zip, &lookup, &part).as_deref() {
+            Some(t) if t.contains("wordprocessingml") => return Err(word_document()),
+            Some(t) if t.contains("presentationml") => {
+                return Err(ReadError::Unsupported(
+                    "这是 PowerPoint 演示文稿，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
+                ));
+            }
+            Some(t) if t.contains(".binary.") => Format::Xlsb,
+            Some(t) if t.contains("spreadsheetml") || t.contains("ms-excel") => Format::Xlsx,
+            Some(_) => return Err(other_office_document()),
+            None if part.to_ascii_lowercase().ends_with(".bin") => Format::Xlsb,
+            None => Format::Xlsx,
+        },
+        None if lookup("xl/workbook.xml").is_some() => Format::Xlsx,
+        None if lookup("xl/workbook.bin").is_some() => Format::Xlsb,
+        None if lookup("content.xml").is_some() && is_ods_mimetype(&mut zip) => Format::Ods,
+        None if lookup("word/document.xml").is_some() => return Err(word_document()),
+        None if lookup("[Content_Types].xml").is_some() => return Err(other_office_document()),
+        None => {
+            return Err(ReadError::Unsupported(
+                "这是压缩包，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
+            ));
+        }
+    };
+    if format == Format::Ods && ods_encrypted(&mut zip, &lookup) {
+        return Err(ReadError::Encrypted);
+    }
+    // Some WPS versions write `xl\worksheets\sheet1.xml`, and calamine looks
+    // for forward slashes only; calamine also refuses a workbook that lists a
+    // macro sheet (.xlsm). Such a file is re-packed: slashes put right, macro
+    // sheets listed as dialog sheets, which calamine skips as it skips charts.
+    let sheet_rels = if format == Format::Xlsx {
+        workbook_rels(&mut zip, &lookup)
     } else {
-        return Err(ReadError::Unsupported(
-            "这是压缩包，不是 Excel 表格；请报送下发的 Excel 填报表".into(),
-        ));
+        None
     };
-    // Some WPS versions write `xl\worksheets\sheet1.xml`; calamine looks for
-    // forward slashes only, so such a file is re-packed with them.
+    let macro_rels = sheet_rels
+        .as_ref()
+        .filter(|r| r.has_macro_sheets)
+        .map(|r| r.part.clone());
     let fixed;
-    let bytes = if names.iter().any(|n| n.contains('\\')) {
-        fixed = repack_with_slashes(&mut zip).map_err(|_| corrupt())?;
+    let bytes = if names.iter().any(|n| n.contains('\\')) || macro_rels.is_some() {
+        fixed = repack(&mut zip, macro_rels.as_deref()).map_err(|_| corrupt())?;
         &fixed[..]
     } else {
         bytes
     };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| corrupt())?;
-    guard_zip_parts(&mut zip, format, limits)?;
+    let sheets = sheet_rels.map(|r| r.sheets).unwrap_or_default();
+    guard_zip_parts(&mut zip, format, &sheets, limits)?;
     let cursor = Cursor::new(bytes.to_vec());
     let sheets = match format {
         Format::Xlsx => calamine::Xlsx::new(cursor)
@@ -285,6 +329,166 @@ fn read_zip(bytes: &[u8], limits: &Limits) -> Result<Book, ReadError> {
         Format::Xls => unreachable!("xls is not a zip"),
     };
     open_book(sheets, format)
+}
+
+type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
+fn word_document() -> ReadError {
+    ReadError::Unsupported("这是 Word 文档，不是 Excel 表格；请报送下发的 Excel 填报表".into())
+}
+
+fn other_office_document() -> ReadError {
+    ReadError::Unsupported("这是 Office 文档，但不是 Excel 表格；请报送下发的 Excel 填报表".into())
+}
+
+/// The content type `[Content_Types].xml` gives `part`: its own Override,
+/// else the Default for its extension.
+fn content_type(
+    zip: &mut Zip,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    part: &str,
+) -> Option<String> {
+    use quick_xml::events::Event;
+    let xml = part_text(zip, &lookup("[Content_Types].xml")?)?;
+    let part = part.replace('\\', "/");
+    let name = format!("/{}", part.trim_start_matches('/'));
+    // Every .xml part defaults to plain XML: only an Override tells a workbook.
+    let ext = part
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.eq_ignore_ascii_case("xml"));
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let mut default = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "Override"
+                    if attr(&e, "PartName").is_some_and(|p| p.eq_ignore_ascii_case(&name)) =>
+                {
+                    return attr(&e, "ContentType");
+                }
+                "Default"
+                    if ext.is_some_and(|ext| {
+                        attr(&e, "Extension").is_some_and(|x| x.eq_ignore_ascii_case(ext))
+                    }) =>
+                {
+                    default = attr(&e, "ContentType");
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => return default,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A part's text, inflated with a cap (rels and manifests are small).
+fn part_text(zip: &mut Zip, name: &str) -> Option<String> {
+    let f = zip.by_name(name).ok()?;
+    let mut s = String::new();
+    f.take(4 * MB).read_to_string(&mut s).ok()?;
+    Some(s)
+}
+
+/// The `Relationship` elements of a rels part: (type, target).
+fn relationships(xml: &str) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                if e.local_name().into_inner() == "Relationship" =>
+            {
+                if let (Some(t), Some(target)) = (attr(&e, "Type"), attr(&e, "Target")) {
+                    out.push((t, target));
+                }
+            }
+            Ok(Event::Eof) | Err(_) => return out,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// `target` of a relationship in the part `from`, as a name in the zip.
+fn resolve(from: &str, target: &str) -> String {
+    let from = from.replace('\\', "/");
+    let target = target.replace('\\', "/");
+    let mut parts: Vec<&str> = match target.strip_prefix('/') {
+        Some(_) => Vec::new(),
+        None => from.rsplit_once('/').map_or(Vec::new(), |(dir, _)| {
+            dir.split('/').filter(|s| !s.is_empty()).collect()
+        }),
+    };
+    for seg in target.trim_start_matches('/').split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+/// The workbook part the package's `_rels/.rels` names, if it names one
+/// that is there: any part name, not only `xl/workbook.xml`.
+fn office_document(zip: &mut Zip, lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let rels = part_text(zip, &lookup("_rels/.rels")?)?;
+    relationships(&rels)
+        .into_iter()
+        .find(|(t, _)| t.ends_with("/officeDocument"))
+        // The package's own relationships are relative to its root.
+        .and_then(|(_, target)| lookup(&resolve("", &target)))
+}
+
+/// What the workbook's relationships say about its sheets.
+struct SheetRels {
+    /// The rels part itself, as named in the zip.
+    part: String,
+    /// Sheet parts (worksheets, macro and dialog sheets), lowercased.
+    sheets: Vec<String>,
+    has_macro_sheets: bool,
+}
+
+const MACRO_SHEET_TYPES: [&str; 2] = ["/xlMacrosheet", "/xlIntlMacrosheet"];
+const DIALOG_SHEET_TYPE: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/dialogsheet";
+
+fn workbook_rels(zip: &mut Zip, lookup: &dyn Fn(&str) -> Option<String>) -> Option<SheetRels> {
+    let workbook = office_document(zip, lookup).or_else(|| lookup("xl/workbook.xml"))?;
+    let (dir, file) = workbook
+        .replace('\\', "/")
+        .rsplit_once('/')
+        .map_or((String::new(), workbook.clone()), |(d, f)| {
+            (format!("{d}/"), f.to_string())
+        });
+    let part = lookup(&format!("{dir}_rels/{file}.rels"))?;
+    let rels = relationships(&part_text(zip, &part)?);
+    let is_sheet = |t: &str| {
+        t.ends_with("/worksheet")
+            || t.ends_with("/dialogsheet")
+            || MACRO_SHEET_TYPES.iter().any(|m| t.ends_with(m))
+    };
+    Some(SheetRels {
+        sheets: rels
+            .iter()
+            .filter(|(t, _)| is_sheet(t))
+            .map(|(_, target)| resolve(&workbook, target).to_lowercase())
+            .collect(),
+        has_macro_sheets: rels
+            .iter()
+            .any(|(t, _)| MACRO_SHEET_TYPES.iter().any(|m| t.ends_with(m))),
+        part,
+    })
+}
+
+/// An encrypted ODS keeps its manifest readable and says so in it.
+fn ods_encrypted(zip: &mut Zip, lookup: &dyn Fn(&str) -> Option<String>) -> bool {
+    lookup("META-INF/manifest.xml")
+        .and_then(|m| part_text(zip, &m))
+        .is_some_and(|m| m.contains("encryption-data"))
 }
 
 fn too_large_unzipped(size: u64, limits: &Limits) -> ReadError {
@@ -327,7 +531,7 @@ fn too_many_cells(count: u64, limits: &Limits) -> ReadError {
     ))
 }
 
-fn is_ods_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
+fn is_ods_mimetype(zip: &mut Zip) -> bool {
     let Ok(f) = zip.by_name("mimetype") else {
         return false;
     };
@@ -336,14 +540,32 @@ fn is_ods_mimetype(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
         && s.trim() == "application/vnd.oasis.opendocument.spreadsheet"
 }
 
-fn repack_with_slashes(
-    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
-) -> zip::result::ZipResult<Vec<u8>> {
+/// The same package with forward slashes in every name and, in the rels part
+/// `macro_rels`, macro sheets listed as dialog sheets.
+fn repack(zip: &mut Zip, macro_rels: Option<&str>) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write as _;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {
-        let f = zip.by_index_raw(i)?;
-        let name = f.name()?.replace('\\', "/");
-        out.raw_copy_file_rename(f, name)?;
+        let raw_name = zip.by_index_raw(i)?.name()?.into_owned();
+        let name = raw_name.replace('\\', "/");
+        if Some(raw_name.as_str()) == macro_rels {
+            let mut text = String::new();
+            zip.by_index(i)?
+                .take(4 * MB)
+                .read_to_string(&mut text)
+                .map_err(zip::result::ZipError::Io)?;
+            for (t, _) in relationships(&text) {
+                if MACRO_SHEET_TYPES.iter().any(|m| t.ends_with(m)) {
+                    text = text.replace(&format!("\"{t}\""), &format!("\"{DIALOG_SHEET_TYPE}\""));
+                }
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())?;
+            out.write_all(text.as_bytes())
+                .map_err(zip::result::ZipError::Io)?;
+        } else {
+            let f = zip.by_index_raw(i)?;
+            out.raw_copy_file_rename(f, name)?;
+        }
     }
     Ok(out.finish()?.into_inner())
 }
@@ -352,8 +574,9 @@ fn repack_with_slashes(
 /// their extent, so neither a lying size header nor a crafted sheet reaches
 /// calamine.
 fn guard_zip_parts(
-    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    zip: &mut Zip,
     format: Format,
+    sheets: &[String],
     limits: &Limits,
 ) -> Result<(), ReadError> {
     let cap = limits.max_uncompressed_mb * MB;
@@ -362,10 +585,15 @@ fn guard_zip_parts(
     for i in 0..zip.len() {
         let mut f = zip.by_index(i).map_err(|_| corrupt())?;
         let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
+        let lower = name.to_lowercase();
         let is_sheet = match format {
-            Format::Xlsx => name.starts_with("xl/worksheets/") && name.ends_with(".xml"),
+            Format::Xlsx => {
+                sheets.contains(&lower)
+                    || (lower.starts_with("xl/worksheets/") && lower.ends_with(".xml"))
+            }
+            Format::Xlsb => lower.contains("worksheets/") && lower.ends_with(".bin"),
             Format::Ods => name == "content.xml",
-            _ => false,
+            Format::Xls => false,
         };
         let remaining = cap.saturating_sub(inflated);
         if !is_sheet {
@@ -379,6 +607,7 @@ fn guard_zip_parts(
             };
             let scan = match format {
                 Format::Ods => scan_ods(&mut reader, limits),
+                Format::Xlsb => scan_xlsb_sheet(&mut reader, limits),
                 _ => scan_xlsx_sheet(&mut reader, limits),
             };
             inflated += reader.count;
@@ -445,6 +674,83 @@ fn scan_xlsx_sheet<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
         }
         buf.clear();
     }
+}
+
+/// Walk the BIFF12 records of one xlsb sheet part: the sheet's declared
+/// dimension (BrtWsDim) against `max_cells`, and the cells (BrtRowHdr gives
+/// the row, each cell record its column) against the count and extent.
+fn scan_xlsb_sheet<R: Read>(r: R, limits: &Limits) -> Result<u64, ReadError> {
+    let mut r = std::io::BufReader::new(r);
+    let mut tally = Tally::default();
+    let mut row = 0u64;
+    let mut data = Vec::new();
+    let byte = |r: &mut std::io::BufReader<R>| -> Result<Option<u8>, ReadError> {
+        let mut b = [0u8];
+        match r.read(&mut b) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(b[0])),
+            Err(_) => Err(corrupt()),
+        }
+    };
+    loop {
+        let Some(b) = byte(&mut r)? else {
+            return Ok(tally.count);
+        };
+        let typ = if b & 0x80 != 0 {
+            let b2 = byte(&mut r)?.ok_or_else(corrupt)?;
+            (b & 0x7F) as u32 | (((b2 & 0x7F) as u32) << 7)
+        } else {
+            b as u32
+        };
+        let mut len = 0usize;
+        for i in 0..4 {
+            let b = byte(&mut r)?.ok_or_else(corrupt)?;
+            len |= ((b & 0x7F) as usize) << (7 * i);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        data.resize(len, 0);
+        r.read_exact(&mut data).map_err(|_| corrupt())?;
+        let u32_at = |i: usize| {
+            data.get(i..i + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64)
+        };
+        match typ {
+            // BrtWsDim: first row, last row, first column, last column.
+            0x0094 => {
+                if let (Some(r0), Some(r1), Some(c0), Some(c1)) =
+                    (u32_at(0), u32_at(4), u32_at(8), u32_at(12))
+                {
+                    let rows = r1.checked_sub(r0).map_or(u64::MAX, |d| d + 1);
+                    let cols = c1.checked_sub(c0).map_or(u64::MAX, |d| d + 1);
+                    check_declared(rows, cols, limits)?;
+                }
+            }
+            // BrtRowHdr
+            0x0000 => row = u32_at(0).unwrap_or(row),
+            // BrtCellBlank … BrtFmlaError: the column comes first.
+            0x0001..=0x000B => {
+                let col = u32_at(0).unwrap_or(0);
+                tally.add(1, row + 1, col + 1, limits)?;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A sheet's declared extent, which calamine reserves memory for before it
+/// reads a cell: more than `max_cells` is a lie (or no form) either way.
+fn check_declared(rows: u64, cols: u64, limits: &Limits) -> Result<(), ReadError> {
+    if rows.saturating_mul(cols) > limits.max_cells {
+        return Err(ReadError::TooLarge(format!(
+            "表格声明的范围有 {} 行 × {} 列，超过 {} 个单元格的上限，不像是一张填报表；请另存为 .xlsx 后重新报送",
+            rows.min(u32::MAX as u64),
+            cols.min(u32::MAX as u64),
+            limits.max_cells
+        )));
+    }
+    Ok(())
 }
 
 fn extent_too_large(rows: u64, cols: u64) -> ReadError {
@@ -572,6 +878,12 @@ fn scan_biff(stream: &[u8], limits: &Limits) -> Result<(), ReadError> {
         let data = &stream[pos + 4..(pos + 4 + len).min(stream.len())];
         match kind {
             0x002F => return Err(ReadError::Encrypted),
+            // DIMENSIONS, read the way calamine reads it (which reserves
+            // rows × columns cells from it).
+            0x0200 => {
+                let (rows, cols) = biff_dimensions(data);
+                check_declared(rows, cols, limits)?;
+            }
             // LABELSST, NUMBER, RK, BLANK, LABEL, BOOLERR, FORMULA, RSTRING
             0x00FD | 0x0203 | 0x027E | 0x0201 | 0x0204 | 0x0205 | 0x0006 | 0x00D6
                 if data.len() >= 4 =>
@@ -592,6 +904,32 @@ fn scan_biff(stream: &[u8], limits: &Limits) -> Result<(), ReadError> {
         pos += 4 + len;
     }
     Ok(())
+}
+
+/// Rows × columns of a DIMENSIONS record as calamine 0.38 computes them
+/// (`parse_dimensions`): BIFF8 rows are 32-bit, earlier ones 16-bit; a first
+/// column past 0xFF (or after the last) counts from 0; an inverted range,
+/// which calamine's subtraction would wrap, is as large as can be.
+fn biff_dimensions(d: &[u8]) -> (u64, u64) {
+    let u16_at = |i: usize| u16::from_le_bytes([d[i], d[i + 1]]) as u64;
+    let u32_at = |i: usize| u32::from_le_bytes([d[i], d[i + 1], d[i + 2], d[i + 3]]) as u64;
+    let (rf, rl, mut cf, cl) = match d.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return (1, 1),
+    };
+    if cf > 0xFF || cl < cf {
+        cf = 0;
+    }
+    if rl == 0 || cl == 0 {
+        return (1, 1);
+    }
+    let span = |first: u64, last: u64| {
+        last.checked_sub(first)
+            .filter(|n| *n > 0)
+            .unwrap_or(u64::MAX)
+    };
+    (span(rf, rl), span(cf, cl))
 }
 
 // ------------------------------------------------------------ calamine ---
@@ -779,6 +1117,64 @@ mod tests {
         assert!(bytes.len() < 2000);
         let e = read(&bytes, "ods", &limits()).unwrap_err();
         assert_eq!(e.code(), "too_large", "{e}");
+    }
+
+    #[test]
+    fn part_names_resolve_as_the_package_says() {
+        assert_eq!(resolve("", "xl/workbook.xml"), "xl/workbook.xml");
+        assert_eq!(resolve("", "/xl/book.xml"), "xl/book.xml");
+        assert_eq!(
+            resolve("xl/workbook.xml", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(resolve("xl/book.xml", "../tables/s.xml"), "tables/s.xml");
+        assert_eq!(resolve("xl/book.xml", "/xl/s.xml"), "xl/s.xml");
+        assert_eq!(resolve("xl\\book.xml", "a\\b.xml"), "xl/a/b.xml");
+    }
+
+    #[test]
+    fn biff_dimensions_read_as_calamine_reads_them() {
+        let biff8 = |rf: u32, rl: u32, cf: u16, cl: u16| {
+            let mut d = rf.to_le_bytes().to_vec();
+            d.extend(rl.to_le_bytes());
+            d.extend(cf.to_le_bytes());
+            d.extend(cl.to_le_bytes());
+            d.extend([0, 0]);
+            d
+        };
+        assert_eq!(biff_dimensions(&biff8(0, 30, 0, 11)), (30, 11));
+        assert_eq!(
+            biff_dimensions(&biff8(0, 65_536, 0, 16_384)),
+            (65_536, 16_384)
+        );
+        assert_eq!(
+            biff_dimensions(&biff8(0, 0, 0, 0)),
+            (1, 1),
+            "an empty sheet"
+        );
+        assert_eq!(biff_dimensions(&biff8(9, 3, 0, 5)).0, u64::MAX, "inverted");
+        // A first column past 0xFF counts from 0, as calamine does.
+        assert_eq!(biff_dimensions(&biff8(0, 10, 300, 310)), (10, 310));
+        // BIFF5: 16-bit rows.
+        let biff5: Vec<u8> = [0u16, 200, 0, 10, 0]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        assert_eq!(biff_dimensions(&biff5), (200, 10));
+        assert_eq!(
+            biff_dimensions(&[1, 2, 3]),
+            (1, 1),
+            "not a record calamine reads"
+        );
+        let tight = Limits {
+            max_cells: 1000,
+            ..Limits::default()
+        };
+        assert!(check_declared(10, 100, &tight).is_ok());
+        assert_eq!(
+            check_declared(10, 101, &tight).unwrap_err().code(),
+            "too_large"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// A workspace whose daemon takes files after `settle` seconds and fires no
 /// scheduled job during the test unless asked to.
-fn workspace(settle: f64, extra: &str) -> Ws {
+pub(crate) fn workspace(settle: f64, extra: &str) -> Ws {
     let ws = Ws::new();
     ws.write(
         "minsheng.toml",
@@ -22,7 +22,7 @@ fn workspace(settle: f64, extra: &str) -> Ws {
     ws
 }
 
-fn start(ws: &Ws) -> Child {
+pub(crate) fn start(ws: &Ws) -> Child {
     ws.cmd(&["run"])
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -33,13 +33,13 @@ fn start(ws: &Ws) -> Child {
         .expect("daemon starts")
 }
 
-fn log(ws: &Ws) -> String {
+pub(crate) fn log(ws: &Ws) -> String {
     std::fs::read_to_string(ws.dir.path().join("daemon.log")).unwrap_or_default()
 }
 
 /// Wait up to `secs` for `cond`; panics with `what` and the log if it never holds.
 #[track_caller]
-fn wait_for(ws: &Ws, secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_for(ws: &Ws, secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         if cond() {
@@ -50,7 +50,7 @@ fn wait_for(ws: &Ws, secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}; daemon log:\n{}", log(ws));
 }
 
-fn count_files(dir: &Path, suffix: &str) -> usize {
+pub(crate) fn count_files(dir: &Path, suffix: &str) -> usize {
     let mut n = 0;
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
@@ -63,16 +63,16 @@ fn count_files(dir: &Path, suffix: &str) -> usize {
     n
 }
 
-fn ledger(ws: &Ws) -> rusqlite::Connection {
+pub(crate) fn ledger(ws: &Ws) -> rusqlite::Connection {
     rusqlite::Connection::open(ws.path("var/ledger.sqlite")).unwrap()
 }
 
-fn count(ws: &Ws, sql: &str) -> i64 {
+pub(crate) fn count(ws: &Ws, sql: &str) -> i64 {
     ledger(ws).query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// `count`, or 0 while the daemon has not yet created the ledger.
-fn count_soon(ws: &Ws, sql: &str) -> i64 {
+pub(crate) fn count_soon(ws: &Ws, sql: &str) -> i64 {
     rusqlite::Connection::open(ws.path("var/ledger.sqlite"))
         .and_then(|c| c.query_row(sql, [], |r| r.get(0)))
         .unwrap_or(0)
@@ -80,7 +80,7 @@ fn count_soon(ws: &Ws, sql: &str) -> i64 {
 
 /// `n` distinct, valid 2024-03 returns signed with the workspace's key,
 /// written to a staging folder (not the inbox).
-fn returns(ws: &Ws, n: usize) -> Vec<PathBuf> {
+pub(crate) fn returns(ws: &Ws, n: usize) -> Vec<PathBuf> {
     let catalog = Catalog::load(&ws.path("seeds/pingjiang-2024.toml")).unwrap();
     let key_hex = ws.read("var/form.key");
     let key: Vec<u8> = (0..key_hex.trim().len())
@@ -130,13 +130,13 @@ fn returns(ws: &Ws, n: usize) -> Vec<PathBuf> {
 }
 
 /// Move files into the inbox the way a file manager does (rename).
-fn drop_in(ws: &Ws, files: &[PathBuf]) {
+pub(crate) fn drop_in(ws: &Ws, files: &[PathBuf]) {
     for f in files {
         std::fs::rename(f, ws.path("inbox").join(f.file_name().unwrap())).unwrap();
     }
 }
 
-fn stop(mut child: Child) -> std::process::ExitStatus {
+pub(crate) fn stop(mut child: Child) -> std::process::ExitStatus {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

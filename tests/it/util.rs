@@ -177,3 +177,17 @@ pub fn fill_return(ws: &Ws, dept: &str, period: &str, spec: Value) -> PathBuf {
     );
     out
 }
+
+/// The verdict a receipt's file name gives: `<who>-<time>-<verdict>.txt`,
+/// or `…-<verdict>-2.txt` when that name was taken in the same second.
+pub fn receipt_verdict(name: &str) -> Option<&str> {
+    let stem = name.strip_suffix(".txt")?;
+    let stem = match stem.rsplit_once('-') {
+        Some((rest, n)) if n.parse::<u32>().is_ok_and(|n| n >= 2) && n.len() < 4 => rest,
+        _ => stem,
+    };
+    let (_, verdict) = stem.rsplit_once('-')?;
+    ["accepted", "rejected", "duplicate"]
+        .contains(&verdict)
+        .then_some(verdict)
+}

@@ -1,0 +1,187 @@
+//! What the next start finishes: an I/O error at any write, rename or fsync
+//! of an ingest, and a power cut that took the ledger's last commit. Each
+//! return ends counted once, archived once, answered once.
+
+use crate::daemon::{count, count_files, drop_in, log, returns, stop, wait_for, workspace};
+use crate::util::{BIN, Ws};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn start(ws: &Ws) -> std::process::Child {
+    ws.cmd(&["run"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(ws.dir.path().join("daemon.log"))
+                .unwrap(),
+        ))
+        .spawn()
+        .expect("daemon starts")
+}
+
+fn files_under(dir: &Path) -> usize {
+    count_files(dir, "")
+}
+
+/// After the next start: one accepted return, one archived original, one
+/// receipt saying accepted, nothing left in hand.
+#[track_caller]
+fn counted_once(ws: &Ws, what: &str) {
+    assert_eq!(
+        count(ws, "SELECT COUNT(*) FROM files"),
+        1,
+        "{what}: one file in the ledger"
+    );
+    assert_eq!(
+        count(ws, "SELECT COUNT(*) FROM returns WHERE current = 1"),
+        1,
+        "{what}: counted once"
+    );
+    assert_eq!(
+        count(ws, "SELECT COUNT(*) FROM files WHERE verdict = 'accepted'"),
+        1,
+        "{what}"
+    );
+    assert_eq!(
+        files_under(&ws.path("var/archive")),
+        1,
+        "{what}: archived once"
+    );
+    assert_eq!(files_under(&ws.path("var/processing")), 0, "{what}");
+    let receipts = count_files(&ws.path("outbox/receipts"), ".txt");
+    assert_eq!(receipts, 1, "{what}: one receipt");
+    assert_eq!(
+        count_files(&ws.path("outbox/receipts"), "-accepted.txt"),
+        1,
+        "{what}: it says accepted"
+    );
+    assert_eq!(files_under(&ws.path("inbox")), 0, "{what}");
+}
+
+/// Start the daemon, let it finish what was left, stop it.
+fn next_start(ws: &Ws) {
+    let d = start(ws);
+    wait_for(ws, 30, "the file finished", || {
+        files_under(&ws.path("inbox")) == 0
+            && files_under(&ws.path("var/processing")) == 0
+            && count_files(&ws.path("outbox/receipts"), ".txt") >= 1
+    });
+    // One more poll, so a second answer would have shown.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert!(stop(d).success(), "{}", log(ws));
+}
+
+#[test]
+fn an_io_error_at_any_write_rename_or_fsync_of_an_ingest_is_finished_by_the_next_start() {
+    let strace = Command::new("strace").arg("-V").output();
+    assert!(
+        strace.is_ok_and(|o| o.status.success()),
+        "strace is needed for this test (tests/setup.sh installs it)"
+    );
+    let mut injected = 0;
+    for (syscall, error) in [
+        ("write", "ENOSPC"),
+        ("pwrite64", "ENOSPC"),
+        ("rename", "ENOSPC"),
+        ("fsync", "EIO"),
+    ] {
+        for n in 1.. {
+            let ws = workspace(0.2, "");
+            let file = returns(&ws, 1).pop().unwrap();
+            drop_in(&ws, std::slice::from_ref(&file));
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let trace = ws.dir.path().join("trace");
+            // The main thread only: the reader process is not the one under test.
+            let out = Command::new("strace")
+                .args(["-qq", "-o"])
+                .arg(&trace)
+                .args(["-e", &format!("trace={syscall}")])
+                .args(["-e", &format!("inject={syscall}:error={error}:when={n}")])
+                .arg(BIN)
+                .args(["ingest", "--json"])
+                .arg(ws.path(&format!("inbox/{name}")))
+                .arg("--workspace")
+                .arg(ws.root())
+                .env("MINSHENG_TODAY", &ws.today)
+                .env_remove("RUST_LOG")
+                .output()
+                .unwrap();
+            let hit = std::fs::read_to_string(&trace)
+                .unwrap_or_default()
+                .contains("INJECTED");
+            if !hit {
+                // There is no n-th call: every one has been tried.
+                assert!(n > 1, "{syscall} is never called by an ingest");
+                break;
+            }
+            injected += 1;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{syscall} #{n}: {stderr}");
+            next_start(&ws);
+            counted_once(&ws, &format!("{error} at {syscall} #{n}"));
+        }
+    }
+    assert!(injected >= 20, "only {injected} calls tried");
+}
+
+#[test]
+fn a_power_cut_that_lost_the_last_commit_is_recorded_once_on_the_next_start() {
+    let ws = workspace(0.2, "");
+    let files = returns(&ws, 3);
+    let d = start(&ws);
+    drop_in(&ws, &files[..2]);
+    wait_for(&ws, 30, "two returns", || {
+        count_files(&ws.path("outbox/receipts"), ".txt") == 2
+    });
+    assert!(stop(d).success());
+    // The ledger as it was on disk before the third commit.
+    let var = ws.path("var");
+    let saved = ws.dir.path().join("ledger-before");
+    std::fs::create_dir_all(&saved).unwrap();
+    let ledger_files = ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"];
+    for f in ledger_files {
+        if var.join(f).exists() {
+            std::fs::copy(var.join(f), saved.join(f)).unwrap();
+        }
+    }
+    let d = start(&ws);
+    drop_in(&ws, &files[2..]);
+    wait_for(&ws, 30, "the third", || {
+        count_files(&ws.path("outbox/receipts"), ".txt") == 3
+    });
+    assert!(stop(d).success());
+    // The power cut: the third commit is gone, its original is archived.
+    for f in ledger_files {
+        let _ = std::fs::remove_file(var.join(f));
+        if saved.join(f).exists() {
+            std::fs::copy(saved.join(f), var.join(f)).unwrap();
+        }
+    }
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM files"), 2);
+    assert_eq!(files_under(&ws.path("var/archive")), 3);
+    let d = start(&ws);
+    wait_for(&ws, 30, "the lost return recorded", || {
+        count(&ws, "SELECT COUNT(*) FROM files") == 3
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(stop(d).success(), "{}", log(&ws));
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM files"), 3, "recorded once");
+    assert_eq!(
+        count(&ws, "SELECT COUNT(*) FROM returns WHERE current = 1"),
+        3
+    );
+    assert_eq!(files_under(&ws.path("var/archive")), 3, "archived once");
+    // Restarting again changes nothing.
+    let d = start(&ws);
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(stop(d).success());
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM files"), 3);
+    assert!(
+        log(&ws).contains("the ledger does not hold"),
+        "{}",
+        log(&ws)
+    );
+}
