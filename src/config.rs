@@ -115,6 +115,10 @@ pub struct Smtp {
     /// A PEM file with one more CA to trust (county mail servers often use a private CA).
     #[serde(default)]
     pub extra_ca_file: Option<String>,
+    /// The name the client greets the server with (EHLO); by default the
+    /// domain of `from`.
+    #[serde(default)]
+    pub helo_name: Option<String>,
 }
 
 fn default_port() -> u16 {
@@ -133,7 +137,9 @@ fn default_timeout() -> u64 {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
-    /// Delivery attempts before a message moves to `failed/`.
+    /// Attempts at a recipient whose delivery fails for a while (4xx
+    /// replies, a server that is down) before it is given up; a 5xx reply
+    /// gives it up at once.
     pub max_attempts: u32,
     /// First retry delay in seconds; each later one doubles.
     pub first_retry_secs: u64,
@@ -287,6 +293,7 @@ security = "starttls"
 username = "zhuanban"
 password_env = "PW"
 from = "专班 <z@example.cn>"
+helo_name = "mail.example.cn"
 [[leaders]]
 name = "张三"
 title = "分管副县长"
@@ -300,6 +307,10 @@ reminder = "0 0 9 20 * *"
         let c = Config::parse(src, "m.toml").unwrap();
         assert_eq!(c.plan.closed_through.unwrap().to_string(), "2024-02");
         assert_eq!(c.smtp.as_ref().unwrap().security, Security::Starttls);
+        assert_eq!(
+            c.smtp.as_ref().unwrap().helo_name.as_deref(),
+            Some("mail.example.cn")
+        );
         assert_eq!(c.leaders[0].title, "分管副县长");
         assert_eq!(
             c.departments["县教育局"].email.as_deref(),

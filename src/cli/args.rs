@@ -137,8 +137,12 @@ pub enum CatalogAction {
 pub enum MailAction {
     /// 立即投递队列中的邮件 / deliver the queue now
     Flush,
-    /// 列出待发、已发、失败的邮件 / list queued, sent and failed mail
-    List,
+    /// 列出待发、已发、失败的邮件及每个收件人的情况 / list queued, sent and failed mail, recipient by recipient
+    List {
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 发送测试邮件 / send a short test message
     Test {
         /// 收件地址 / address

@@ -69,8 +69,10 @@ pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Res
             File::named(&files.docx, files.docx_bytes.clone()),
         ],
     };
-    mail::queue_bulletin(ws, period, &mail)?;
-    mail::flush(ws)
+    let queued = mail::queue_bulletin(ws, period, &mail)?;
+    let mut summary = mail::flush(ws)?;
+    summary.queued.push(queued);
+    Ok(summary)
 }
 
 /// Last period's accepted return of `department`, from the ledger, as the

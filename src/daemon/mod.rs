@@ -32,6 +32,9 @@ pub fn run(ws: Workspace) -> Result<()> {
     // Create or migrate the ledger once, before the threads open their own
     // connections to it.
     drop(Ledger::open(&ws.ledger_path())?);
+    // A delivery the last run's crash interrupted shows as such at once,
+    // not at the first scheduled flush.
+    crate::mail::recover(&ws)?;
     let ws = Arc::new(ws);
     let stop = Arc::new(AtomicBool::new(false));
     tracing::info!(workspace = %ws.root.display(), "daemon starting");

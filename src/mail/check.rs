@@ -60,14 +60,14 @@ pub fn send_test(ws: &Workspace, address: &str) -> Result<TestSent> {
     let mut session = server
         .connect()
         .map_err(|f| anyhow::anyhow!("测试邮件未能发出：{f}"))?;
-    let result = session.send(&server.from.address, &[to_address], &eml, || Ok(()));
+    let sent = session.send(&server.from.address, &[to_address], &eml, |_, _| Ok(()));
     session.quit();
-    match result {
-        Ok(a) => Ok(TestSent {
+    match sent.outcome {
+        Ok(reply) => Ok(TestSent {
             from: server.from.address.to_string(),
             to: address.trim().to_string(),
             server: server.name(),
-            reply: a.reply,
+            reply,
         }),
         Err(smtp::SendError::NotSent(f)) => Err(anyhow::anyhow!("测试邮件未能发出：{f}")),
         Err(smtp::SendError::Unknown(f)) => Err(anyhow::anyhow!(

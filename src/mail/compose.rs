@@ -75,6 +75,7 @@ pub fn queue_bulletin(ws: &Workspace, period: Period, mail: &BulletinMail) -> Re
         Outgoing {
             kind: Kind::Bulletin,
             period: Some(period),
+            department: None,
             to,
             subject: mail.subject.to_string(),
             text: mail.text.to_string(),
@@ -109,6 +110,7 @@ pub fn queue_receipt(ws: &Workspace, receipt: ReceiptMail) -> Result<Option<Queu
         Outgoing {
             kind: Kind::Receipt,
             period: receipt.period,
+            department: Some(receipt.department.to_string()),
             to,
             subject,
             text: receipt.text.to_string(),
@@ -132,10 +134,7 @@ pub fn department_recipients(ws: &Workspace, department: &str) -> Result<Option<
         return Ok(None);
     };
     let mut to = Vec::new();
-    for one in emails
-        .split([',', ';', '，', '；', '、', ' '])
-        .filter(|s| !s.trim().is_empty())
-    {
+    for one in split_emails(emails) {
         let address = mime::parse_address(one).map_err(|e| {
             UserError::usage(format!(
                 "minsheng.toml 中 [departments.\"{department}\"] 的 email：{e}"
@@ -144,6 +143,40 @@ pub fn department_recipients(ws: &Workspace, department: &str) -> Result<Option<
         to.push(Mailbox::new(department, address));
     }
     Ok(Some(to))
+}
+
+/// The addresses in one `email = "…"` value.
+fn split_emails(emails: &str) -> impl Iterator<Item = &str> {
+    emails
+        .split([',', ';', '，', '；', '、', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The addresses `minsheng.toml` gives a message of this kind now, in
+/// lower case: the leaders for a bulletin, the department's for a receipt
+/// or a reminder (any department's, for a record that does not name its
+/// own). `None` for a test message, which is not checked.
+pub(super) fn configured(
+    ws: &Workspace,
+    kind: Kind,
+    department: Option<&str>,
+) -> Option<Vec<String>> {
+    let lower = |s: &str| s.trim().to_lowercase();
+    match kind {
+        Kind::Bulletin => Some(ws.config.leaders.iter().map(|l| lower(&l.email)).collect()),
+        Kind::Receipt | Kind::Reminder => Some(
+            ws.config
+                .departments
+                .iter()
+                .filter(|(name, _)| department.is_none_or(|d| d == name.as_str()))
+                .filter_map(|(_, d)| d.email.as_deref())
+                .flat_map(split_emails)
+                .map(lower)
+                .collect(),
+        ),
+        Kind::Test => None,
+    }
 }
 
 /// Queue a reminder with the department's form attached. The reminder
@@ -185,6 +218,7 @@ pub fn queue_reminder(ws: &Workspace, templates: &Templates, r: ReminderMail) ->
         Outgoing {
             kind: Kind::Reminder,
             period: Some(r.period),
+            department: Some(r.department.to_string()),
             to: r.to,
             subject,
             text,

@@ -1,10 +1,13 @@
 //! Putting a message in the queue: its key (kind, period, recipients and a
-//! hash of the content), its id, its `.eml` file. Queuing the same message
-//! twice (a re-run of `report --send`) finds it queued or sent and does
-//! nothing.
+//! hash of the content), its id, its `.eml` file. The same content reaches
+//! an address at most once: before a message is written, every message of
+//! the same kind and period saying the same thing is looked at, and an
+//! address that has it waiting, held or delivered is left out (as is one
+//! the server refused for good). A re-run of `report --send` queues
+//! nothing; a leader added since queues the bulletin for that leader only.
 
 use super::mime::{self, Attachment, Mailbox};
-use super::queue::{self, Enqueued, Kind, Record, State};
+use super::queue::{self, Enqueued, Folder, GaveUp, Kind, RcptState, Recipient, Record, State};
 use crate::plan::Period;
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
@@ -21,8 +24,20 @@ const PLACEHOLDER_FROM: &str = "minsheng@localhost.invalid";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Queued {
     pub id: String,
+    pub kind: Kind,
+    pub subject: String,
     pub outcome: Enqueued,
+    /// Every address the message is for.
     pub recipients: Vec<String>,
+    /// Of those, the ones it was queued for now.
+    pub new: Vec<String>,
+    /// Had the same message delivered before: not sent again.
+    pub sent_before: Vec<String>,
+    /// Have the same message waiting or held already.
+    pub waiting: Vec<String>,
+    /// Refused for good by the server with the same message: not queued
+    /// again (`mail release` sends it again if the office wants).
+    pub refused_before: Vec<String>,
 }
 
 /// A file attached to a message, as the stage that made it hands it over.
@@ -57,6 +72,8 @@ impl File {
 pub(super) struct Outgoing {
     pub kind: Kind,
     pub period: Option<Period>,
+    /// The department a receipt or reminder is for.
+    pub department: Option<String>,
     pub to: Vec<Mailbox>,
     pub subject: String,
     pub text: String,
@@ -64,11 +81,10 @@ pub(super) struct Outgoing {
     pub attachments: Vec<File>,
 }
 
+/// The time on the plan's clock: retries, records and the message's Date
+/// follow `MINSHENG_TODAY` when it is set, like every other date rule.
 pub(super) fn now(ws: &Workspace) -> DateTime<FixedOffset> {
-    // Delivery times are real times (servers, retries), not the plan clock.
-    chrono::Utc::now()
-        .with_timezone(&ws.catalog.tz)
-        .fixed_offset()
+    ws.clock.now().fixed_offset()
 }
 
 pub(super) fn sender(ws: &Workspace) -> Mailbox {
@@ -86,8 +102,33 @@ pub(super) fn sender(ws: &Workspace) -> Mailbox {
         })
 }
 
-/// Put a message in the queue, or find it there (or sent) already.
+/// What an address has had of one content already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Had {
+    Nothing,
+    RefusedBefore,
+    Waiting,
+    Sent,
+}
+
+fn had(state: RcptState, gave_up: Option<GaveUp>) -> Had {
+    match state {
+        RcptState::Sent => Had::Sent,
+        RcptState::Queued | RcptState::Retry | RcptState::Uncertain => Had::Waiting,
+        RcptState::Failed if gave_up == Some(GaveUp::Refused) => Had::RefusedBefore,
+        // Out of attempts, or removed from the configuration and named
+        // again since: the office asks for it anew.
+        RcptState::Failed => Had::Nothing,
+    }
+}
+
+/// Put a message in the queue for the addresses that have not had the
+/// same content, or find that they all have.
 pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
+    // What a crash left is settled first, so its recipients count as they
+    // stand (dropping removed recipients is left to the flush that follows,
+    // which reports it).
+    queue::recover(ws, now(ws), super::flush::stale_secs(ws), false)?;
     let attachments: Vec<Attachment> = out
         .attachments
         .into_iter()
@@ -101,13 +142,11 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
     let mut recipients: Vec<String> = out.to.iter().map(|m| m.address.to_string()).collect();
     recipients.sort_by_key(|a| a.to_lowercase());
     recipients.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    let key_recipients: Vec<String> = recipients.iter().map(|a| a.to_lowercase()).collect();
     let subject = mime::clean(&out.subject);
     let period = out.period.map(|p| p.to_string());
-    let key = message_key(&KeyParts {
+    let content = Content {
         kind: out.kind,
         period: period.as_deref(),
-        recipients: &key_recipients,
         subject: &subject,
         text: &out.text,
         html: out.html.as_deref(),
@@ -115,17 +154,76 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
             .iter()
             .map(|a| (a.name.clone(), content_hash(&a.bytes)))
             .collect(),
-    });
-    let id = format!(
-        "{}-{}{}",
-        out.kind.as_str(),
-        period
-            .as_deref()
-            .map(|p| format!("{p}-"))
-            .unwrap_or_default(),
-        &key[..16]
-    );
+    };
+    let prefix = id_prefix(out.kind, period.as_deref());
+    let same: Vec<(Folder, Record)> = queue::load_everywhere(ws, &prefix)?
+        .into_iter()
+        .filter(|(_, r)| r.kind == out.kind && r.period == period && content.said_in(r))
+        .collect();
+    let before = |address: &str| {
+        same.iter()
+            .flat_map(|(_, r)| &r.recipients)
+            .filter(|x| x.address.eq_ignore_ascii_case(address))
+            .map(|x| had(x.state, x.gave_up))
+            .max()
+            .unwrap_or(Had::Nothing)
+    };
+    let mut queued = Queued {
+        id: String::new(),
+        kind: out.kind,
+        subject: subject.clone(),
+        outcome: Enqueued::New,
+        recipients: recipients.clone(),
+        new: Vec::new(),
+        sent_before: Vec::new(),
+        waiting: Vec::new(),
+        refused_before: Vec::new(),
+    };
+    for a in &recipients {
+        match before(a) {
+            Had::Nothing => queued.new.push(a.clone()),
+            Had::RefusedBefore => queued.refused_before.push(a.clone()),
+            Had::Waiting => queued.waiting.push(a.clone()),
+            Had::Sent => queued.sent_before.push(a.clone()),
+        }
+    }
+    if queued.new.is_empty() {
+        queued.outcome = if queued.waiting.is_empty() {
+            Enqueued::AlreadySent
+        } else {
+            Enqueued::AlreadyQueued
+        };
+        let waiting = same.iter().find(|(f, _)| *f == Folder::Queue);
+        queued.id = waiting
+            .or(same.first())
+            .map(|(_, r)| r.id.clone())
+            .unwrap_or_default();
+        if !queued.sent_before.is_empty() {
+            tracing::info!(id = %queued.id, "the same message was delivered before; not sent again");
+        }
+        if !queued.waiting.is_empty() {
+            tracing::info!(id = %queued.id, "the same message is already queued");
+        }
+        return Ok(queued);
+    }
+    if !queued.sent_before.is_empty() || !queued.waiting.is_empty() {
+        tracing::info!(already = ?[&queued.sent_before, &queued.waiting], new = ?queued.new, "the same message is queued for the recipients that have not had it");
+    }
+    let key = content.key(&queued.new);
+    let id = format!("{prefix}{}", &key[..16]);
+    queued.id = id.clone();
     let now = now(ws);
+    if let Some((folder, old)) = queue::locate(ws, &id) {
+        queued.outcome = match folder {
+            Folder::Failed => {
+                requeue_failed(ws, old, now)?;
+                Enqueued::Requeued
+            }
+            Folder::Queue => Enqueued::AlreadyQueued,
+            Folder::Sent => Enqueued::AlreadySent,
+        };
+        return Ok(queued);
+    }
     let from = sender(ws);
     let mut to = out.to.clone();
     to.dedup_by(|a, b| a.address == b.address);
@@ -149,8 +247,8 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
         period,
         subject,
         from: from.address.to_string(),
-        recipients: recipients.clone(),
-        delivered_to: Vec::new(),
+        department: out.department,
+        recipients: queued.new.iter().map(|a| Recipient::new(a)).collect(),
         state: State::Queued,
         queued_at: now,
         attempts: 0,
@@ -163,19 +261,36 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
         pid: None,
         note: None,
     };
-    let outcome = queue::enqueue(ws, &record, &eml, now)?;
-    match outcome {
-        Enqueued::AlreadySent => {
-            tracing::info!(id = %id, "the same message was delivered before; not sent again")
-        }
-        Enqueued::AlreadyQueued => tracing::info!(id = %id, "the same message is already queued"),
-        _ => tracing::info!(id = %id, kind = out.kind.as_str(), "message queued"),
+    queue::write_new(ws, &record, &eml)?;
+    tracing::info!(id = %id, kind = out.kind.as_str(), recipients = ?queued.new, "message queued");
+    Ok(queued)
+}
+
+/// The office asked for a message that had failed for everyone: a fresh
+/// start, same message.
+fn requeue_failed(ws: &Workspace, mut old: Record, now: DateTime<FixedOffset>) -> Result<()> {
+    old.note = Some(format!(
+        "{} 重新加入队列（此前失败：{}）",
+        now.format("%Y-%m-%d %H:%M"),
+        old.last_error.as_deref().unwrap_or("")
+    ));
+    for x in old.recipients.iter_mut() {
+        x.requeue();
     }
-    Ok(Queued {
-        id,
-        outcome,
-        recipients,
-    })
+    old.attempts = 0;
+    old.state = State::Queued;
+    old.next_attempt_at = now;
+    tracing::info!(id = %old.id, "a message that had failed is queued again");
+    queue::move_finished(ws, &old, Folder::Failed, Folder::Queue)
+}
+
+/// The start of the ids of the messages of one kind and period.
+fn id_prefix(kind: Kind, period: Option<&str>) -> String {
+    format!(
+        "{}-{}",
+        kind.as_str(),
+        period.map(|p| format!("{p}-")).unwrap_or_default()
+    )
 }
 
 pub(super) fn message_id(from: &Mailbox, now: DateTime<FixedOffset>) -> String {
@@ -197,6 +312,18 @@ pub(super) fn message_id(from: &Mailbox, now: DateTime<FixedOffset>) -> String {
     )
 }
 
+/// What a message says, whoever it goes to.
+struct Content<'a> {
+    kind: Kind,
+    period: Option<&'a str>,
+    subject: &'a str,
+    text: &'a str,
+    html: Option<&'a str>,
+    attachments: Vec<(String, String)>,
+}
+
+/// The key of a message: what it says and to whom (the fields in the
+/// order records of version 1 hashed them, so their keys still match).
 #[derive(Serialize)]
 struct KeyParts<'a> {
     kind: Kind,
@@ -205,12 +332,32 @@ struct KeyParts<'a> {
     subject: &'a str,
     text: &'a str,
     html: Option<&'a str>,
-    attachments: Vec<(String, String)>,
+    attachments: &'a [(String, String)],
 }
 
-fn message_key(parts: &KeyParts) -> String {
-    let json = serde_json::to_vec(parts).unwrap_or_default();
-    crate::text::hex(&Sha256::digest(&json))
+impl Content<'_> {
+    fn key(&self, recipients: &[String]) -> String {
+        let mut recipients: Vec<String> = recipients.iter().map(|a| a.to_lowercase()).collect();
+        recipients.sort();
+        recipients.dedup();
+        let parts = KeyParts {
+            kind: self.kind,
+            period: self.period,
+            recipients: &recipients,
+            subject: self.subject,
+            text: self.text,
+            html: self.html,
+            attachments: &self.attachments,
+        };
+        let json = serde_json::to_vec(&parts).unwrap_or_default();
+        crate::text::hex(&Sha256::digest(&json))
+    }
+
+    /// `r` says this to its recipients (its key is this content's key for them).
+    fn said_in(&self, r: &Record) -> bool {
+        let to: Vec<String> = r.recipients.iter().map(|x| x.address.clone()).collect();
+        self.key(&to) == r.key
+    }
 }
 
 /// The content of an attachment for the key. An Office file (a zip) is

@@ -1,12 +1,19 @@
-//! Delivery: the messages that are due go out over one SMTP session, each
-//! claimed in the queue first, its stage saved before DATA so a crash in
-//! the middle leaves it `uncertain` rather than sent twice; failures wait
-//! with a doubling backoff until `[mail] max_attempts`.
+//! Delivery: the recipients that are due go out over one SMTP session,
+//! each message claimed in the queue first, the recipients the server took
+//! marked before DATA so a crash in the middle leaves them `uncertain`
+//! rather than sent twice. The server's answer decides each recipient: a
+//! 5xx reply gives it up at once (to RCPT TO: that recipient; to MAIL FROM,
+//! DATA or the data: every recipient still waiting), a 4xx reply, a timeout
+//! or a server that cannot be reached waits with a doubling backoff until
+//! `[mail] max_attempts`. Times are the plan's clock.
 
-use super::enqueue::now;
+use super::compose::configured;
+use super::enqueue::{Queued, now};
 use super::mime;
-use super::queue::{self, Folder, Record, Stage, State};
-use super::smtp;
+use super::queue::{self, Folder, GaveUp, RcptState, Record, Stage, State};
+use super::reply::{Meaning, Reply};
+use super::smtp::{self, Failure, SendError};
+use crate::config::MailConfig;
 use crate::error::UserError;
 use crate::fsx;
 use crate::workspace::Workspace;
@@ -20,257 +27,506 @@ use std::sync::Mutex;
 /// by the queue's claims.
 static FLUSH: Mutex<()> = Mutex::new(());
 
-/// What one flush did.
+/// What one flush did, recipient by recipient, grouped by message.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FlushSummary {
     /// No `[smtp]`: nothing was tried.
     pub no_server: bool,
+    /// What the command put in the queue before the flush (`report --send`).
+    pub queued: Vec<Queued>,
     /// Messages waiting in the queue before the flush.
     pub waiting: usize,
     /// Messages held as uncertain (not tried; the office decides).
     pub held: usize,
+    /// Messages another sender was delivering meanwhile.
+    pub busy: usize,
     pub delivered: Vec<Delivery>,
     /// Not delivered this time; tried again later.
     pub deferred: Vec<Delivery>,
     /// Sent without an answer: held until the office releases them.
     pub uncertain: Vec<Delivery>,
-    /// Gave up after `[mail] max_attempts`: moved to `failed/`.
+    /// Given up now: refused by the server, or out of attempts.
     pub failed: Vec<Delivery>,
+    /// Removed from `minsheng.toml` while waiting: not sent.
+    pub dropped: Vec<Delivery>,
+    /// Waiting for a retry time that has not come: not tried now.
+    pub later: Vec<Delivery>,
+    /// Messages that nobody got, moved to `failed/` by this flush.
+    pub moved_to_failed: Vec<String>,
 }
 
+/// Some recipients of one message and what happened to them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
     pub id: String,
     pub subject: String,
     pub recipients: Vec<String>,
-    /// The server's reply when delivered, else the error in Chinese.
+    /// The server's reply when delivered, else what went wrong in Chinese.
     pub detail: String,
+    /// The server's reply line, where there was one.
+    pub reply: Option<String>,
+    /// What a refusal likely means.
+    pub meaning: Option<Meaning>,
+    /// Attempts made at these recipients.
     pub attempts: u32,
     pub next_attempt_at: Option<DateTime<FixedOffset>>,
 }
 
 impl FlushSummary {
-    /// Every message tried was delivered.
+    /// Every recipient tried was delivered.
     pub fn all_delivered(&self) -> bool {
         self.deferred.is_empty() && self.uncertain.is_empty() && self.failed.is_empty()
     }
 }
 
-fn delivery(r: &Record, detail: String) -> Delivery {
-    Delivery {
-        id: r.id.clone(),
-        subject: r.subject.clone(),
-        recipients: r.recipients.clone(),
-        detail,
-        attempts: r.attempts,
-        next_attempt_at: (r.state == State::Queued).then_some(r.next_attempt_at),
+/// What became of one recipient in one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Delivered,
+    Deferred,
+    Uncertain,
+    Failed,
+}
+
+/// One recipient's outcome, before grouping.
+struct Event {
+    outcome: Outcome,
+    address: String,
+    detail: String,
+    reply: Option<String>,
+    meaning: Option<Meaning>,
+    attempts: u32,
+    next_try: Option<DateTime<FixedOffset>>,
+}
+
+/// Add one message's events to `list`, one entry per outcome and detail.
+fn group(r: &Record, events: &[Event], outcome: Outcome, list: &mut Vec<Delivery>) {
+    for e in events.iter().filter(|e| e.outcome == outcome) {
+        match list
+            .iter_mut()
+            .find(|d| d.id == r.id && d.detail == e.detail && d.reply == e.reply)
+        {
+            Some(d) => {
+                d.recipients.push(e.address.clone());
+                d.attempts = d.attempts.max(e.attempts);
+                d.next_attempt_at = d.next_attempt_at.min(e.next_try).or(e.next_try);
+            }
+            None => list.push(Delivery {
+                id: r.id.clone(),
+                subject: r.subject.clone(),
+                recipients: vec![e.address.clone()],
+                detail: e.detail.clone(),
+                reply: e.reply.clone(),
+                meaning: e.meaning,
+                attempts: e.attempts,
+                next_attempt_at: e.next_try,
+            }),
+        }
     }
 }
 
-/// Deliver the messages that are due (the daemon's minute job,
-/// `report --send`). Messages waiting for a retry keep waiting.
+/// Deliver the recipients that are due (the daemon's minute job,
+/// `report --send`, `remind`). Those waiting for a retry keep waiting.
 pub fn flush(ws: &Workspace) -> Result<FlushSummary> {
     flush_with(ws, false)
 }
 
-/// Deliver every queued message now, retry times or not (`mail flush`).
+/// Deliver to every waiting recipient now, retry times or not (`mail flush`).
 pub fn flush_all(ws: &Workspace) -> Result<FlushSummary> {
     flush_with(ws, true)
 }
 
+/// How long a live sender may hold a claim before it is taken as hung.
+pub(super) fn stale_secs(ws: &Workspace) -> i64 {
+    let timeout = ws.config.smtp.as_ref().map_or(30, |s| s.timeout_secs) as i64;
+    (timeout * 10).max(600)
+}
+
+/// What every command that opens the queue does first: the claims of
+/// senders that died are finished (a delivery a crash interrupted shows as
+/// `uncertain` at once), and recipients removed from `minsheng.toml` are
+/// dropped from the messages still waiting. `own_claims_stale`: this
+/// process is not delivering now, so a claim in its name is left over.
+pub(super) fn open(ws: &Workspace, own_claims_stale: bool) -> Result<Vec<Delivery>> {
+    let now = now(ws);
+    queue::recover(ws, now, stale_secs(ws), own_claims_stale)?;
+    let mut dropped = Vec::new();
+    for waiting in queue::load(ws, Folder::Queue, "json")? {
+        if removed(ws, &waiting).is_empty() {
+            continue;
+        }
+        let Some(mut r) = queue::claim(ws, &waiting.id)? else {
+            continue;
+        };
+        let gone = removed(ws, &r);
+        if gone.is_empty() {
+            queue::unclaim(ws, &r)?;
+            continue;
+        }
+        let mut events = Vec::new();
+        for address in &gone {
+            if let Some(rcpt) = r.recipient_mut(address) {
+                rcpt.give_up(GaveUp::Removed, None, now);
+                events.push(Event {
+                    outcome: Outcome::Failed,
+                    address: address.clone(),
+                    detail: "已从 minsheng.toml 中删除，不再发送".to_string(),
+                    reply: None,
+                    meaning: None,
+                    attempts: rcpt.attempts,
+                    next_try: None,
+                });
+            }
+        }
+        tracing::warn!(id = %r.id, recipients = ?gone, "recipients removed from the configuration; dropped from a waiting message");
+        let to = r.settle_state(now);
+        queue::release_claim(ws, &r, to)?;
+        group(&r, &events, Outcome::Failed, &mut dropped);
+    }
+    Ok(dropped)
+}
+
+/// The waiting recipients of `r` that `minsheng.toml` no longer names.
+fn removed(ws: &Workspace, r: &Record) -> Vec<String> {
+    let Some(known) = configured(ws, r.kind, r.department.as_deref()) else {
+        return Vec::new();
+    };
+    r.recipients
+        .iter()
+        .filter(|x| x.state.pending() && !known.contains(&x.address.to_lowercase()))
+        .map(|x| x.address.clone())
+        .collect()
+}
+
 fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
     let _one_at_a_time = FLUSH.lock().unwrap_or_else(|e| e.into_inner());
+    let dropped = open(ws, true)?;
     let now = now(ws);
-    let timeout = ws.config.smtp.as_ref().map_or(30, |s| s.timeout_secs) as i64;
-    queue::recover(ws, now, (timeout * 10).max(600))?;
-    let (queued, held): (Vec<Record>, Vec<Record>) = queue::load(ws, Folder::Queue, "json")?
-        .into_iter()
-        .partition(|r| r.state == State::Queued);
+    let all = queue::load(ws, Folder::Queue, "json")?;
     let mut summary = FlushSummary {
-        waiting: queued.len(),
-        held: held.len(),
+        waiting: all.iter().filter(|r| r.state == State::Queued).count(),
+        held: all.iter().filter(|r| r.state == State::Uncertain).count(),
+        busy: queue::load(ws, Folder::Queue, "sending")?.len(),
+        dropped,
         ..FlushSummary::default()
     };
+    let (due, later): (Vec<Record>, Vec<Record>) = all
+        .into_iter()
+        .filter(|r| r.state == State::Queued)
+        .partition(|r| r.due(now, everything));
     let Some(smtp) = &ws.config.smtp else {
         summary.no_server = true;
         return Ok(summary);
     };
-    let due: Vec<Record> = queued
-        .into_iter()
-        .filter(|r| everything || r.next_attempt_at <= now)
-        .collect();
+    for r in &later {
+        let events: Vec<Event> = r
+            .recipients
+            .iter()
+            .filter(|x| x.state == RcptState::Retry)
+            .map(|x| event(Outcome::Deferred, x, String::new(), x.reply.as_ref()))
+            .collect();
+        group(r, &events, Outcome::Deferred, &mut summary.later);
+    }
     if due.is_empty() {
         return Ok(summary);
     }
     let server = smtp::Server::new(smtp, &ws.root).map_err(|e| UserError::usage(e.0))?;
-    let mut session: Option<smtp::Session> = None;
-    let mut cannot_connect: Option<smtp::Failure> = None;
+    let mut link = Link {
+        server: &server,
+        session: None,
+        cannot_connect: None,
+    };
     for waiting in due {
         let Some(mut r) = queue::claim(ws, &waiting.id)? else {
+            summary.busy += 1;
             continue;
         };
-        if r.state != State::Queued || (!everything && r.next_attempt_at > now) {
+        if r.state != State::Queued || !r.due(now, everything) {
             // Another sender tried it since it was listed (it may even be
             // uncertain now): leave it as that sender left it.
             queue::unclaim(ws, &r)?;
             continue;
         }
-        r.state = State::Sending;
-        r.stage = Some(Stage::Connecting);
-        r.pid = Some(std::process::id());
-        r.attempts += 1;
-        r.last_attempt_at = Some(super::enqueue::now(ws));
-        queue::save_claimed(ws, &r)?;
-        let result = deliver(ws, &server, &mut session, &mut cannot_connect, &mut r);
-        settle_attempt(ws, &mut r, result, &mut summary)?;
+        attempt(ws, &mut link, &mut r, everything, &mut summary)?;
     }
-    if let Some(s) = session {
+    if let Some(s) = link.session {
         s.quit();
     }
     Ok(summary)
 }
 
-/// One attempt at one claimed message.
-fn deliver(
-    ws: &Workspace,
-    server: &smtp::Server,
-    session: &mut Option<smtp::Session>,
-    cannot_connect: &mut Option<smtp::Failure>,
-    r: &mut Record,
-) -> Result<smtp::Accepted, smtp::SendError> {
-    if let Some(f) = cannot_connect {
-        return Err(smtp::SendError::NotSent(f.clone()));
-    }
-    let eml_path = queue::path(ws, Folder::Queue, &r.id, "eml");
-    let mut eml = match std::fs::read(&eml_path) {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(smtp::SendError::NotSent(smtp::Failure::Broken {
-                detail: format!("无法读取邮件文件 {}：{e}", eml_path.display()),
-            }));
-        }
-    };
-    let from = server.from.address.to_string();
-    if r.from != from {
-        // Written before `[smtp] from` was set (or changed): the sender the
-        // server expects goes in, and the file keeps what is sent.
-        eml = mime::replace_from(&eml, &server.from);
-        if let Err(e) = fsx::write_atomic(&eml_path, &eml) {
-            return Err(smtp::SendError::NotSent(smtp::Failure::Broken {
-                detail: crate::error::chain(&e),
-            }));
-        }
-        r.from = from;
-    }
-    let mut to = Vec::new();
-    let mut bad = Vec::new();
-    for rcpt in r.pending_recipients() {
-        match mime::parse_address(&rcpt) {
-            Ok(a) => to.push(a),
-            Err(e) => bad.push((rcpt, e)),
-        }
-    }
-    if to.is_empty() {
-        return Err(smtp::SendError::NotSent(smtp::Failure::RecipientsRefused {
-            refused: bad,
-        }));
-    }
-    if session.as_mut().is_some_and(|s| !s.usable()) {
-        *session = None;
-    }
-    let s = match session {
-        Some(s) => s,
-        None => match server.connect() {
-            Ok(s) => session.insert(s),
-            Err(f) => {
-                *cannot_connect = Some(f.clone());
-                return Err(smtp::SendError::NotSent(f));
-            }
-        },
-    };
-    let mut claimed = r.clone();
-    let result = s.send(&server.from.address, &to, &eml, || {
-        claimed.stage = Some(Stage::Data);
-        queue::save_claimed(ws, &claimed)
-    });
-    r.stage = claimed.stage;
-    result.map(|mut a| {
-        a.refused.extend(bad);
-        a
-    })
+/// The server, the open session, and why it could not be reached (so one
+/// flush does not wait for a dead server once per message).
+struct Link<'a> {
+    server: &'a smtp::Server,
+    session: Option<smtp::Session>,
+    cannot_connect: Option<Failure>,
 }
 
-/// Record how an attempt ended and move the message where it belongs.
-fn settle_attempt(
+impl Link<'_> {
+    fn session(&mut self) -> Result<&mut smtp::Session, Failure> {
+        if let Some(f) = &self.cannot_connect {
+            return Err(f.clone());
+        }
+        if self.session.as_mut().is_some_and(|s| !s.usable()) {
+            self.session = None;
+        }
+        if self.session.is_none() {
+            match self.server.connect() {
+                Ok(s) => self.session = Some(s),
+                Err(f) => {
+                    self.cannot_connect = Some(f.clone());
+                    return Err(f);
+                }
+            }
+        }
+        self.session.as_mut().ok_or_else(|| Failure::Broken {
+            detail: "连接未能建立".to_string(),
+        })
+    }
+}
+
+/// One attempt at the due recipients of one claimed message, and the
+/// message put where it belongs after it.
+fn attempt(
     ws: &Workspace,
+    link: &mut Link,
     r: &mut Record,
-    result: Result<smtp::Accepted, smtp::SendError>,
+    everything: bool,
     summary: &mut FlushSummary,
 ) -> Result<()> {
     let now = now(ws);
-    match result {
-        Ok(accepted) => {
-            r.delivered_to.extend(accepted.accepted.iter().cloned());
-            r.server_reply = Some(accepted.reply.clone());
-            if accepted.refused.is_empty() {
-                r.state = State::Sent;
-                r.stage = None;
-                r.sent_at = Some(now);
-                r.last_error = None;
-                // The acknowledgement is on disk before anything moves (the
-                // claimant's pid stays, so no other sender finishes the move
-                // while this one does).
-                queue::finish(ws, r, Folder::Sent)?;
-                tracing::info!(id = %r.id, reply = %accepted.reply, "message delivered");
-                summary.delivered.push(delivery(r, accepted.reply));
-                return Ok(());
+    let mail = &ws.config.mail;
+    let due: Vec<String> = r
+        .recipients
+        .iter()
+        .filter(|x| x.due(now, everything))
+        .map(|x| x.address.clone())
+        .collect();
+    r.state = State::Sending;
+    r.stage = Some(Stage::Connecting);
+    r.pid = Some(std::process::id());
+    r.attempts += 1;
+    r.last_attempt_at = Some(now);
+    for x in r.recipients.iter_mut().filter(|x| due.contains(&x.address)) {
+        x.attempts += 1;
+    }
+    queue::save_claimed(ws, r)?;
+
+    let mut events = Vec::new();
+    let mut to = Vec::new();
+    for address in &due {
+        match mime::parse_address(address) {
+            Ok(a) => to.push(a),
+            Err(e) => {
+                if let Some(x) = r.recipient_mut(address) {
+                    x.give_up(GaveUp::Refused, None, now);
+                    events.push(event(Outcome::Failed, x, e, None));
+                }
             }
-            let failure = smtp::Failure::RecipientsRefused {
-                refused: accepted.refused,
-            };
-            retry_later(ws, r, failure.to_string(), now, summary)
         }
-        Err(smtp::SendError::NotSent(failure)) => {
-            retry_later(ws, r, failure.to_string(), now, summary)
+    }
+    let addresses: Vec<String> = to.iter().map(|a| a.to_string()).collect();
+    let server = link.server;
+    let transaction = if to.is_empty() {
+        None
+    } else {
+        Some(match prepare(ws, server, r) {
+            Err(f) => not_sent(f),
+            Ok(eml) => match link.session() {
+                Err(f) => not_sent(f),
+                Ok(s) => {
+                    let mut claimed = r.clone();
+                    s.send(&server.from.address, &to, &eml, |accepted, refused| {
+                        // From here on the accepted may get it whatever
+                        // happens to this process.
+                        apply_refused(&mut claimed, refused, mail, now);
+                        for a in accepted {
+                            if let Some(x) = claimed.recipient_mut(a) {
+                                x.state = RcptState::Uncertain;
+                            }
+                        }
+                        claimed.stage = Some(Stage::Data);
+                        queue::save_claimed(ws, &claimed)
+                    })
+                }
+            },
+        })
+    };
+    let mut errors = Vec::new();
+    if let Some(t) = transaction {
+        events.extend(apply_refused(r, &t.refused, mail, now));
+        if !t.refused.is_empty() {
+            errors.push(refused_text(&t.refused));
         }
-        Err(smtp::SendError::Unknown(failure)) => {
-            r.pid = None;
-            r.state = State::Uncertain;
-            r.stage = None;
-            let detail = format!("{failure}。邮件内容已发出但没有收到服务器确认，不能确定是否送达");
-            r.last_error = Some(detail.clone());
-            queue::unclaim(ws, r)?;
-            tracing::warn!(id = %r.id, error = %failure, "delivery outcome unknown; held as uncertain");
-            summary.uncertain.push(delivery(r, detail));
-            Ok(())
+        match t.outcome {
+            Ok(reply) => {
+                for a in &t.accepted {
+                    if let Some(x) = r.recipient_mut(a) {
+                        x.sent(Some(reply.clone()), now);
+                        events.push(event(Outcome::Delivered, x, reply.clone(), Some(&reply)));
+                    }
+                }
+                r.server_reply = Some(reply.clone());
+                tracing::info!(id = %r.id, recipients = ?t.accepted, reply = %reply, "message delivered");
+            }
+            Err(SendError::NotSent(Failure::RecipientsRefused { .. })) => {}
+            Err(SendError::NotSent(f)) if f.permanent() => {
+                let reply = f.reply().map(|x| x.line.clone());
+                let meaning = f.reply().map(Reply::meaning);
+                let detail = f.to_string();
+                tracing::info!(id = %r.id, reply = ?reply, "the server refused the message for good; giving up its waiting recipients");
+                for x in r.recipients.iter_mut().filter(|x| x.state.pending()) {
+                    x.give_up(GaveUp::Refused, reply.clone(), now);
+                    let mut e = event(Outcome::Failed, x, detail.clone(), reply.as_ref());
+                    e.meaning = meaning;
+                    events.push(e);
+                }
+                errors.push(detail);
+            }
+            Err(SendError::NotSent(f)) => {
+                let refused: Vec<&String> = t.refused.iter().map(|(a, _)| a).collect();
+                for address in addresses.iter().filter(|a| !refused.contains(a)) {
+                    if let Some(x) = r.recipient_mut(address) {
+                        events.push(transient(x, &f.to_string(), f.reply(), mail, now));
+                    }
+                }
+                tracing::info!(id = %r.id, error = %f, "delivery failed; will retry");
+                errors.push(f.to_string());
+            }
+            Err(SendError::Unknown(f)) => {
+                let detail = format!("{f}。邮件内容已发出但没有收到服务器确认，不能确定是否送达");
+                for a in &t.accepted {
+                    if let Some(x) = r.recipient_mut(a) {
+                        x.state = RcptState::Uncertain;
+                        events.push(event(Outcome::Uncertain, x, detail.clone(), None));
+                    }
+                }
+                tracing::warn!(id = %r.id, error = %f, "delivery outcome unknown; held as uncertain");
+                errors.push(detail);
+            }
         }
+    }
+    for e in events.iter().filter(|e| e.outcome == Outcome::Failed) {
+        tracing::info!(id = %r.id, recipient = %e.address, reply = ?e.reply, "recipient given up");
+    }
+    r.last_error = (!errors.is_empty()).then(|| errors.join("；"));
+    let folder = r.settle_state(now);
+    queue::release_claim(ws, r, folder)?;
+    if folder == Some(Folder::Failed) {
+        tracing::error!(id = %r.id, "nobody got the message; moved to outbox/mail/failed");
+        summary.moved_to_failed.push(r.id.clone());
+    }
+    group(r, &events, Outcome::Delivered, &mut summary.delivered);
+    group(r, &events, Outcome::Deferred, &mut summary.deferred);
+    group(r, &events, Outcome::Uncertain, &mut summary.uncertain);
+    group(r, &events, Outcome::Failed, &mut summary.failed);
+    let waiting: Vec<Event> = r
+        .recipients
+        .iter()
+        .filter(|x| x.state == RcptState::Retry && !due.contains(&x.address))
+        .map(|x| event(Outcome::Deferred, x, String::new(), x.reply.as_ref()))
+        .collect();
+    group(r, &waiting, Outcome::Deferred, &mut summary.later);
+    Ok(())
+}
+
+/// A transaction that never started.
+fn not_sent(f: Failure) -> smtp::Transaction {
+    smtp::Transaction {
+        accepted: Vec::new(),
+        refused: Vec::new(),
+        outcome: Err(SendError::NotSent(f)),
     }
 }
 
-fn retry_later(
-    ws: &Workspace,
-    r: &mut Record,
-    error: String,
-    now: DateTime<FixedOffset>,
-    summary: &mut FlushSummary,
-) -> Result<()> {
-    r.stage = None;
-    r.pid = None;
-    r.last_error = Some(error.clone());
-    let mail = &ws.config.mail;
-    if r.attempts >= mail.max_attempts.max(1) {
-        r.state = State::Failed;
-        queue::finish(ws, r, Folder::Failed)?;
-        tracing::error!(id = %r.id, attempts = r.attempts, error = %error, "giving up on a message; moved to outbox/mail/failed");
-        summary.failed.push(delivery(r, error));
-        return Ok(());
+/// The message's bytes, with the sender the server expects.
+fn prepare(ws: &Workspace, server: &smtp::Server, r: &mut Record) -> Result<Vec<u8>, Failure> {
+    let eml_path = queue::path(ws, Folder::Queue, &r.id, "eml");
+    let eml = std::fs::read(&eml_path).map_err(|e| Failure::Broken {
+        detail: format!("无法读取邮件文件 {}：{e}", eml_path.display()),
+    })?;
+    let from = server.from.address.to_string();
+    if r.from == from {
+        return Ok(eml);
     }
-    r.state = State::Queued;
-    r.next_attempt_at = now + retry_delay(mail.first_retry_secs, r.attempts);
-    queue::unclaim(ws, r)?;
-    tracing::info!(id = %r.id, attempts = r.attempts, error = %error, "delivery failed; will retry");
-    summary.deferred.push(delivery(r, error));
-    Ok(())
+    // Written before `[smtp] from` was set (or changed): the sender the
+    // server expects goes in, and the file keeps what is sent.
+    let eml = mime::replace_from(&eml, &server.from);
+    fsx::write_atomic(&eml_path, &eml).map_err(|e| Failure::Broken {
+        detail: crate::error::chain(&e),
+    })?;
+    r.from = from;
+    Ok(eml)
+}
+
+fn event(outcome: Outcome, x: &queue::Recipient, detail: String, reply: Option<&String>) -> Event {
+    Event {
+        outcome,
+        address: x.address.clone(),
+        detail,
+        reply: reply.cloned(),
+        meaning: None,
+        attempts: x.attempts,
+        next_try: x.next_try,
+    }
+}
+
+/// Recipients refused at RCPT TO: a 5xx gives each up, a 4xx waits.
+fn apply_refused(
+    r: &mut Record,
+    refused: &[(String, Reply)],
+    mail: &MailConfig,
+    now: DateTime<FixedOffset>,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for (address, reply) in refused {
+        let Some(x) = r.recipient_mut(address) else {
+            continue;
+        };
+        if reply.permanent() {
+            let m = reply.meaning();
+            x.give_up(GaveUp::Refused, Some(reply.line.clone()), now);
+            let detail = format!("服务器回复“{}”：{}。{}", reply.line, m.label(), m.advice());
+            let mut e = event(Outcome::Failed, x, detail, Some(&reply.line));
+            e.meaning = Some(m);
+            events.push(e);
+        } else {
+            let detail = format!("收件人被服务器拒绝（暂时性错误：{}）", reply.line);
+            events.push(transient(x, &detail, Some(reply), mail, now));
+        }
+    }
+    events
+}
+
+fn refused_text(refused: &[(String, Reply)]) -> String {
+    Failure::RecipientsRefused {
+        refused: refused.to_vec(),
+    }
+    .to_string()
+}
+
+/// A temporary failure for one recipient: another try after the backoff,
+/// or given up once its attempts are spent.
+fn transient(
+    x: &mut queue::Recipient,
+    detail: &str,
+    reply: Option<&Reply>,
+    mail: &MailConfig,
+    now: DateTime<FixedOffset>,
+) -> Event {
+    let reply = reply.map(|r| r.line.clone());
+    if x.attempts >= mail.max_attempts.max(1) {
+        x.give_up(GaveUp::Exhausted, reply.clone(), now);
+        let detail = format!("已尝试 {} 次仍未成功，不再重试：{detail}", x.attempts);
+        return event(Outcome::Failed, x, detail, reply.as_ref());
+    }
+    x.state = RcptState::Retry;
+    x.next_try = Some(now + retry_delay(mail.first_retry_secs, x.attempts));
+    if reply.is_some() {
+        x.reply = reply.clone();
+    }
+    event(Outcome::Deferred, x, detail.to_string(), reply.as_ref())
 }
 
 /// The wait after the `attempts`-th failed attempt: `first_secs`, doubling
@@ -298,5 +554,81 @@ mod tests {
             .sum();
         assert!((22 * 60..=28 * 60).contains(&span), "{span} minutes");
         assert_eq!(retry_delay(u64::MAX, 99).num_days(), 366);
+    }
+
+    #[test]
+    fn a_refusal_at_rcpt_gives_up_a_5xx_and_retries_a_4xx() {
+        let now = DateTime::parse_from_rfc3339("2024-04-03T09:00:00+08:00").unwrap();
+        let mail = MailConfig {
+            max_attempts: 3,
+            first_retry_secs: 60,
+        };
+        let mk = |attempts: u32| queue::Recipient {
+            attempts,
+            ..queue::Recipient::new("a@b.cn")
+        };
+        let record = |attempts| Record {
+            version: queue::RECORD_VERSION,
+            id: "x".into(),
+            key: "k".into(),
+            kind: queue::Kind::Bulletin,
+            period: None,
+            subject: "s".into(),
+            from: "f@b.cn".into(),
+            department: None,
+            recipients: vec![mk(attempts)],
+            state: State::Sending,
+            queued_at: now,
+            attempts,
+            next_attempt_at: now,
+            last_attempt_at: None,
+            last_error: None,
+            sent_at: None,
+            server_reply: None,
+            stage: None,
+            pid: None,
+            note: None,
+        };
+        for code in [550, 551, 552, 553, 554, 521, 556] {
+            for enhanced in ["", " 5.1.1", " 5.2.2", " 5.7.1"] {
+                let line = format!("{code}{enhanced} refused");
+                let mut r = record(1);
+                let e = apply_refused(
+                    &mut r,
+                    &[("a@b.cn".into(), Reply::parse(&line).unwrap())],
+                    &mail,
+                    now,
+                );
+                assert_eq!(e[0].outcome, Outcome::Failed, "{line}");
+                assert_eq!(r.recipients[0].state, RcptState::Failed);
+                assert_eq!(r.recipients[0].gave_up, Some(GaveUp::Refused));
+                assert_eq!(r.recipients[0].reply.as_deref(), Some(line.as_str()));
+            }
+        }
+        for code in [421, 450, 451, 452, 454] {
+            for enhanced in ["", " 4.2.2", " 4.7.1", " 4.4.2"] {
+                let line = format!("{code}{enhanced} try later");
+                let mut r = record(1);
+                let e = apply_refused(
+                    &mut r,
+                    &[("a@b.cn".into(), Reply::parse(&line).unwrap())],
+                    &mail,
+                    now,
+                );
+                assert_eq!(e[0].outcome, Outcome::Deferred, "{line}");
+                let x = &r.recipients[0];
+                assert_eq!(x.state, RcptState::Retry);
+                assert_eq!(x.next_try, Some(now + chrono::Duration::seconds(60)));
+                // The last attempt allowed gives it up.
+                let mut r = record(3);
+                apply_refused(
+                    &mut r,
+                    &[("a@b.cn".into(), Reply::parse(&line).unwrap())],
+                    &mail,
+                    now,
+                );
+                assert_eq!(r.recipients[0].gave_up, Some(GaveUp::Exhausted), "{line}");
+            }
+        }
     }
 }

@@ -1,26 +1,36 @@
 //! The queue on disk. Each message is two files in `outbox/mail/queue/`:
-//! `<id>.eml`, the exact bytes to send, and `<id>.json`, its record (state,
-//! recipients, attempts, next attempt, last error). The record is written
-//! after the message, so a record always has its message.
+//! `<id>.eml`, the exact bytes to send, and `<id>.json`, its record: the
+//! message's state and, for each recipient, where its delivery stands
+//! (`queued`, `retry` with the next try and the attempts, `uncertain`,
+//! `sent`, `failed`). The record is written after the message, so a record
+//! always has its message. A message is finished when every recipient is
+//! `sent` or `failed`; it then moves to `sent/` if anyone got it, else to
+//! `failed/`.
 //!
 //! A sender claims a message by renaming `<id>.json` to `<id>.sending`
-//! (atomic: two senders never claim the same message), notes in it when the
-//! message data starts to go out, and notes the server's acknowledgement in
-//! it before moving both files to `sent/`. A claim left by a process that
-//! died is finished by [`recover`]: acknowledged → moved to `sent/`; data
-//! started → `uncertain` (it may have arrived; the office decides); else →
-//! queued again. So a crash between any two steps loses nothing and never
-//! sends twice what the server acknowledged.
+//! (atomic: two senders never claim the same message). Before the message
+//! data goes out it marks the recipients the server accepted `uncertain` in
+//! the claim, and it notes the server's acknowledgement before moving the
+//! files on. A claim left by a process that died is finished by
+//! [`recover`]: what was acknowledged stays sent, what had its data going
+//! out stays `uncertain` (it may have arrived; the office decides), the rest
+//! is queued again. So a crash between any two steps loses nothing and
+//! never sends twice what the server acknowledged.
+//!
+//! Records of version 1 (one list of recipients and another of those
+//! delivered) are read as version 2: delivered recipients `sent`, the
+//! others as their message stood.
 
 use crate::fsx;
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub const RECORD_VERSION: u32 = 1;
+pub const RECORD_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,27 +61,138 @@ impl Kind {
     }
 }
 
+/// Where a message stands as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
-    /// Waiting for its next attempt.
+    /// Some recipient waits for an attempt (now or at its retry time).
     Queued,
     /// Claimed by a sender (only in `<id>.sending`).
     Sending,
-    /// Its data went out but no answer came: held until the office decides.
+    /// Nobody waits for an attempt, and some recipient's outcome is
+    /// unknown: held until the office decides.
     Uncertain,
+    /// Finished, and someone got it (in `sent/`).
     Sent,
+    /// Finished, and nobody got it (in `failed/`).
     Failed,
 }
 
-/// How far a claimed message got (only while `Sending`).
+/// Where one recipient's delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// Connecting, logging in, naming the recipients: nothing delivered yet.
-    Connecting,
-    /// The message data has started to go out.
-    Data,
+pub enum RcptState {
+    /// Not tried yet: goes with the next attempt.
+    Queued,
+    /// A temporary failure: tried again at `next_try`.
+    Retry,
+    /// Its data went out but no answer came: it may have arrived.
+    Uncertain,
+    Sent,
+    /// Given up (see [`GaveUp`]); never tried again unless the office says so.
+    Failed,
+}
+
+impl RcptState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RcptState::Queued => "queued",
+            RcptState::Retry => "retry",
+            RcptState::Uncertain => "uncertain",
+            RcptState::Sent => "sent",
+            RcptState::Failed => "failed",
+        }
+    }
+
+    /// Waiting for an attempt.
+    pub fn pending(self) -> bool {
+        matches!(self, RcptState::Queued | RcptState::Retry)
+    }
+
+    pub fn finished(self) -> bool {
+        matches!(self, RcptState::Sent | RcptState::Failed)
+    }
+}
+
+/// Why a recipient was given up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GaveUp {
+    /// The server refused it for good (a 5xx reply).
+    Refused,
+    /// Temporary failures until `[mail] max_attempts`.
+    Exhausted,
+    /// The address was removed from `minsheng.toml`.
+    Removed,
+}
+
+/// One recipient of a message and how its delivery went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub address: String,
+    pub state: RcptState,
+    /// Attempts made to this recipient.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When a `retry` is due.
+    #[serde(default)]
+    pub next_try: Option<DateTime<FixedOffset>>,
+    /// The server's last reply about this recipient.
+    #[serde(default)]
+    pub reply: Option<String>,
+    #[serde(default)]
+    pub gave_up: Option<GaveUp>,
+    /// When it was sent or given up.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
+impl Recipient {
+    pub fn new(address: &str) -> Recipient {
+        Recipient {
+            address: address.to_string(),
+            state: RcptState::Queued,
+            attempts: 0,
+            next_try: None,
+            reply: None,
+            gave_up: None,
+            at: None,
+        }
+    }
+
+    /// Goes with an attempt at `now` (`everything`: retry times or not).
+    pub fn due(&self, now: DateTime<FixedOffset>, everything: bool) -> bool {
+        match self.state {
+            RcptState::Queued => true,
+            RcptState::Retry => everything || self.next_try.is_none_or(|t| t <= now),
+            _ => false,
+        }
+    }
+
+    /// Waiting again for the first attempt (the office released it).
+    pub fn requeue(&mut self) {
+        *self = Recipient::new(&self.address);
+    }
+
+    pub fn give_up(&mut self, why: GaveUp, reply: Option<String>, now: DateTime<FixedOffset>) {
+        self.state = RcptState::Failed;
+        self.gave_up = Some(why);
+        self.next_try = None;
+        if reply.is_some() {
+            self.reply = reply;
+        }
+        self.at = Some(now);
+    }
+
+    pub fn sent(&mut self, reply: Option<String>, now: DateTime<FixedOffset>) {
+        self.state = RcptState::Sent;
+        self.next_try = None;
+        self.gave_up = None;
+        if reply.is_some() {
+            self.reply = reply;
+        }
+        self.at = Some(now);
+    }
 }
 
 /// The record beside each message.
@@ -86,20 +207,25 @@ pub struct Record {
     pub subject: String,
     /// The From address written into the message.
     pub from: String,
-    pub recipients: Vec<String>,
-    /// Recipients the server has acknowledged (all of them once sent).
+    /// The department a receipt or reminder is for (whose addresses it
+    /// may go to).
     #[serde(default)]
-    pub delivered_to: Vec<String>,
+    pub department: Option<String>,
+    pub recipients: Vec<Recipient>,
     pub state: State,
     pub queued_at: DateTime<FixedOffset>,
+    /// Attempts made at this message (to any of its recipients).
     pub attempts: u32,
+    /// The earliest time a recipient waits for.
     pub next_attempt_at: DateTime<FixedOffset>,
     #[serde(default)]
     pub last_attempt_at: Option<DateTime<FixedOffset>>,
+    /// Why the last attempt did not deliver to everyone, in Chinese.
     #[serde(default)]
     pub last_error: Option<String>,
     #[serde(default)]
     pub sent_at: Option<DateTime<FixedOffset>>,
+    /// The server's last acknowledgement of this message.
     #[serde(default)]
     pub server_reply: Option<String>,
     /// While claimed: the claiming process and how far it got.
@@ -112,14 +238,64 @@ pub struct Record {
     pub note: Option<String>,
 }
 
+/// How far a claimed message got (only while `Sending`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// Connecting, logging in, naming the recipients: nothing delivered yet.
+    Connecting,
+    /// The message data has started to go out.
+    Data,
+}
+
 impl Record {
-    /// Recipients not yet acknowledged.
-    pub fn pending_recipients(&self) -> Vec<String> {
+    pub fn recipient_mut(&mut self, address: &str) -> Option<&mut Recipient> {
         self.recipients
+            .iter_mut()
+            .find(|r| r.address.eq_ignore_ascii_case(address))
+    }
+
+    /// Someone waits for an attempt at `now` (`everything`: at any time).
+    pub fn due(&self, now: DateTime<FixedOffset>, everything: bool) -> bool {
+        self.recipients.iter().any(|r| r.due(now, everything))
+    }
+
+    /// Set the message's state from its recipients' (after an attempt or
+    /// a decision). `Some(folder)` when it is finished and belongs there.
+    pub fn settle_state(&mut self, now: DateTime<FixedOffset>) -> Option<Folder> {
+        self.stage = None;
+        self.pid = None;
+        if self.recipients.iter().all(|r| r.state.finished()) {
+            let mut sent = self
+                .recipients
+                .iter()
+                .filter(|r| r.state == RcptState::Sent)
+                .peekable();
+            if sent.peek().is_none() {
+                self.state = State::Failed;
+                return Some(Folder::Failed);
+            }
+            self.sent_at = Some(sent.map(|r| r.at.unwrap_or(now)).max().unwrap_or(now));
+            self.state = State::Sent;
+            return Some(Folder::Sent);
+        }
+        let next = self
+            .recipients
             .iter()
-            .filter(|r| !self.delivered_to.contains(r))
-            .cloned()
-            .collect()
+            .filter(|r| r.state.pending())
+            .map(|r| match r.state {
+                RcptState::Retry => r.next_try.unwrap_or(now),
+                _ => now.min(self.next_attempt_at),
+            })
+            .min();
+        match next {
+            Some(t) => {
+                self.state = State::Queued;
+                self.next_attempt_at = t;
+            }
+            None => self.state = State::Uncertain,
+        }
+        None
     }
 }
 
@@ -146,18 +322,78 @@ pub fn path(ws: &Workspace, folder: Folder, id: &str, ext: &str) -> PathBuf {
 
 fn read_record(path: &Path) -> Result<Record> {
     let bytes = fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
-    serde_json::from_slice(&bytes).with_context(|| format!("邮件记录 {} 已损坏", path.display()))
+    serde_json::from_slice::<Value>(&bytes)
+        .map_err(anyhow::Error::from)
+        .and_then(upgrade)
+        .with_context(|| format!("邮件记录 {} 已损坏", path.display()))
+}
+
+/// A record as this version reads it, whichever version wrote it.
+fn upgrade(mut v: Value) -> Result<Record> {
+    if v.get("version").and_then(Value::as_u64).unwrap_or(1) < 2 {
+        let text = |key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
+        let delivered: Vec<String> = v
+            .get("delivered_to")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let state = text("state").unwrap_or_default();
+        let at = text("sent_at").or_else(|| text("last_attempt_at"));
+        let attempts = v.get("attempts").cloned().unwrap_or(Value::from(0));
+        let recipients: Vec<Value> = v
+            .get("recipients")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|address| {
+                let (rcpt, gave_up) = if delivered.contains(&address.to_lowercase()) {
+                    ("sent", None)
+                } else {
+                    match state.as_str() {
+                        // Held or given up as a whole before: each recipient
+                        // stays so (an uncertain one may have it already).
+                        "uncertain" => ("uncertain", None),
+                        "failed" => ("failed", Some("exhausted")),
+                        "sent" => ("sent", None),
+                        _ => ("queued", None),
+                    }
+                };
+                serde_json::json!({
+                    "address": address,
+                    "state": rcpt,
+                    "attempts": attempts,
+                    "gave_up": gave_up,
+                    "at": if rcpt == "queued" || rcpt == "uncertain" { None } else { at.clone() },
+                })
+            })
+            .collect();
+        v["recipients"] = Value::from(recipients);
+        v["version"] = Value::from(RECORD_VERSION);
+        if let Some(o) = v.as_object_mut() {
+            o.remove("delivered_to");
+        }
+    }
+    Ok(serde_json::from_value(v)?)
 }
 
 fn write_record(path: &Path, r: &Record) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(r)?;
+    let mut r = r.clone();
+    r.version = RECORD_VERSION;
+    let mut bytes = serde_json::to_vec_pretty(&r)?;
     bytes.push(b'\n');
     fsx::write_atomic(path, &bytes)
 }
 
-/// Every record in `folder` with the given extension (`json`, `sending`),
-/// oldest first. A record that cannot be read is logged and left alone.
-pub fn load(ws: &Workspace, folder: Folder, ext: &str) -> Result<Vec<Record>> {
+/// Every record in `folder` with the given extension (`json`, `sending`)
+/// whose id starts with `prefix`, oldest first. A record that cannot be
+/// read is logged and left alone.
+fn load_prefixed(ws: &Workspace, folder: Folder, ext: &str, prefix: &str) -> Result<Vec<Record>> {
     let dir = ws.mail_dir(folder.name());
     let entries = match fs::read_dir(&dir) {
         Ok(rd) => rd,
@@ -168,7 +404,10 @@ pub fn load(ws: &Workspace, folder: Folder, ext: &str) -> Result<Vec<Record>> {
     for entry in entries {
         let p = entry?.path();
         let name = p.file_name().unwrap_or_default().to_string_lossy();
-        if name.starts_with('.') || p.extension().is_none_or(|x| x != ext) {
+        if name.starts_with('.')
+            || !name.starts_with(prefix)
+            || p.extension().is_none_or(|x| x != ext)
+        {
             continue;
         }
         match read_record(&p) {
@@ -180,6 +419,29 @@ pub fn load(ws: &Workspace, folder: Folder, ext: &str) -> Result<Vec<Record>> {
     }
     records.sort_by(|a, b| (a.queued_at, &a.id).cmp(&(b.queued_at, &b.id)));
     Ok(records)
+}
+
+/// Every record in `folder` with the given extension, oldest first.
+pub fn load(ws: &Workspace, folder: Folder, ext: &str) -> Result<Vec<Record>> {
+    load_prefixed(ws, folder, ext, "")
+}
+
+/// Every record whose id starts with `prefix`, wherever it is.
+pub fn load_everywhere(ws: &Workspace, prefix: &str) -> Result<Vec<(Folder, Record)>> {
+    let mut all = Vec::new();
+    for (folder, ext) in [
+        (Folder::Queue, "json"),
+        (Folder::Queue, "sending"),
+        (Folder::Sent, "json"),
+        (Folder::Failed, "json"),
+    ] {
+        all.extend(
+            load_prefixed(ws, folder, ext, prefix)?
+                .into_iter()
+                .map(|r| (folder, r)),
+        );
+    }
+    Ok(all)
 }
 
 /// Where a message with this id is now.
@@ -204,54 +466,20 @@ pub fn locate(ws: &Workspace, id: &str) -> Option<(Folder, Record)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Enqueued {
-    /// Written to the queue.
+    /// Written to the queue (for the recipients that had not had it).
     New,
-    /// The same message is already waiting (or held as uncertain).
+    /// Every recipient has the same message waiting (or held as uncertain).
     AlreadyQueued,
-    /// The same message was delivered before: not sent again.
+    /// Every recipient had the same message before: not sent again.
     AlreadySent,
     /// The same message had failed; it is queued again with fresh attempts.
     Requeued,
 }
 
-/// Put a message in the queue unless the same one (same id, which is made
-/// from the key) is already there or was sent.
-pub fn enqueue(
-    ws: &Workspace,
-    record: &Record,
-    eml: &[u8],
-    now: DateTime<FixedOffset>,
-) -> Result<Enqueued> {
-    if let Some((folder, mut old)) = locate(ws, &record.id) {
-        match folder {
-            Folder::Queue => return Ok(Enqueued::AlreadyQueued),
-            Folder::Sent => return Ok(Enqueued::AlreadySent),
-            Folder::Failed => {
-                // The office asked for it again: a fresh start, same message.
-                old.state = State::Queued;
-                old.attempts = 0;
-                old.next_attempt_at = now;
-                old.note = Some(format!(
-                    "{} 重新加入队列（此前失败：{}）",
-                    now.format("%Y-%m-%d %H:%M"),
-                    old.last_error.as_deref().unwrap_or("")
-                ));
-                let eml_failed = path(ws, Folder::Failed, &old.id, "eml");
-                let eml_queue = path(ws, Folder::Queue, &old.id, "eml");
-                if eml_failed.exists() {
-                    fsx::move_file(&eml_failed, &eml_queue)?;
-                } else {
-                    fsx::write_atomic(&eml_queue, eml)?;
-                }
-                write_record(&path(ws, Folder::Queue, &old.id, "json"), &old)?;
-                fs::remove_file(path(ws, Folder::Failed, &old.id, "json")).ok();
-                return Ok(Enqueued::Requeued);
-            }
-        }
-    }
+/// Write a new message to the queue.
+pub fn write_new(ws: &Workspace, record: &Record, eml: &[u8]) -> Result<()> {
     fsx::write_atomic(&path(ws, Folder::Queue, &record.id, "eml"), eml)?;
-    write_record(&path(ws, Folder::Queue, &record.id, "json"), record)?;
-    Ok(Enqueued::New)
+    write_record(&path(ws, Folder::Queue, &record.id, "json"), record)
 }
 
 /// Take a queued message for sending; `None` if another sender took it first.
@@ -259,7 +487,15 @@ pub fn claim(ws: &Workspace, id: &str) -> Result<Option<Record>> {
     let from = path(ws, Folder::Queue, id, "json");
     let to = path(ws, Folder::Queue, id, "sending");
     match fs::rename(&from, &to) {
-        Ok(()) => Ok(Some(read_record(&to)?)),
+        Ok(()) => {
+            // A claim is judged by its file's age until its claimant is
+            // written in: the renamed file must look new, not as old as
+            // the record it was.
+            if let Ok(f) = fs::File::options().write(true).open(&to) {
+                let _ = f.set_modified(std::time::SystemTime::now());
+            }
+            Ok(Some(read_record(&to)?))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("无法读取邮件记录 {}", from.display())),
     }
@@ -277,6 +513,15 @@ pub fn unclaim(ws: &Workspace, r: &Record) -> Result<()> {
     fsx::move_file(&claimed, &path(ws, Folder::Queue, &r.id, "json"))
 }
 
+/// Put a claimed message where its record says it belongs: back in the
+/// queue, or on to `sent/` or `failed/` when finished.
+pub fn release_claim(ws: &Workspace, r: &Record, to: Option<Folder>) -> Result<()> {
+    match to {
+        Some(folder) if folder != Folder::Queue => finish(ws, r, folder),
+        _ => unclaim(ws, r),
+    }
+}
+
 /// Move a claimed message to `sent/` or `failed/`. The record's final state
 /// is written first, so a crash half way is finished by [`recover`].
 pub fn finish(ws: &Workspace, r: &Record, to: Folder) -> Result<()> {
@@ -289,44 +534,39 @@ pub fn finish(ws: &Workspace, r: &Record, to: Folder) -> Result<()> {
     fsx::move_file(&claimed, &path(ws, to, &r.id, "json"))
 }
 
-/// Move a message that is not claimed (held as uncertain in the queue, or
-/// failed) to `to`, with its record as given.
-pub fn settle(ws: &Workspace, r: &Record, from: Folder, to: Folder) -> Result<()> {
+/// Rewrite a finished message's record where it is, or move it to `to`
+/// (`sent/` and `failed/` are not claimed: no sender touches them). A
+/// message going back to the queue gets its message file first, so the
+/// queue never holds a record without one.
+pub fn move_finished(ws: &Workspace, r: &Record, from: Folder, to: Folder) -> Result<()> {
     let record = path(ws, from, &r.id, "json");
-    write_record(&record, r)?;
+    if from == to {
+        return write_record(&record, r);
+    }
     let eml = path(ws, from, &r.id, "eml");
     if eml.exists() {
         fsx::move_file(&eml, &path(ws, to, &r.id, "eml"))?;
     }
+    write_record(&record, r)?;
     fsx::move_file(&record, &path(ws, to, &r.id, "json"))
 }
 
-/// Put a record back as given (release of an uncertain or failed message).
-pub fn requeue(ws: &Workspace, r: &Record, from: Folder) -> Result<()> {
-    if from == Folder::Failed {
-        let eml = path(ws, Folder::Failed, &r.id, "eml");
-        if eml.exists() {
-            fsx::move_file(&eml, &path(ws, Folder::Queue, &r.id, "eml"))?;
-        }
-    }
-    write_record(&path(ws, Folder::Queue, &r.id, "json"), r)?;
-    if from == Folder::Failed {
-        fs::remove_file(path(ws, Folder::Failed, &r.id, "json")).ok();
-    }
-    Ok(())
-}
-
 /// Finish the claims of senders that died (or hung past `stale_secs`).
-/// Returns the ids that became uncertain.
-pub fn recover(ws: &Workspace, now: DateTime<FixedOffset>, stale_secs: i64) -> Result<Vec<String>> {
-    let mut uncertain = Vec::new();
+/// `own_claims_stale`: this process holds no claim now (it is about to
+/// flush, one flush at a time), so a claim in its name is left over.
+pub fn recover(
+    ws: &Workspace,
+    now: DateTime<FixedOffset>,
+    stale_secs: i64,
+    own_claims_stale: bool,
+) -> Result<()> {
     let dir = ws.mail_dir(Folder::Queue.name());
     let claims: Vec<PathBuf> = match fs::read_dir(&dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "sending"))
             .collect(),
-        Err(_) => return Ok(uncertain),
+        Err(_) => return Ok(()),
     };
     for claimed in claims {
         let Ok(mut r) = read_record(&claimed) else {
@@ -336,44 +576,70 @@ pub fn recover(ws: &Workspace, now: DateTime<FixedOffset>, stale_secs: i64) -> R
             Some(_) => (now - r.last_attempt_at.unwrap_or(r.queued_at)).num_seconds(),
             // Renamed a moment ago, its claimant not yet written in: judge by
             // the file's age.
-            None => fs::metadata(&claimed)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .map_or(0, |d| d.as_secs() as i64),
+            None => claim_age(&claimed),
         };
         let claimant_alive = match r.pid {
-            Some(pid) => pid != std::process::id() && process_alive(pid),
+            Some(pid) if pid == std::process::id() => !own_claims_stale,
+            Some(pid) => process_alive(pid),
             None => true,
         };
         if claimant_alive && age <= stale_secs {
             continue;
         }
-        match (r.state, r.stage) {
-            (State::Sent, _) => {
-                tracing::info!(id = %r.id, "finishing the move of an acknowledged message");
-                finish(ws, &r, Folder::Sent)?;
-                continue;
+        if r.state == State::Sent {
+            // Acknowledged before the crash: whoever still waited got it.
+            tracing::info!(id = %r.id, "finishing the move of an acknowledged message");
+            let at = r.sent_at.unwrap_or(now);
+            for rcpt in r.recipients.iter_mut().filter(|x| !x.state.finished()) {
+                rcpt.sent(None, at);
             }
-            (_, Some(Stage::Data)) => {
+        } else if r.stage == Some(Stage::Data) {
+            // Those the server had accepted are marked uncertain before the
+            // data goes out; a claim from before that mark holds all that
+            // were waiting to go.
+            let mut held = false;
+            for rcpt in r.recipients.iter_mut() {
+                if rcpt.state == RcptState::Queued {
+                    rcpt.state = RcptState::Uncertain;
+                }
+                held |= rcpt.state == RcptState::Uncertain;
+            }
+            if held {
                 tracing::warn!(id = %r.id, "a send was interrupted after its data went out; holding it as uncertain");
-                r.state = State::Uncertain;
                 r.last_error = Some(
                     "发送过程中程序中断：邮件内容已开始发出，不能确定对方是否收到".to_string(),
                 );
-                uncertain.push(r.id.clone());
             }
-            _ => {
-                tracing::info!(id = %r.id, "a send was interrupted before its data went out; queued again");
-                r.state = State::Queued;
-                r.next_attempt_at = now;
-            }
+        } else {
+            tracing::info!(id = %r.id, "a send was interrupted before its data went out; queued again");
         }
-        r.pid = None;
-        r.stage = None;
-        unclaim(ws, &r)?;
+        let to = r.settle_state(now);
+        release_claim(ws, &r, to)?;
     }
-    Ok(uncertain)
+    Ok(())
+}
+
+/// Seconds since a claim file was renamed or written: the younger of its
+/// modification and (on Unix) status-change times, which a rename sets.
+fn claim_age(path: &Path) -> i64 {
+    let Ok(m) = fs::metadata(path) else {
+        return 0;
+    };
+    let modified = m
+        .modified()
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map_or(0, |d| d.as_secs() as i64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        modified.min((now - m.ctime()).max(0))
+    }
+    #[cfg(not(unix))]
+    modified
 }
 
 /// Whether a process with this id runs (where `/proc` tells; elsewhere
@@ -393,7 +659,7 @@ pub struct QueueCounts {
     pub queued: usize,
     /// Sent without an answer: held for the office to release.
     pub uncertain: usize,
-    /// Gave up after the configured attempts.
+    /// Given up for every recipient (in `failed/`).
     pub failed: usize,
     pub sent: usize,
 }
@@ -407,4 +673,171 @@ pub fn counts(ws: &Workspace) -> Result<QueueCounts> {
         failed: load(ws, Folder::Failed, "json")?.len(),
         sent: load(ws, Folder::Sent, "json")?.len(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn record(states: &[(RcptState, Option<&str>)]) -> Record {
+        let now = t("2024-04-03T09:00:00+08:00");
+        Record {
+            version: RECORD_VERSION,
+            id: "bulletin-2024-03-0".into(),
+            key: "k".into(),
+            kind: Kind::Bulletin,
+            period: Some("2024-03".into()),
+            subject: "s".into(),
+            from: "a@b.cn".into(),
+            department: None,
+            recipients: states
+                .iter()
+                .enumerate()
+                .map(|(i, (state, at))| Recipient {
+                    state: *state,
+                    next_try: at.map(t),
+                    at: (*state == RcptState::Sent).then_some(now),
+                    ..Recipient::new(&format!("r{i}@b.cn"))
+                })
+                .collect(),
+            state: State::Sending,
+            queued_at: now,
+            attempts: 1,
+            next_attempt_at: now,
+            last_attempt_at: Some(now),
+            last_error: None,
+            sent_at: None,
+            server_reply: None,
+            stage: Some(Stage::Data),
+            pid: Some(1),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_message_is_finished_when_every_recipient_is_sent_or_failed() {
+        use RcptState::*;
+        let now = t("2024-04-03T09:30:00+08:00");
+        type Case<'a> = (&'a [(RcptState, Option<&'a str>)], State, Option<Folder>);
+        let cases: &[Case] = &[
+            (
+                &[(Sent, None), (Failed, None)],
+                State::Sent,
+                Some(Folder::Sent),
+            ),
+            (
+                &[(Sent, None), (Sent, None)],
+                State::Sent,
+                Some(Folder::Sent),
+            ),
+            (
+                &[(Failed, None), (Failed, None)],
+                State::Failed,
+                Some(Folder::Failed),
+            ),
+            (&[(Sent, None), (Uncertain, None)], State::Uncertain, None),
+            (&[(Failed, None), (Uncertain, None)], State::Uncertain, None),
+            (&[(Uncertain, None), (Queued, None)], State::Queued, None),
+            (
+                &[(Sent, None), (Retry, Some("2024-04-03T10:00:00+08:00"))],
+                State::Queued,
+                None,
+            ),
+        ];
+        for (states, want, folder) in cases {
+            let mut r = record(states);
+            assert_eq!(r.settle_state(now), *folder, "{states:?}");
+            assert_eq!(r.state, *want, "{states:?}");
+            assert_eq!((r.stage, r.pid), (None, None));
+        }
+        let mut r = record(&[
+            (Retry, Some("2024-04-03T11:00:00+08:00")),
+            (Retry, Some("2024-04-03T10:00:00+08:00")),
+        ]);
+        r.settle_state(now);
+        assert_eq!(r.next_attempt_at, t("2024-04-03T10:00:00+08:00"));
+        let mut r = record(&[(Retry, Some("2024-04-03T11:00:00+08:00")), (Queued, None)]);
+        r.settle_state(now);
+        assert!(r.next_attempt_at <= now);
+    }
+
+    #[test]
+    fn a_retry_is_due_at_its_time_and_a_flush_of_everything_takes_it_at_once() {
+        let now = t("2024-04-03T09:30:00+08:00");
+        let mut r = Recipient::new("a@b.cn");
+        assert!(r.due(now, false));
+        r.state = RcptState::Retry;
+        r.next_try = Some(t("2024-04-03T09:40:00+08:00"));
+        assert!(!r.due(now, false));
+        assert!(r.due(now, true));
+        assert!(r.due(t("2024-04-03T09:40:00+08:00"), false));
+        for s in [RcptState::Uncertain, RcptState::Sent, RcptState::Failed] {
+            r.state = s;
+            assert!(!r.due(now, true), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn version_1_records_read_with_a_state_per_recipient() {
+        let v1 = |state: &str, delivered: &[&str]| {
+            serde_json::json!({
+                "version": 1,
+                "id": "bulletin-2024-03-abc",
+                "key": "abc",
+                "kind": "bulletin",
+                "period": "2024-03",
+                "subject": "通报",
+                "from": "minsheng@localhost.invalid",
+                "recipients": ["lisi@example.cn", "ZhangSan@example.cn"],
+                "delivered_to": delivered,
+                "state": state,
+                "queued_at": "2024-04-01T09:00:00+08:00",
+                "attempts": 2,
+                "next_attempt_at": "2024-04-01T09:24:00+08:00",
+                "last_attempt_at": "2024-04-01T09:12:00+08:00",
+                "sent_at": null,
+            })
+        };
+        let states = |v: Value| {
+            let r = upgrade(v).unwrap();
+            assert_eq!(r.version, RECORD_VERSION);
+            r.recipients
+                .iter()
+                .map(|x| (x.address.clone(), x.state, x.attempts))
+                .collect::<Vec<_>>()
+        };
+        use RcptState::*;
+        let l = "lisi@example.cn".to_string();
+        let z = "ZhangSan@example.cn".to_string();
+        assert_eq!(
+            states(v1("queued", &["zhangsan@example.cn"])),
+            [(l.clone(), Queued, 2), (z.clone(), Sent, 2)]
+        );
+        assert_eq!(
+            states(v1("queued", &[])),
+            [(l.clone(), Queued, 2), (z.clone(), Queued, 2)]
+        );
+        assert_eq!(
+            states(v1("sent", &["lisi@example.cn", "zhangsan@example.cn"])),
+            [(l.clone(), Sent, 2), (z.clone(), Sent, 2)]
+        );
+        assert_eq!(
+            states(v1("uncertain", &[])),
+            [(l.clone(), Uncertain, 2), (z.clone(), Uncertain, 2)]
+        );
+        let failed = upgrade(v1("failed", &[])).unwrap();
+        assert!(
+            failed
+                .recipients
+                .iter()
+                .all(|x| x.state == Failed && x.gave_up == Some(GaveUp::Exhausted))
+        );
+        // A record of this version reads as written.
+        let r = upgrade(v1("queued", &[])).unwrap();
+        assert_eq!(upgrade(serde_json::to_value(&r).unwrap()).unwrap(), r);
+    }
 }

@@ -1,8 +1,9 @@
-//! The office's say over held and failed mail: `mail release` sends one
-//! again or records that it arrived.
+//! The office's say over held and failed mail: `mail release` sends a
+//! message again to the recipients it is held or given up for, or records
+//! that they got it.
 
 use super::enqueue::now;
-use super::queue::{self, Folder, State};
+use super::queue::{self, Folder, RcptState, Record};
 use crate::error::UserError;
 use crate::workspace::Workspace;
 use anyhow::Result;
@@ -16,53 +17,83 @@ pub enum Released {
     Requeued { id: String, subject: String },
 }
 
-/// `mail release ID [--delivered]`: send an uncertain or failed message
-/// again, or record that it arrived.
+/// The recipients the office decides about: held as uncertain, or given up.
+fn open_to_release(r: &Record) -> bool {
+    r.recipients
+        .iter()
+        .any(|x| matches!(x.state, RcptState::Uncertain | RcptState::Failed))
+}
+
+/// `mail release ID [--delivered]`: send a message again to its uncertain
+/// and given-up recipients, or record that they got it.
 pub fn release(ws: &Workspace, id: &str, delivered: bool) -> Result<Released> {
+    super::flush::open(ws, false)?;
     let id = resolve_id(ws, id)?;
-    let Some((folder, mut r)) = queue::locate(ws, &id) else {
+    let Some((folder, found)) = queue::locate(ws, &id) else {
         return Err(UserError::usage(format!("找不到编号为 {id} 的邮件")).into());
     };
+    // A message in the queue is claimed while the decision is written, so
+    // that no sender works on it meanwhile.
+    let mut r = match folder {
+        Folder::Queue => queue::claim(ws, &id)?
+            .ok_or_else(|| UserError::usage(format!("邮件 {id} 正在发送，请稍后再试")))?,
+        _ => found,
+    };
+    if !open_to_release(&r) {
+        if folder == Folder::Queue {
+            queue::unclaim(ws, &r)?;
+        }
+        return Err(UserError::usage(match folder {
+            Folder::Queue => format!(
+                "邮件 {id} 正在发送队列中等待，无需放行（mail release 只用于“待确认”或“发送失败”的邮件）"
+            ),
+            _ => format!("邮件 {id} 已经发送过，无需处理"),
+        })
+        .into());
+    }
     let stamp = now(ws);
     let when = stamp.format("%Y-%m-%d %H:%M");
-    match (folder, r.state) {
-        (Folder::Queue, State::Uncertain) | (Folder::Failed, _) if delivered => {
-            r.state = State::Sent;
-            r.sent_at = Some(stamp);
-            r.delivered_to = r.recipients.clone();
-            r.note = Some(format!("{when} 办公室确认已送达"));
-            queue::settle(ws, &r, folder, Folder::Sent)?;
-            Ok(Released::Delivered {
-                id: r.id,
-                subject: r.subject,
-            })
+    for x in r
+        .recipients
+        .iter_mut()
+        .filter(|x| matches!(x.state, RcptState::Uncertain | RcptState::Failed))
+    {
+        if delivered {
+            x.sent(None, stamp);
+        } else {
+            x.requeue();
         }
-        (Folder::Queue, State::Uncertain) | (Folder::Failed, _) => {
-            if folder == Folder::Failed {
-                r.attempts = 0;
-            }
-            r.state = State::Queued;
-            r.next_attempt_at = stamp;
-            r.note = Some(format!("{when} 办公室放行重发"));
-            queue::requeue(ws, &r, folder)?;
-            Ok(Released::Requeued {
-                id: r.id,
-                subject: r.subject,
-            })
-        }
-        (Folder::Sent, _) => Err(UserError::usage(format!(
-            "邮件 {id} 已经发送过，无需处理"
-        ))
-        .into()),
-        _ => Err(UserError::usage(format!(
-            "邮件 {id} 正在发送队列中等待，无需放行（mail release 只用于“待确认”或“发送失败”的邮件）"
-        ))
-        .into()),
     }
+    if delivered {
+        r.note = Some(format!("{when} 办公室确认已送达"));
+    } else {
+        if folder == Folder::Failed {
+            r.attempts = 0;
+        }
+        r.next_attempt_at = stamp;
+        r.note = Some(format!("{when} 办公室放行重发"));
+    }
+    let to = r.settle_state(stamp);
+    match folder {
+        Folder::Queue => queue::release_claim(ws, &r, to)?,
+        _ => queue::move_finished(ws, &r, folder, to.unwrap_or(Folder::Queue))?,
+    }
+    tracing::info!(id = %r.id, delivered, "released by the office");
+    Ok(if delivered {
+        Released::Delivered {
+            id: r.id,
+            subject: r.subject,
+        }
+    } else {
+        Released::Requeued {
+            id: r.id,
+            subject: r.subject,
+        }
+    })
 }
 
 /// The full id for what the office typed: the id, or a part of it that
-/// names one message that is held or failed.
+/// names one message that is waiting, held or failed.
 fn resolve_id(ws: &Workspace, typed: &str) -> Result<String> {
     let typed = typed.trim();
     if queue::locate(ws, typed).is_some() {
@@ -71,9 +102,15 @@ fn resolve_id(ws: &Workspace, typed: &str) -> Result<String> {
     let mut matches: Vec<String> = queue::load(ws, Folder::Queue, "json")?
         .into_iter()
         .chain(queue::load(ws, Folder::Failed, "json")?)
+        .chain(
+            queue::load(ws, Folder::Sent, "json")?
+                .into_iter()
+                .filter(open_to_release),
+        )
         .map(|r| r.id)
         .filter(|id| !typed.is_empty() && id.contains(typed))
         .collect();
+    matches.sort();
     matches.dedup();
     match matches.len() {
         1 => Ok(matches.remove(0)),

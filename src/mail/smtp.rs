@@ -1,11 +1,15 @@
 //! Talking to the mail server, step by step through lettre's
 //! `SmtpConnection`, so that every failure is known by the step it happened
 //! in: a refused connection, an untrusted certificate, a refused login, a
-//! refused recipient, a message refused after its data — and, the one case
-//! that must not be retried blindly, a message whose data was sent but whose
-//! answer never came.
+//! refused sender, each refused recipient with its own reply, a message
+//! refused after its data — and, the one case that must not be retried
+//! blindly, a message whose data was sent but whose answer never came.
+//!
+//! The client greets with `[smtp] helo_name`, by default the domain of
+//! `from`: servers that want a fully qualified name refuse a bare host name.
 
 use super::mime::{self, Mailbox};
+use super::reply::Reply;
 use crate::config::{Security, Smtp};
 use lettre::Address;
 use lettre::transport::smtp::Error as SmtpError;
@@ -43,17 +47,17 @@ impl fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
-/// Why a step failed, in words the office acts on.
+/// Why a step failed, in words the office acts on. `Refused` is the
+/// message refused at DATA or after its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     Connect { server: String, reason: String },
     Certificate { detail: String },
     StartTlsMissing,
     Login { detail: String },
-    SenderRefused { from: String, reply: String },
-    RecipientsRefused { refused: Vec<(String, String)> },
-    Spam { reply: String },
-    Refused { reply: String },
+    SenderRefused { from: String, reply: Reply },
+    RecipientsRefused { refused: Vec<(String, Reply)> },
+    Refused { reply: Reply },
     Timeout { secs: u64 },
     Broken { detail: String },
 }
@@ -82,15 +86,13 @@ impl fmt::Display for Failure {
             Failure::RecipientsRefused { refused } => {
                 let list: Vec<String> = refused
                     .iter()
-                    .map(|(a, r)| format!("{a}（{r}）"))
+                    .map(|(a, r)| format!("{a}（{r}；{}）", explain(r)))
                     .collect();
-                write!(f, "收件人被服务器拒绝：{}。请核对邮箱地址", list.join("；"))
+                write!(f, "收件人被服务器拒绝：{}", list.join("；"))
             }
-            Failure::Spam { reply } => write!(
-                f,
-                "邮件被服务器当作垃圾邮件拒收（{reply}）。请稍后再试，或调整标题、正文后重发；多次出现请联系邮箱服务商"
-            ),
-            Failure::Refused { reply } => write!(f, "服务器拒收这封邮件（{reply}）"),
+            Failure::Refused { reply } => {
+                write!(f, "服务器拒收这封邮件（{reply}）：{}", explain(reply))
+            }
             Failure::Timeout { secs } => {
                 write!(f, "发信服务器在 {secs} 秒内没有回应，连接已超时")
             }
@@ -99,12 +101,40 @@ impl fmt::Display for Failure {
     }
 }
 
-/// A message the server acknowledged (to `accepted`; `refused` did not take it).
+/// What a refusal means and what to do, in a few words.
+fn explain(reply: &Reply) -> String {
+    if reply.permanent() {
+        let m = reply.meaning();
+        format!("{}，{}", m.label(), m.advice())
+    } else {
+        "服务器暂时不能接收".to_string()
+    }
+}
+
+impl Failure {
+    /// The server's reply, where it gave one.
+    pub fn reply(&self) -> Option<&Reply> {
+        match self {
+            Failure::SenderRefused { reply, .. } | Failure::Refused { reply } => Some(reply),
+            _ => None,
+        }
+    }
+
+    /// A 5xx reply to the message as a whole (to MAIL FROM, DATA or its
+    /// data): none of its recipients will get it from this server.
+    pub fn permanent(&self) -> bool {
+        self.reply().is_some_and(Reply::permanent)
+    }
+}
+
+/// One mail transaction: who the server took at RCPT TO, who it refused
+/// there, and what became of the message for those it took.
 #[derive(Debug)]
-pub struct Accepted {
-    pub reply: String,
+pub struct Transaction {
     pub accepted: Vec<String>,
-    pub refused: Vec<(String, String)>,
+    pub refused: Vec<(String, Reply)>,
+    /// The server's acknowledgement, or why there is none.
+    pub outcome: Result<String, SendError>,
 }
 
 /// How sending one message ended without an acknowledgement.
@@ -179,7 +209,7 @@ impl Server {
             credentials,
             tls,
             timeout: Duration::from_secs(smtp.timeout_secs.max(1)),
-            hello: ClientId::default(),
+            hello: hello_name(smtp.helo_name.as_deref(), &from)?,
             from,
         })
     }
@@ -294,80 +324,85 @@ pub struct Session {
 
 impl Session {
     /// Send one message to `to`. `before_data` runs once the server is ready
-    /// for the message data, before a byte of it is sent: the queue records
-    /// there that from now on the outcome may become unknown.
+    /// for the message data, before a byte of it is sent, with the
+    /// recipients it accepted and refused: the queue records there that
+    /// from now on the outcome for the accepted ones may become unknown.
     pub fn send(
         &mut self,
         from: &Address,
         to: &[Address],
         message: &[u8],
-        before_data: impl FnOnce() -> anyhow::Result<()>,
-    ) -> Result<Accepted, SendError> {
-        let definite = |s: &mut Session, e: SmtpError, what: &dyn Fn(String) -> Failure| {
-            if e.is_permanent() || e.is_transient() {
-                let _ = s.conn.command(Rset);
-                SendError::NotSent(what(reply(&e)))
-            } else {
-                SendError::NotSent(s.broken(&e))
-            }
+        before_data: impl FnOnce(&[String], &[(String, Reply)]) -> anyhow::Result<()>,
+    ) -> Transaction {
+        let mut t = Transaction {
+            accepted: Vec::new(),
+            refused: Vec::new(),
+            outcome: Ok(String::new()),
         };
         if let Err(e) = self.conn.command(Mail::new(Some(from.clone()), vec![])) {
-            let from = from.to_string();
-            return Err(definite(self, e, &|reply| Failure::SenderRefused {
-                from: from.clone(),
+            t.outcome = Err(self.definite(&e, |reply| Failure::SenderRefused {
+                from: from.to_string(),
                 reply,
             }));
+            return t;
         }
-        let mut accepted = Vec::new();
-        let mut refused = Vec::new();
         for rcpt in to {
             match self.conn.command(Rcpt::new(rcpt.clone(), vec![])) {
-                Ok(_) => accepted.push(rcpt.to_string()),
-                Err(e) if e.is_permanent() || e.is_transient() => {
-                    refused.push((rcpt.to_string(), reply(&e)));
-                }
-                Err(e) => return Err(SendError::NotSent(self.broken(&e))),
+                Ok(_) => t.accepted.push(rcpt.to_string()),
+                Err(e) => match negative(&e) {
+                    Some(reply) => t.refused.push((rcpt.to_string(), reply)),
+                    None => {
+                        t.outcome = Err(SendError::NotSent(self.broken(&e)));
+                        return t;
+                    }
+                },
             }
         }
-        if accepted.is_empty() {
+        if t.accepted.is_empty() {
             let _ = self.conn.command(Rset);
-            return Err(SendError::NotSent(Failure::RecipientsRefused { refused }));
+            t.outcome = Err(SendError::NotSent(Failure::RecipientsRefused {
+                refused: t.refused.clone(),
+            }));
+            return t;
         }
         if let Err(e) = self.conn.command(Data) {
-            return Err(definite(self, e, &|reply| Failure::Refused { reply }));
+            t.outcome = Err(self.definite(&e, |reply| Failure::Refused { reply }));
+            return t;
         }
-        if let Err(e) = before_data() {
+        if let Err(e) = before_data(&t.accepted, &t.refused) {
             // Nothing of the message has gone out: hang up, the server drops it.
             self.conn.abort();
-            return Err(SendError::NotSent(Failure::Broken {
+            t.outcome = Err(SendError::NotSent(Failure::Broken {
                 detail: crate::error::chain(&e),
             }));
+            return t;
         }
-        match self.conn.message(message) {
-            Ok(r) => Ok(Accepted {
-                reply: response_text(&r),
-                accepted,
-                refused,
-            }),
-            Err(e) if e.is_permanent() || e.is_transient() => {
-                let reply = reply(&e);
-                let spam = ["DT:SPM", "SPAM", "JUNK", "垃圾"]
-                    .iter()
-                    .any(|k| reply.to_uppercase().contains(k));
-                Err(SendError::NotSent(if spam {
-                    Failure::Spam { reply }
-                } else {
-                    Failure::Refused { reply }
-                }))
+        t.outcome = match self.conn.message(message) {
+            Ok(r) => Ok(response_text(&r)),
+            Err(e) => match negative(&e) {
+                Some(reply) => Err(SendError::NotSent(Failure::Refused { reply })),
+                None => {
+                    self.conn.abort();
+                    Err(SendError::Unknown(if is_timeout(&e) {
+                        Failure::Timeout { secs: self.timeout }
+                    } else {
+                        Failure::Broken { detail: chain(&e) }
+                    }))
+                }
+            },
+        };
+        t
+    }
+
+    /// A step refused with a reply (the transaction is reset for the next
+    /// message), or a broken connection.
+    fn definite(&mut self, e: &SmtpError, what: impl FnOnce(Reply) -> Failure) -> SendError {
+        match negative(e) {
+            Some(reply) => {
+                let _ = self.conn.command(Rset);
+                SendError::NotSent(what(reply))
             }
-            Err(e) => {
-                self.conn.abort();
-                Err(SendError::Unknown(if is_timeout(&e) {
-                    Failure::Timeout { secs: self.timeout }
-                } else {
-                    Failure::Broken { detail: chain(&e) }
-                }))
-            }
+            None => SendError::NotSent(self.broken(e)),
         }
     }
 
@@ -398,17 +433,45 @@ fn response_text(r: &Response) -> String {
     mime::clean(&format!("{} {}", r.code(), lines.join(" ")))
 }
 
+/// The server's negative reply, if the error is one.
+fn negative(e: &SmtpError) -> Option<Reply> {
+    let code = e.status()?;
+    let text = std::error::Error::source(e)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let line = mime::clean(&format!("{code} {text}"));
+    Some(Reply::parse(&line).unwrap_or(Reply {
+        code: code.into(),
+        enhanced: None,
+        line,
+    }))
+}
+
 /// The server's words from a negative reply, else the error's chain.
 fn reply(e: &SmtpError) -> String {
-    match e.status() {
-        Some(code) => {
-            let text = std::error::Error::source(e)
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            mime::clean(&format!("{code} {text}"))
-        }
-        None => chain(e),
+    negative(e).map_or_else(|| chain(e), |r| r.line)
+}
+
+/// The name the client greets with: `[smtp] helo_name`, else the domain
+/// of the sender (never the machine's bare host name).
+fn hello_name(configured: Option<&str>, from: &Mailbox) -> Result<ClientId, SetupError> {
+    let name = match configured.map(str::trim) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => from.address.domain().to_string(),
+    };
+    let literal = name.starts_with('[') && name.ends_with(']');
+    let valid = !name.is_empty()
+        && name.len() <= 255
+        && (literal
+            || name.split('.').all(|l| {
+                !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }));
+    if !valid || (literal && name[1..name.len() - 1].contains(|c: char| c.is_whitespace())) {
+        return Err(SetupError(format!(
+            "[smtp] 的 helo_name“{name}”不是域名（应写成 mail.example.cn 这样的完整域名）"
+        )));
     }
+    Ok(ClientId::Domain(name))
 }
 
 /// The error and its causes, one line.
@@ -457,5 +520,34 @@ fn certificate_detail(text: &str) -> String {
         "证书上的域名与 host 不一致".into()
     } else {
         text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_greeting_is_the_configured_name_or_the_domain_of_the_sender() {
+        let from = Mailbox::parse("专班 <zhuanban@pingjiang.gov.cn>").unwrap();
+        let name = |c: Option<&str>| hello_name(c, &from).map(|h| h.to_string());
+        assert_eq!(name(None).unwrap(), "pingjiang.gov.cn");
+        assert_eq!(name(Some("  ")).unwrap(), "pingjiang.gov.cn");
+        assert_eq!(
+            name(Some("mail.pingjiang.gov.cn")).unwrap(),
+            "mail.pingjiang.gov.cn"
+        );
+        assert_eq!(name(Some("[10.1.2.3]")).unwrap(), "[10.1.2.3]");
+        for bad in [
+            "mail example",
+            "mail..cn",
+            "邮件.cn",
+            "a_b.cn",
+            "[1.2. 3.4]",
+            ".cn",
+        ] {
+            let e = name(Some(bad)).unwrap_err();
+            assert!(e.0.contains("helo_name"), "{bad}: {e}");
+        }
     }
 }

@@ -46,6 +46,8 @@ struct Received {
     raw: Vec<u8>,
     rcpt_tos: Vec<String>,
     mail_from: String,
+    /// The name the client greeted with.
+    helo: String,
 }
 
 impl Smtpd {
@@ -112,8 +114,46 @@ impl Smtpd {
                         .map(|v| v.as_str().unwrap().to_string())
                         .collect(),
                     mail_from: meta["mail_from"].as_str().unwrap().to_string(),
+                    helo: meta["helo"].as_str().unwrap_or_default().to_string(),
                 }
             })
+            .collect()
+    }
+
+    /// Every RCPT TO the server was given, with its answer, in order.
+    fn rcpts(&self) -> Vec<(String, String)> {
+        std::fs::read_to_string(self.dir.join("rcpt.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (
+                    v["address"].as_str().unwrap().to_string(),
+                    v["reply"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// How many times the client named `address` in RCPT TO.
+    fn tried(&self, address: &str) -> usize {
+        self.rcpts().iter().filter(|(a, _)| a == address).count()
+    }
+
+    /// How many messages `address` was given.
+    fn delivered_to(&self, address: &str) -> usize {
+        self.received()
+            .iter()
+            .filter(|r| r.rcpt_tos.iter().any(|a| a == address))
+            .count()
+    }
+
+    /// The names the client greeted with, one per connection.
+    fn greetings(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("ehlo.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
             .collect()
     }
 }
@@ -299,6 +339,16 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
 
 fn record(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Each recipient of a record and its state, in the record's order.
+fn rcpt_states(r: &Value) -> Vec<(&str, &str)> {
+    r["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["address"].as_str().unwrap(), x["state"].as_str().unwrap()))
+        .collect()
 }
 
 fn queued(ws: &Ws) -> Vec<Value> {
@@ -715,7 +765,11 @@ fn a_refused_recipient_keeps_the_message_queued_for_that_recipient_only() {
     let server = Smtpd::start(
         &tmp.path().join("in"),
         0,
-        &["--reject-rcpt", "lisi@example.cn"],
+        &[
+            "--rcpt-reply",
+            "lisi@example.cn",
+            "451 4.7.1 <lisi@example.cn>: Recipient address rejected: Greylisted, try again later",
+        ],
     );
     let ws = Ws::new();
     configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
@@ -724,18 +778,24 @@ fn a_refused_recipient_keeps_the_message_queued_for_that_recipient_only() {
     let run = flush(&ws).code(1);
     assert!(run.stdout.contains("收件人被服务器拒绝"), "{}", run.stdout);
     assert!(run.stdout.contains("lisi@example.cn"), "{}", run.stdout);
+    assert!(run.stdout.contains("稍后自动重试"), "{}", run.stdout);
     let got = server.received();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].rcpt_tos, ["zhangsan@example.cn"]);
     let q = queued(&ws);
     assert_eq!(
-        q[0]["delivered_to"],
-        serde_json::json!(["zhangsan@example.cn"])
+        rcpt_states(&q[0]),
+        [
+            ("lisi@example.cn", "retry"),
+            ("zhangsan@example.cn", "sent")
+        ]
     );
     // The next attempt goes to the refused recipient only.
     flush(&ws).code(1);
     assert_eq!(server.received().len(), 1);
     assert_eq!(queued(&ws)[0]["attempts"], 2);
+    assert_eq!(server.tried("lisi@example.cn"), 2);
+    assert_eq!(server.tried("zhangsan@example.cn"), 1);
 }
 
 #[test]
@@ -885,6 +945,18 @@ fn a_crash_mid_send_never_sends_an_acknowledged_message_again() {
         std::fs::write(queue.join(format!("{id}.sending")), r.to_string()).unwrap();
         std::fs::remove_file(json).unwrap();
     }
+    // Looking at the queue shows at once what the crash left, before any flush.
+    let list = list_json(&ws);
+    assert_eq!(message(&list, &ids[1])["state"], "uncertain");
+    assert_eq!(message(&list, &ids[2])["state"], "queued");
+    assert!(message(&list, &ids[0])["state"] == "sent");
+    assert!(
+        ws.run(&["mail", "list"])
+            .ok()
+            .stdout
+            .contains("待确认（1 封")
+    );
+    assert!(server.received().is_empty());
     flush(&ws).ok();
     let got = server.received();
     assert_eq!(got.len(), 1, "only the message that never went out is sent");
@@ -931,6 +1003,74 @@ fn without_smtp_the_queue_fills_and_the_configured_sender_is_used_later() {
     assert_eq!(from.address(), Some("zhuanban@example.cn"));
     assert_eq!(from.name(), Some("平江县民生可感行动工作专班"));
     assert_eq!(m.header_values("From").count(), 1);
+}
+
+/// `mail list --json`, checked to have exactly the fields of the contract.
+fn list_json(ws: &Ws) -> Value {
+    let doc = ws.run(&["mail", "list", "--json"]).ok().json();
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&doc), ["messages"]);
+    for m in doc["messages"].as_array().unwrap() {
+        assert_eq!(
+            keys(m),
+            ["id", "kind", "recipients", "state", "subject"],
+            "{m}"
+        );
+        assert!(
+            ["bulletin", "receipt", "reminder", "test"].contains(&m["kind"].as_str().unwrap()),
+            "{m}"
+        );
+        for r in m["recipients"].as_array().unwrap() {
+            assert_eq!(keys(r), ["address", "next_try", "reply", "state"], "{r}");
+            let state = r["state"].as_str().unwrap();
+            assert!(
+                ["queued", "retry", "uncertain", "sent", "failed"].contains(&state),
+                "{r}"
+            );
+            // A retry time is an RFC 3339 time, and only a retry has one.
+            match r["next_try"].as_str() {
+                Some(t) => {
+                    assert_eq!(state, "retry", "{r}");
+                    chrono::DateTime::parse_from_rfc3339(t).unwrap();
+                }
+                None => assert!(r["next_try"].is_null() && state != "retry", "{r}"),
+            }
+        }
+    }
+    doc
+}
+
+/// The message with this id in a `mail list --json`.
+fn message<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("{id} not listed: {doc}"))
+}
+
+/// The recipient `address` of a listed message.
+fn recipient<'a>(m: &'a Value, address: &str) -> &'a Value {
+    m["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("{address} not a recipient: {m}"))
+}
+
+/// `[[leaders]]` for these addresses.
+fn leaders(emails: &[&str]) -> String {
+    emails
+        .iter()
+        .enumerate()
+        .map(|(i, e)| format!("\n[[leaders]]\nname = \"领导{i}\"\nemail = \"{e}\"\n"))
+        .collect()
 }
 
 /// A workspace where 县民政局 has an accepted return for 2024-03 (the
@@ -1175,4 +1315,725 @@ fn report_send_mails_the_bulletin_with_its_attachments_once() {
         })
         .count();
     assert_eq!(again, 1);
+}
+
+// ------------------------------------------- delivery per recipient ---
+
+/// Rewrite a record as version 1 of the queue wrote it: one list of
+/// recipients and one of those delivered.
+fn as_version_1(path: &Path) {
+    let mut r = record(path);
+    let rcpts = r["recipients"].as_array().unwrap().clone();
+    r["recipients"] = rcpts.iter().map(|x| x["address"].clone()).collect();
+    r["delivered_to"] = rcpts
+        .iter()
+        .filter(|x| x["state"] == "sent")
+        .map(|x| x["address"].clone())
+        .collect();
+    r["version"] = Value::from(1);
+    r.as_object_mut().unwrap().remove("department");
+    std::fs::write(path, serde_json::to_vec_pretty(&r).unwrap()).unwrap();
+}
+
+#[test]
+fn a_permanent_refusal_is_given_up_at_once_with_its_meaning_and_never_tried_again() {
+    // Several 5xx replies with different enhanced codes, each meaning
+    // something else to the office; several 4xx replies, all "later".
+    let refusals = [
+        (
+            "a@example.cn",
+            "550 5.1.1 <a@example.cn>: Recipient address rejected: User unknown",
+            "地址不存在",
+        ),
+        (
+            "b@example.cn",
+            "552 5.2.2 <b@example.cn>: Mailbox full",
+            "邮箱已满",
+        ),
+        (
+            "c@example.cn",
+            "554 5.7.1 <c@example.cn>: Message rejected as spam",
+            "被判为垃圾邮件",
+        ),
+        (
+            "d@example.cn",
+            "550 5.2.1 <d@example.cn>: Mailbox disabled",
+            "邮箱已停用",
+        ),
+        (
+            "e@example.cn",
+            "553 5.1.3 <e@example.cn>: Bad address syntax",
+            "邮箱地址有误",
+        ),
+        (
+            "f@example.cn",
+            "550 Requested action not taken: mailbox unavailable",
+            "邮箱不存在或不可用",
+        ),
+    ];
+    let temporary = [
+        (
+            "g@example.cn",
+            "450 4.2.1 <g@example.cn>: Mailbox busy, try again later",
+        ),
+        (
+            "h@example.cn",
+            "452 4.2.2 <h@example.cn>: Mailbox temporarily over quota",
+        ),
+        ("i@example.cn", "451 Greylisted, please try again"),
+    ];
+    let ok = "ok@example.cn";
+    let mut args: Vec<String> = Vec::new();
+    for (a, reply, _) in refusals {
+        args.extend(["--rcpt-reply".into(), a.into(), reply.into()]);
+    }
+    for (a, reply) in temporary {
+        args.extend([
+            "--rcpt-reply-first".into(),
+            a.into(),
+            "1".into(),
+            reply.into(),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &args);
+    let ws = Ws::new();
+    let mut emails: Vec<&str> = refusals.iter().map(|r| r.0).collect();
+    emails.extend(temporary.iter().map(|r| r.0));
+    emails.push(ok);
+    configure(
+        &ws,
+        &format!("{}{}", smtp(server.port, "none", ""), leaders(&emails)),
+    );
+    let w = open(&ws);
+    let q = mail::queue_bulletin(&w, period(), &bulletin("调度通报（拒收测试）", vec![])).unwrap();
+
+    let run = flush(&ws).code(1);
+    assert!(run.stdout.contains("不再重试"), "{}", run.stdout);
+    assert!(run.stdout.contains("稍后自动重试"), "{}", run.stdout);
+    for (a, reply, meaning) in refusals {
+        assert!(run.stdout.contains(reply), "{a}: {}", run.stdout);
+        assert!(run.stdout.contains(meaning), "{a}: {}", run.stdout);
+    }
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_tos, [ok]);
+
+    let list = list_json(&ws);
+    let m = message(&list, &q.id);
+    assert_eq!(m["state"], "retry");
+    assert_eq!(m["kind"], "bulletin");
+    for (a, reply, _) in refusals {
+        let r = recipient(m, a);
+        assert_eq!(
+            (&r["state"], &r["reply"]),
+            (&Value::from("failed"), &Value::from(reply))
+        );
+    }
+    for (a, reply) in temporary {
+        let r = recipient(m, a);
+        assert_eq!(
+            (&r["state"], &r["reply"]),
+            (&Value::from("retry"), &Value::from(reply))
+        );
+    }
+    assert_eq!(recipient(m, ok)["state"], "sent");
+    assert!(
+        recipient(m, ok)["reply"]
+            .as_str()
+            .unwrap()
+            .starts_with("250")
+    );
+    let text = ws.run(&["mail", "list"]).ok().stdout;
+    for (a, _, meaning) in refusals {
+        assert!(
+            text.contains(&format!("{a}  发送失败：{meaning}")),
+            "{text}"
+        );
+    }
+    for (a, _) in temporary {
+        assert!(text.contains(&format!("{a}  等待重试：下次 ")), "{text}");
+    }
+
+    // The temporary ones get it on the next attempt; the refused ones are
+    // not tried again, and not announced again.
+    let second = flush(&ws).ok();
+    for (_, _, meaning) in refusals {
+        assert!(!second.stdout.contains(meaning), "{}", second.stdout);
+    }
+    for (a, _, _) in refusals {
+        assert_eq!(server.tried(a), 1, "{a}");
+        assert_eq!(server.delivered_to(a), 0, "{a}");
+    }
+    for (a, _) in temporary {
+        assert_eq!((server.tried(a), server.delivered_to(a)), (2, 1), "{a}");
+    }
+    assert_eq!((server.tried(ok), server.delivered_to(ok)), (1, 1));
+    // Finished: someone got it, so it is sent, with the failures noted.
+    assert!(queued(&ws).is_empty());
+    let list = list_json(&ws);
+    let m = message(&list, &q.id);
+    assert_eq!(m["state"], "sent");
+    for (a, _, _) in refusals {
+        assert_eq!(recipient(m, a)["state"], "failed");
+    }
+    assert!(
+        ws.run(&["mail", "list"])
+            .ok()
+            .stdout
+            .contains("部分收件人未收到")
+    );
+
+    // A day later, and with the same bulletin queued again: nothing is tried.
+    let tries = server.rcpts().len();
+    let again =
+        mail::queue_bulletin(&w, period(), &bulletin("调度通报（拒收测试）", vec![])).unwrap();
+    assert_eq!(again.outcome, Enqueued::AlreadySent);
+    assert_eq!(again.refused_before.len(), refusals.len());
+    run_env(&ws, &["mail", "flush"], &[("MINSHENG_TODAY", "2024-04-04")]).ok();
+    assert_eq!(server.rcpts().len(), tries);
+}
+
+#[test]
+fn a_recipient_answered_451_gets_the_bulletin_once_after_retries_on_the_plan_clock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let greylist =
+        "451 4.7.1 <lisi@example.cn>: Recipient address rejected: Greylisted, try again later";
+    let server = Smtpd::start(
+        &tmp.path().join("in"),
+        0,
+        &["--rcpt-reply-first", "lisi@example.cn", "2", greylist],
+    );
+    let ws = Ws::new();
+    configure(
+        &ws,
+        &format!(
+            "{}{LEADERS}\n[mail]\nfirst_retry_secs = 600\n",
+            smtp(server.port, "none", "")
+        ),
+    );
+    with_one_return(&ws);
+    let send = |at: &str| {
+        run_env(
+            &ws,
+            &["report", "--period", P, "--send"],
+            &[("MINSHENG_TODAY", at)],
+        )
+    };
+    let (zhang, li) = ("zhangsan@example.cn", "lisi@example.cn");
+
+    let run = send("2024-04-03T09:00:00").code(1);
+    assert!(run.stdout.contains("已放入发信队列"), "{}", run.stdout);
+    assert!(run.stdout.contains("稍后自动重试"), "{}", run.stdout);
+    assert!(run.stdout.contains(greylist), "{}", run.stdout);
+    assert_eq!(
+        (server.delivered_to(zhang), server.delivered_to(li)),
+        (1, 0)
+    );
+
+    // Before the retry time: nothing is tried, and the office is told what waits.
+    let run = send("2024-04-03T09:05:00").ok();
+    assert!(!run.stdout.contains("没有待发送"), "{}", run.stdout);
+    assert!(run.stdout.contains("仍在等待重试 1 封"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("下次 04-03 09:10，第 2 次"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("{zhang} 此前已收到同一封邮件，不再重复发送")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("{li} 的同一封邮件已在发信队列中")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.tried(li), 1);
+    let list = run_env(
+        &ws,
+        &["mail", "list"],
+        &[("MINSHENG_TODAY", "2024-04-03T09:05:00")],
+    )
+    .ok()
+    .stdout;
+    assert!(
+        list.contains(&format!("{li}  等待重试：下次 04-03 09:10，第 2 次")),
+        "{list}"
+    );
+    let doc = list_json(&ws);
+    let m = doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "bulletin")
+        .unwrap();
+    assert_eq!(m["state"], "retry");
+    let r = recipient(m, li);
+    assert_eq!(
+        (&r["state"], &r["reply"]),
+        (&Value::from("retry"), &Value::from(greylist))
+    );
+    let next = chrono::DateTime::parse_from_rfc3339(r["next_try"].as_str().unwrap()).unwrap();
+    let want = chrono::DateTime::parse_from_rfc3339("2024-04-03T09:10:00+08:00").unwrap();
+    assert!((next - want).num_seconds().abs() < 60, "{next}");
+    let r = recipient(m, zhang);
+    assert_eq!(
+        (&r["state"], &r["next_try"]),
+        (&Value::from("sent"), &Value::Null)
+    );
+
+    // Due: tried again, refused again, the wait doubles (20 minutes).
+    send("2024-04-03T09:30:00").code(1);
+    assert_eq!(server.tried(li), 2);
+    let run = send("2024-04-03T09:45:00").ok();
+    assert!(
+        run.stdout.contains("下次 04-03 09:50，第 3 次"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.tried(li), 2);
+    let run = send("2024-04-03T10:00:00").ok();
+    assert!(run.stdout.contains("已发送 1 封"), "{}", run.stdout);
+    assert_eq!((server.tried(li), server.delivered_to(li)), (3, 1));
+    assert_eq!((server.tried(zhang), server.delivered_to(zhang)), (1, 1));
+    assert!(queued(&ws).is_empty());
+
+    // Everyone has it: a further send sends nothing.
+    let run = send("2024-04-03T11:00:00").ok();
+    assert!(
+        run.stdout.contains("此前已发送，未重复发送"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+fn a_refusal_after_data_gives_up_every_waiting_recipient_of_that_message_only() {
+    let finals = [
+        (
+            "（丙）",
+            "554 5.7.1 Message rejected as spam by Content Filtering",
+            "被判为垃圾邮件",
+        ),
+        (
+            "（丁）",
+            "552 5.3.4 Message size exceeds fixed maximum message size",
+            "邮件过大",
+        ),
+        (
+            "（戊）",
+            "554 DT:SPM 163 smtp14,EsCowAD3 1712112000,please see http://mail.163.com/help/help_spam_16.htm",
+            "被判为垃圾邮件",
+        ),
+        (
+            "（己）",
+            "550 5.7.26 Unauthenticated email from example.cn is not accepted due to domain's DMARC policy",
+            "发件域名未通过对方验证",
+        ),
+    ];
+    let temporary = [
+        (
+            "（庚）",
+            "451 4.3.0 Temporary local problem, try again later",
+        ),
+        ("（辛）", "452 4.3.1 Insufficient system storage"),
+    ];
+    let mut args: Vec<&str> = vec![
+        // The first RCPT for lisi (the message 丙) is put off: a refusal of
+        // the data after it gives up lisi as well.
+        "--rcpt-reply-first",
+        "lisi@example.cn",
+        "1",
+        "451 4.7.1 Greylisted",
+    ];
+    for (s, reply, _) in finals {
+        args.extend(["--data-reply-for", s, reply]);
+    }
+    for (s, reply) in temporary {
+        args.extend(["--data-reply-for", s, reply]);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &args);
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(server.port, "none", "")));
+    let w = open(&ws);
+    let mut ids = std::collections::HashMap::new();
+    for s in [
+        "（丙）",
+        "（甲）",
+        "（丁）",
+        "（戊）",
+        "（己）",
+        "（庚）",
+        "（辛）",
+    ] {
+        let q =
+            mail::queue_bulletin(&w, period(), &bulletin(&format!("调度通报{s}"), vec![])).unwrap();
+        ids.insert(s, q.id);
+    }
+    let run = flush(&ws).code(1);
+    for (_, reply, meaning) in finals {
+        assert!(run.stdout.contains(reply), "{}", run.stdout);
+        assert!(run.stdout.contains(meaning), "{}", run.stdout);
+    }
+    assert!(
+        run.stdout.contains("其中 4 封没有任何收件人收到"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("稍后自动重试"), "{}", run.stdout);
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert_eq!(m.subject(), Some("调度通报（甲）"));
+
+    let doc = list_json(&ws);
+    for (s, reply, _) in finals {
+        let m = message(&doc, &ids[s]);
+        assert_eq!(m["state"], "failed", "{s}");
+        for a in ["zhangsan@example.cn", "lisi@example.cn"] {
+            let r = recipient(m, a);
+            assert_eq!(
+                (&r["state"], &r["reply"]),
+                (&Value::from("failed"), &Value::from(reply)),
+                "{s}"
+            );
+        }
+    }
+    for (s, reply) in temporary {
+        let m = message(&doc, &ids[s]);
+        assert_eq!(m["state"], "retry", "{s}");
+        for a in ["zhangsan@example.cn", "lisi@example.cn"] {
+            let r = recipient(m, a);
+            assert_eq!(
+                (&r["state"], &r["reply"]),
+                (&Value::from("retry"), &Value::from(reply)),
+                "{s}"
+            );
+        }
+    }
+    assert_eq!(message(&doc, &ids["（甲）"])["state"], "sent");
+    assert_eq!(files_in(&ws.path("outbox/mail/failed"), "json").len(), 4);
+
+    // Only the temporary ones are tried again.
+    let before = server.rcpts().len();
+    flush(&ws).code(1);
+    assert_eq!(server.rcpts().len() - before, 2 * temporary.len());
+    assert_eq!(server.received().len(), 1);
+}
+
+#[test]
+fn leaders_added_between_two_sends_get_the_bulletin_and_the_first_ones_do_not_get_it_again() {
+    let first = ["zhangsan@example.cn", "lisi@example.cn"];
+    let added = ["wangwu@example.cn", "zhaoliu@example.cn"];
+    let all: Vec<&str> = first.iter().chain(&added).copied().collect();
+    for case in [
+        "delivered",
+        "queued before [smtp] existed",
+        "delivered, recorded by version 1",
+        "queued, recorded by version 1",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+        let ws = Ws::new();
+        with_one_return(&ws);
+        let delivered = case.starts_with("delivered");
+        let server_cfg = if delivered {
+            smtp(server.port, "none", "")
+        } else {
+            String::new()
+        };
+        configure(&ws, &format!("{server_cfg}{}", leaders(&first)));
+        ws.run(&["report", "--period", P, "--send"]).ok();
+        assert_eq!(server.received().len(), usize::from(delivered), "{case}");
+        if case.contains("version 1") {
+            let folder = if delivered { "sent" } else { "queue" };
+            let records = files_in(&ws.path(&format!("outbox/mail/{folder}")), "json");
+            assert_eq!(records.len(), 1, "{case}");
+            as_version_1(&records[0]);
+        }
+
+        configure(
+            &ws,
+            &format!("{}{}", smtp(server.port, "none", ""), leaders(&all)),
+        );
+        let run = ws.run(&["report", "--period", P, "--send"]).ok();
+        assert!(
+            run.stdout.contains("已放入发信队列：调度通报"),
+            "{case}: {}",
+            run.stdout
+        );
+        let queued_line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains("已放入发信队列"))
+            .unwrap();
+        for a in added {
+            assert!(queued_line.contains(a), "{case}: {queued_line}");
+        }
+        for a in first {
+            assert!(!queued_line.contains(a), "{case}: {queued_line}");
+        }
+        if delivered {
+            assert!(
+                run.stdout.contains(&format!(
+                    "{} 此前已收到同一封邮件，不再重复发送",
+                    ["lisi@example.cn", "zhangsan@example.cn"].join(", ")
+                )),
+                "{case}: {}",
+                run.stdout
+            );
+        }
+        for a in &all {
+            assert_eq!(server.delivered_to(a), 1, "{case}: {a}");
+            assert_eq!(server.tried(a), 1, "{case}: {a}");
+        }
+        // Once more: nothing new for anyone.
+        let run = ws.run(&["report", "--period", P, "--send"]).ok();
+        assert!(
+            run.stdout.contains("此前已发送，未重复发送"),
+            "{case}: {}",
+            run.stdout
+        );
+        for a in &all {
+            assert_eq!(server.delivered_to(a), 1, "{case}: {a}");
+        }
+        assert!(queued(&ws).is_empty(), "{case}");
+    }
+}
+
+#[test]
+fn an_address_removed_from_the_configuration_is_dropped_from_waiting_mail_and_never_tried() {
+    // A bulletin to a leader no longer configured.
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let ws = Ws::new();
+    configure(&ws, &format!("{}{LEADERS}", smtp(port, "none", "")));
+    let w = open(&ws);
+    let q = mail::queue_bulletin(&w, period(), &bulletin("调度通报（换人测试）", vec![])).unwrap();
+    flush(&ws).code(1);
+    configure(
+        &ws,
+        &format!(
+            "{}{}",
+            smtp(port, "none", ""),
+            leaders(&["zhangsan@example.cn"])
+        ),
+    );
+    let run = ws.run(&["mail", "list"]).ok();
+    assert!(
+        run.stdout
+            .contains("lisi@example.cn  不再发送：已从 minsheng.toml 中删除"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("removed from the configuration"),
+        "{}",
+        run.stderr
+    );
+    let doc = list_json(&ws);
+    let r = recipient(message(&doc, &q.id), "lisi@example.cn");
+    assert_eq!(
+        (&r["state"], &r["reply"]),
+        (&Value::from("failed"), &Value::Null)
+    );
+    let server = Smtpd::start(&tmp.path().join("in"), port, &[]);
+    flush(&ws).ok();
+    assert_eq!(server.delivered_to("zhangsan@example.cn"), 1);
+    assert_eq!(server.tried("lisi@example.cn"), 0);
+    assert!(queued(&ws).is_empty());
+    drop(server);
+
+    // A reminder to a department whose address changed: the old one is
+    // dropped by the next send, the new one gets the same reminder.
+    let port = free_port();
+    let ws = Ws::new();
+    let dept = |email: &str| format!("[departments.\"县教育局\"]\nemail = \"{email}\"\n");
+    configure(
+        &ws,
+        &format!("{}{}", smtp(port, "none", ""), dept("old@example.cn")),
+    );
+    let run = ws.run(&["remind", "--period", P]).code(1);
+    assert!(run.stdout.contains("稍后自动重试"), "{}", run.stdout);
+    configure(
+        &ws,
+        &format!("{}{}", smtp(port, "none", ""), dept("new@example.cn")),
+    );
+    let server = Smtpd::start(&tmp.path().join("in2"), port, &[]);
+    let run = ws.run(&["remind", "--period", P]).ok();
+    assert!(
+        run.stdout.contains("已从 minsheng.toml 中删除，不再发送"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("old@example.cn"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("removed from the configuration"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.tried("old@example.cn"), 0);
+    assert_eq!(server.delivered_to("new@example.cn"), 1);
+    let got = server.received();
+    let m = MessageParser::default().parse(&got[0].raw).unwrap();
+    assert!(m.subject().unwrap().contains("催报"));
+}
+
+#[test]
+fn the_client_greets_with_helo_name_or_the_domain_of_the_sender() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    for (more, want) in [
+        ("", "example.cn"),
+        (
+            "helo_name = \"mail.pingjiang.gov.cn\"",
+            "mail.pingjiang.gov.cn",
+        ),
+        ("helo_name = \"[127.0.0.1]\"", "[127.0.0.1]"),
+    ] {
+        configure(
+            &ws,
+            &format!("{}{LEADERS}", smtp(server.port, "none", more)),
+        );
+        ws.run(&["mail", "test", "office@example.cn"]).ok();
+        assert_eq!(server.greetings().last().map(String::as_str), Some(want));
+        let w = open(&ws);
+        mail::queue_bulletin(
+            &w,
+            period(),
+            &bulletin(&format!("调度通报（{want}）"), vec![]),
+        )
+        .unwrap();
+        flush(&ws).ok();
+        assert_eq!(server.received().last().unwrap().helo, want);
+    }
+    // Never the machine's bare name.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    assert!(server.greetings().iter().all(|g| g != host.trim()));
+    for bad in ["mail pingjiang", "邮件.cn", "a..cn"] {
+        configure(
+            &ws,
+            &smtp(server.port, "none", &format!("helo_name = \"{bad}\"")),
+        );
+        let run = ws.run(&["mail", "test", "office@example.cn"]).code(2);
+        assert!(run.stderr.contains("helo_name"), "{bad}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_sender_killed_mid_delivery_shows_uncertain_at_once_and_is_not_sent_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hanging = Smtpd::start(&tmp.path().join("hang"), 0, &["--hang-after-data"]);
+    let ws = Ws::new();
+    let cfg = |port: u16| {
+        format!("{}{LEADERS}", smtp(port, "none", ""))
+            .replace("timeout_secs = 10", "timeout_secs = 120")
+    };
+    configure(&ws, &cfg(hanging.port));
+    let w = open(&ws);
+    let q = mail::queue_bulletin(&w, period(), &bulletin("调度通报（中断测试）", vec![])).unwrap();
+    let mut sender = ws
+        .cmd(&["mail", "flush"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while hanging.received().is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the data never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sender.kill().unwrap(); // SIGKILL in the middle of waiting for the answer
+    sender.wait().unwrap();
+
+    let doc = list_json(&ws);
+    let m = message(&doc, &q.id);
+    assert_eq!(m["state"], "uncertain");
+    for a in ["zhangsan@example.cn", "lisi@example.cn"] {
+        assert_eq!(recipient(m, a)["state"], "uncertain");
+    }
+    let list = ws.run(&["mail", "list"]).ok().stdout;
+    assert!(list.contains("待确认（1 封"), "{list}");
+    assert!(!list.contains("正在发送"), "{list}");
+    assert!(files_in(&ws.path("outbox/mail/queue"), "sending").is_empty());
+
+    // Held, not sent again blindly, by any later flush.
+    drop(hanging);
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    configure(&ws, &cfg(server.port));
+    let run = flush(&ws).ok();
+    assert!(run.stdout.contains("不能确定是否送达"), "{}", run.stdout);
+    assert!(server.received().is_empty());
+}
+
+#[test]
+fn the_daemon_marks_an_interrupted_delivery_uncertain_as_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Smtpd::start(&tmp.path().join("in"), 0, &[]);
+    let ws = Ws::new();
+    // No scheduled job fires during the test: what happens is the start's.
+    ws.write(
+        "minsheng.toml",
+        &format!(
+            "[schedule]\nreport = \"0 0 9 1 1 * 2099\"\nreminder = \"0 0 9 2 1 * 2099\"\nmail = \"0 0 9 3 1 * 2099\"\n\n{}{LEADERS}",
+            smtp(server.port, "none", "")
+        ),
+    );
+    let w = open(&ws);
+    let q = mail::queue_bulletin(&w, period(), &bulletin("调度通报（重启测试）", vec![])).unwrap();
+    // What a sender killed after the data went out leaves behind.
+    let queue = ws.path("outbox/mail/queue");
+    let json = queue.join(format!("{}.json", q.id));
+    let mut r = record(&json);
+    r["state"] = Value::from("sending");
+    r["stage"] = Value::from("data");
+    r["pid"] = Value::from(u32::MAX - 1);
+    std::fs::write(queue.join(format!("{}.sending", q.id)), r.to_string()).unwrap();
+    std::fs::remove_file(&json).unwrap();
+
+    let log = tmp.path().join("daemon.log");
+    let mut daemon = ws
+        .cmd(&["run"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !json.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = record(&json);
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    assert_eq!(r["state"], "uncertain");
+    assert_eq!(
+        rcpt_states(&r),
+        [
+            ("lisi@example.cn", "uncertain"),
+            ("zhangsan@example.cn", "uncertain")
+        ]
+    );
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("holding it as uncertain")
+    );
+    assert!(server.received().is_empty());
 }
