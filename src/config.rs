@@ -258,7 +258,9 @@ impl Config {
 }
 
 /// The `minsheng.toml` that `init` writes: every optional section present
-/// but commented out, so the office sees what can be set.
+/// but commented out, so the office sees what can be set. It is the repo
+/// root's own file, which therefore speaks of "the plan" and never names a
+/// county: every name comes from the catalog that `[plan] catalog` points at.
 pub const TEMPLATE: &str = include_str!("../minsheng.toml");
 
 #[cfg(test)]
@@ -281,6 +283,33 @@ mod tests {
     }
 
     #[test]
+    fn the_template_names_no_county() {
+        // The catalog line is the one a workspace's plan is chosen by.
+        let words = TEMPLATE
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("catalog ="));
+        for line in words {
+            for word in [
+                "平江",
+                "民生可感行动",
+                "专班",
+                "督查室",
+                "县人社局",
+                "zhuanban",
+            ] {
+                assert!(!line.contains(word), "{word} in: {line}");
+            }
+        }
+        assert!(
+            TEMPLATE
+                .lines()
+                .skip_while(|l| l.trim() != "[plan]")
+                .any(|l| l.starts_with("catalog = ")),
+            "[plan] keeps a catalog line for init --plan to set"
+        );
+    }
+
+    #[test]
     fn a_full_file_parses() {
         let src = r#"
 [plan]
@@ -290,9 +319,9 @@ closed_through = "2024-02"
 host = "smtp.example.cn"
 port = 587
 security = "starttls"
-username = "zhuanban"
+username = "office"
 password_env = "PW"
-from = "专班 <z@example.cn>"
+from = "办公室 <z@example.cn>"
 helo_name = "mail.example.cn"
 [[leaders]]
 name = "张三"

@@ -78,6 +78,16 @@ CREATE TABLE job_runs (
 CREATE INDEX files_receipt_stem ON files(receipt_stem);
 CREATE INDEX returns_dept_period ON returns(department, period, version);
 "#,
+    // The periods that have had a report, with the bulletin number each got
+    // the first time: a report made again keeps its number.
+    r#"
+CREATE TABLE reports (
+    period        TEXT PRIMARY KEY,
+    issue_number  INTEGER NOT NULL,
+    first_made_at TEXT NOT NULL,
+    last_made_at  TEXT NOT NULL
+);
+"#,
 ];
 
 pub struct Ledger {
@@ -426,6 +436,52 @@ impl Ledger {
             .is_some())
     }
 
+    /// The bulletin number of `period`'s report: the number it got the first
+    /// time, or, for a period without a report yet, the count of the plan
+    /// year's periods that have had one, this one included.
+    pub fn issue_number(&self, period: Period) -> Result<u32> {
+        let kept: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT issue_number FROM reports WHERE period = ?1")?
+            .query_row([period.to_string()], |r| r.get(0))
+            .optional()?;
+        if let Some(n) = kept {
+            return Ok(n as u32);
+        }
+        let before: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM reports WHERE substr(period, 1, 4) = ?1")?
+            .query_row([period.year.to_string()], |r| r.get(0))?;
+        Ok(before as u32 + 1)
+    }
+
+    /// Remember that `period` had a report, numbered `number` the first time.
+    pub fn record_report(
+        &self,
+        period: Period,
+        number: u32,
+        at: DateTime<FixedOffset>,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO reports (period, issue_number, first_made_at, last_made_at)
+                 VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT (period) DO UPDATE SET last_made_at = excluded.last_made_at",
+            )?
+            .execute(params![period.to_string(), number, to_text(at)])?;
+        Ok(())
+    }
+
+    /// Whether `period` has had a report made.
+    pub fn had_report(&self, period: Period) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM reports WHERE period = ?1")?
+            .query_row([period.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
     /// All files whose receipts should exist, for recovery after a crash,
     /// and whose archive paths tell which archived originals it knows.
     pub fn all_files(&self) -> Result<Vec<FileRow>> {
@@ -599,6 +655,56 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn bulletins_are_numbered_by_the_periods_that_had_a_report() {
+        let mut l = Ledger::in_memory().unwrap();
+        let at = DateTime::parse_from_rfc3339("2024-04-08T09:00:00+08:00").unwrap();
+        let p = |s: &str| -> Period { s.parse().unwrap() };
+        // The first report a workspace makes, for March, is 第1期.
+        assert_eq!(l.issue_number(p("2024-03")).unwrap(), 1);
+        assert!(!l.had_report(p("2024-03")).unwrap());
+        l.record_report(p("2024-03"), 1, at).unwrap();
+        assert!(l.had_report(p("2024-03")).unwrap());
+        assert_eq!(l.issue_number(p("2024-04")).unwrap(), 2);
+        l.record_report(p("2024-04"), 2, at).unwrap();
+        // Made again, March keeps its number; recording again changes nothing.
+        assert_eq!(l.issue_number(p("2024-03")).unwrap(), 1);
+        l.record_report(p("2024-03"), 1, at).unwrap();
+        assert_eq!(l.issue_number(p("2024-05")).unwrap(), 3);
+        // A February report made late is the third of the year.
+        assert_eq!(l.issue_number(p("2024-02")).unwrap(), 3);
+        // Another plan year counts afresh.
+        assert_eq!(l.issue_number(p("2025-01")).unwrap(), 1);
+        // Values recorded since do not change the numbers.
+        record(
+            &mut l,
+            "a",
+            "县民政局",
+            "2024-05",
+            Verdict::Accepted,
+            &[reported("P12-1", 1.0)],
+        );
+        assert_eq!(l.issue_number(p("2024-05")).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_ledger_of_the_first_schema_gains_the_report_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!(l.issue_number("2024-03".parse().unwrap()).unwrap(), 1);
+        let version: i64 = l
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
     }
 
     #[test]

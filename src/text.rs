@@ -96,9 +96,46 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// A fraction as a percentage with one decimal: 0.2486 → `24.9%`.
+/// A fraction as a percentage with one decimal: 0.2486 → `24.9%`, rounded
+/// half-up like [`permille`].
 pub fn percent(fraction: f64) -> String {
-    format!("{:.1}%", fraction * 100.0)
+    let t = permille(fraction);
+    format!(
+        "{}{}.{}%",
+        if t < 0 { "-" } else { "" },
+        t.abs() / 10,
+        t.abs() % 10
+    )
+}
+
+/// A fraction in tenths of a percent, rounded once, half away from zero:
+/// 0.0625 → 63 (6.3%), as a spreadsheet shows it. The fraction is first read
+/// as the 15 significant digits a spreadsheet keeps, then rounded in
+/// decimal, so a binary 0.0075 (0.00749999…) still gives 8 (0.8%).
+/// Not a number counts as 0.
+pub fn permille(fraction: f64) -> i64 {
+    if !fraction.is_finite() || fraction == 0.0 {
+        return 0;
+    }
+    // `d.dddddddddddddde-2`: 15 significant digits and a decimal exponent.
+    let sci = format!("{:.14e}", fraction.abs());
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return 0;
+    };
+    let digits: i128 = mantissa.replace('.', "").parse().unwrap_or(0);
+    let exp: i32 = exp.parse().unwrap_or(0);
+    // value = digits × 10^(exp − 14); in tenths of a percent, × 10^3.
+    let shift = exp - 14 + 3;
+    let tenths = if shift >= 0 {
+        digits.saturating_mul(10i128.saturating_pow(shift.min(30) as u32))
+    } else if shift < -30 {
+        0
+    } else {
+        let unit = 10i128.pow((-shift) as u32);
+        digits / unit + i128::from(digits % unit * 2 >= unit)
+    };
+    let tenths = tenths.min(i64::MAX as i128) as i64;
+    if fraction < 0.0 { -tenths } else { tenths }
 }
 
 /// A number as JSON: integral values as integers, so `4200` never reads `4200.0`.
@@ -146,5 +183,35 @@ mod tests {
         assert_eq!(number(246.3), "246.3");
         assert_eq!(number(31.94), "31.94");
         assert_eq!(percent(91.0 / 366.0), "24.9%");
+    }
+
+    #[test]
+    fn percentages_round_half_up_once_as_a_spreadsheet_shows_them() {
+        // Ties that a binary float or `{:.1}` would round down or to even.
+        for (fraction, want) in [
+            (0.0625, "6.3%"),
+            (1.0 / 16.0, "6.3%"),
+            (0.0075, "0.8%"),
+            (3.0 / 400.0, "0.8%"),
+            (0.00125, "0.1%"),
+            (0.12345, "12.3%"),
+            (0.9995, "100.0%"),
+            (0.0, "0.0%"),
+            (1.0, "100.0%"),
+            (1.2, "120.0%"),
+            (10.0 / 419.0, "2.4%"),
+            (-0.0625, "-6.3%"),
+        ] {
+            assert_eq!(percent(fraction), want, "{fraction}");
+        }
+        assert_eq!(permille(0.0625), 63);
+        assert_eq!(permille(91.0 / 366.0), 249);
+        assert_eq!(permille(f64::NAN), 0);
+        assert_eq!(permille(1e-20), 0);
+        // Every tenth of a percent reads back as itself.
+        for t in 0..=2000 {
+            assert_eq!(permille(t as f64 / 1000.0), t, "{t}");
+            assert_eq!(permille((t as f64 + 0.5) / 1000.0), t + 1, "{t}.5");
+        }
     }
 }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 #[command(
     name = "minsheng",
     version,
-    about = "民生可感行动调度工具 — runs the monthly reporting cycle of a county livelihood plan",
-    long_about = "民生可感行动调度工具：生成各单位填报表，校验报送文件并出具回执，汇总调度表，发送调度通报。\n\
+    about = "民生实事调度工具 — runs the monthly reporting cycle of a county livelihood plan",
+    long_about = "民生实事调度工具：生成各单位填报表，校验报送文件并出具回执，汇总调度表，发送调度通报。\n\
                   Issues department forms, validates returns with receipts, keeps a ledger, \
                   consolidates the master workbook and mails the dispatch bulletin.",
     after_help = "工作目录 Workspace: --workspace DIR, or MINSHENG_HOME, or the current folder."

@@ -16,7 +16,7 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, send: bool) -> Result<()
     let period = super::period_arg(ws, period)?;
     let ledger = Ledger::open(&ws.ledger_path())?;
     let view = report::view(ws, &ledger, period)?;
-    let files = report::write(ws, &view)?;
+    let files = report::write(ws, &ledger, &view)?;
     print_text(&summary(ws, &view, &files))?;
     if send {
         let sent = crate::cycle::send_bulletin(ws, period, &files)?;

@@ -15,7 +15,8 @@ use rust_xlsxwriter::{
 
 /// The line under the footer, for clerks who never open the second sheet.
 const NOTE: &str = "注：黄色底纹单元格为填写区域，其余单元格已锁定。“累计完成”填年初至本期末的累计数，“完成率”自动计算；详见“填报说明”工作表。";
-const TITLE_SUFFIX: &str = "民生可感行动重点民生实事进展情况调度表";
+/// What the form is, after the plan's items: `<plan>重点民生实事进展情况调度表`.
+const TITLE_SUFFIX: &str = "进展情况调度表";
 
 // Columns of the table, in HEADERS order.
 const SEQ: ColNum = 0;
@@ -237,7 +238,7 @@ fn write_form(
     // An empty 累计完成 leaves 完成率 blank; a cached 0 would show 0.0%
     // until the sheet is recalculated, and readers would take it as data.
     sheet.set_formula_result_default("");
-    let title = format!("{}{TITLE_SUFFIX}", spec.catalog.plan.county);
+    let title = crate::plan::words::Words::of(spec.catalog).title(TITLE_SUFFIX);
     sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, LAST_COL, &title, &st.title)?;
     sheet.set_row_height(TITLE_ROW, 36)?;
 
@@ -314,13 +315,21 @@ fn write_row(
     // 累计完成, and 完成率 with the cached result matching it: readers that
     // do not recalculate (calamine, previews, mail clients) see the cache.
     let g = format!("G{}", r + 1);
-    let (formula, rate_format) = match ind.kind {
-        Kind::Milestone => (
+    let (formula, rate_format) = match (ind.kind, ind.baseline) {
+        (Kind::Milestone, _) => (
             format!(
                 "=IF({g}=\"\",\"\",(MATCH({g},{{{}}},0)-1)/4)",
                 STAGES.map(|s| format!("\"{s}\"")).join(",")
             ),
             &st.rate_stage,
+        ),
+        // A raised standard counts from its old level, as `Value::progress` does.
+        (Kind::Standard, Some(b)) => (
+            format!(
+                "=IF({g}=\"\",\"\",MAX(0,MIN(1,({g}-{b})/(F{}-{b}))))",
+                r + 1
+            ),
+            &st.rate,
         ),
         _ => (format!("=IF({g}=\"\",\"\",{g}/F{})", r + 1), &st.rate),
     };
@@ -331,7 +340,7 @@ fn write_row(
         }
         Some(Done::Number(n)) => {
             sheet.write_number_with_format(r, DONE, n, &st.input_value)?;
-            (n / ind.target).to_string()
+            crate::model::Value::Number(n).progress(ind).to_string()
         }
         Some(Done::Stage(i)) => {
             sheet.write_string_with_format(r, DONE, STAGES[i], &st.input_value)?;
@@ -646,8 +655,18 @@ pub(super) mod tests {
             c.get(&(r, RATE as u32))
         );
         let formulas = book.worksheet_formula(FORM_SHEET).unwrap();
+        // A raised standard (650 → 700) counts from its old level; a count is done / target.
         let f = formulas.get_value((r, RATE as u32)).unwrap();
-        assert_eq!(f, &format!("IF(G{0}=\"\",\"\",G{0}/F{0})", r + 1));
+        assert_eq!(
+            f,
+            &format!(
+                "IF(G{0}=\"\",\"\",MAX(0,MIN(1,(G{0}-650)/(F{0}-650))))",
+                r + 1
+            )
+        );
+        let count = row_of(&c, "P12-1");
+        let f = formulas.get_value((count, RATE as u32)).unwrap();
+        assert_eq!(f, &format!("IF(G{0}=\"\",\"\",G{0}/F{0})", count + 1));
 
         let m = cells(&mut book, "_meta");
         let meta: std::collections::BTreeMap<String, String> = (0..crate::form::meta::KEYS.len()

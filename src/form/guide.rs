@@ -3,7 +3,8 @@
 
 use super::GUIDE_SHEET;
 use super::build::{FormSpec, Styles, print_setup, protection};
-use crate::plan::catalog::{Catalog, Kind, STAGES};
+use crate::plan::catalog::{Kind, STAGES};
+use crate::plan::words::Words;
 use crate::text::width;
 use chrono::Datelike;
 use rust_xlsxwriter::{RowNum, Worksheet, XlsxError};
@@ -17,9 +18,9 @@ pub(super) fn write_guide(
     sheet.set_name(GUIDE_SHEET)?;
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 84)?;
-    let plan = &spec.catalog.plan;
+    let words = Words::of(spec.catalog);
     let deadline = super::deadline_text(spec.deadline);
-    let office = office(spec.catalog);
+    let office = words.office_with_seat();
     let n = spec.indicators().count();
     let has = |k: Kind| spec.indicators().any(|i| i.kind == k);
 
@@ -46,6 +47,9 @@ pub(super) fn write_guide(
     if has(Kind::Standard) {
         steps.push("保障标准类指标（如低保标准、补贴标准）填写目前实际执行的标准。".into());
     }
+    let raised = spec
+        .indicators()
+        .any(|i| i.kind == Kind::Standard && i.baseline.is_some());
     if has(Kind::Milestone) {
         steps.push(format!(
             "单位为“阶段”的指标，点单元格右侧的箭头，从下拉列表中选择项目目前所处的阶段：{}。",
@@ -100,7 +104,11 @@ pub(super) fn write_guide(
         ),
         (
             "完成率",
-            "累计完成 ÷ 年度目标，自动计算；阶段类按所处阶段折算（前期工作 25%，开工建设 50%，主体完工 75%，完成 100%）。",
+            if raised {
+                "累计完成 ÷ 年度目标，自动计算；阶段类按所处阶段折算（前期工作 25%，开工建设 50%，主体完工 75%，完成 100%）；有原标准的保障标准类按提标幅度折算：（现行标准 − 原标准）÷（目标标准 − 原标准），达到目标标准为 100%。"
+            } else {
+                "累计完成 ÷ 年度目标，自动计算；阶段类按所处阶段折算（前期工作 25%，开工建设 50%，主体完工 75%，完成 100%）。"
+            },
         ),
         ("工作进展", "本期主要工作和完成情况，简要写明。"),
         ("存在问题", "影响进度的主要问题；完成率低于序时进度时必填。"),
@@ -126,25 +134,13 @@ pub(super) fn write_guide(
         sheet,
         r,
         "咨询",
-        &format!(
-            "填报中有疑问，请联系{}{}。",
-            plan.issuer,
-            office.trim_start_matches("专班")
-        ),
+        &format!("填报中有疑问，请联系{}。", words.office_in_full()),
         st,
     )?;
 
     sheet.protect_with_options(&protection());
     print_setup(sheet, false)?;
     Ok(())
-}
-
-/// 专班办公室（设县人社局）.
-fn office(catalog: &Catalog) -> String {
-    match catalog.working_group.office.trim() {
-        "" => "专班办公室".to_string(),
-        at => format!("专班办公室（设{at}）"),
-    }
 }
 
 fn guide_head(

@@ -14,6 +14,7 @@ use crate::fsx;
 use crate::ledger::{FileRow, Ledger, NewFile};
 use crate::model::{Contact, Finding, Reported, Verdict};
 use crate::plan::Period;
+use crate::plan::words::Words;
 use crate::templates::Templates;
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
@@ -403,7 +404,10 @@ impl<'a> Intake<'a> {
             Outcome::NotAForm => {
                 return Ok(Evaluation::rejected(vec![Finding::error(
                     "not_a_form",
-                    "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用专班下发的填报表填写",
+                    format!(
+                        "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用{}下发的填报表填写",
+                        Words::of(&self.ws.catalog).group
+                    ),
                 )]));
             }
             Outcome::Refused(e) => return Ok(Evaluation::rejected(vec![read_error_finding(e)])),

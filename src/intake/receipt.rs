@@ -6,6 +6,7 @@ use super::read::ParsedReturn;
 use crate::model::{Finding, Verdict, a1};
 use crate::plan::Period;
 use crate::plan::catalog::Catalog;
+use crate::plan::words::Words;
 use crate::templates::Templates;
 use anyhow::{Context, Result};
 use calamine::Data;
@@ -45,7 +46,9 @@ pub fn compose(
 ) -> Result<Receipt> {
     Ok(Receipt {
         text: text(t, info)?,
-        marked: parsed.map(|p| workbook(p, info.findings)).transpose()?,
+        marked: parsed
+            .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
+            .transpose()?,
     })
 }
 
@@ -60,6 +63,7 @@ struct FindingView<'a> {
 const SHOWN_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
+    let words = Words::of(r.catalog);
     let errors = r.findings.iter().filter(|f| f.is_error()).count();
     let warnings = r.findings.len() - errors;
     let verdict_text = match (r.verdict, r.duplicate_of) {
@@ -82,8 +86,8 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
         }
         Verdict::Duplicate => "无需其他操作。".to_string(),
         _ => format!(
-            "请在原表格中修改上述问题（随回执附带的表格已用红色标出需修改的单元格，黄色为提醒），保存为 .xlsx 后重新报送。如有疑问，请联系专班办公室（设{}）。",
-            r.catalog.working_group.office
+            "请在原表格中修改上述问题（随回执附带的表格已用红色标出需修改的单元格，黄色为提醒），保存为 .xlsx 后重新报送。如有疑问，请联系{}。",
+            words.office_with_seat()
         ),
     };
     let findings: Vec<FindingView> = r
@@ -104,8 +108,11 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
     t.render(
         "receipt.txt",
         serde_json::json!({
-            "plan": r.catalog.plan.name,
-            "issuer": r.catalog.plan.issuer,
+            "plan": words.plan,
+            "issuer": words.issuer,
+            "group": words.group,
+            "office_name": words.office_name,
+            "office": words.office,
             "file": r.file,
             "department": r.department,
             "period": r.period.map(Period::chinese),
@@ -123,8 +130,8 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
 
 /// A copy of the form sheet with every finding's cell filled (red for what
 /// must change, yellow for a warning) and the message as a note, plus a
-/// sheet listing all findings.
-fn workbook(parsed: &ParsedReturn, findings: &[Finding]) -> Result<Vec<u8>> {
+/// sheet listing all findings. The notes are signed by the plan's office.
+fn workbook(parsed: &ParsedReturn, findings: &[Finding], author: &str) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let base = Format::new()
         .set_font_name("宋体")
@@ -177,7 +184,7 @@ fn workbook(parsed: &ParsedReturn, findings: &[Finding]) -> Result<Vec<u8>> {
                 if let Some(m) = marks {
                     let text: Vec<&str> = m.iter().map(|f| f.message.as_str()).collect();
                     let note = Note::new(text.join("\n"))
-                        .set_author("专班")
+                        .set_author(author)
                         .set_width(320)
                         .set_height(120);
                     ws.insert_note(r, c, &note).context("无法生成回执表格")?;

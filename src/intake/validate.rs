@@ -6,9 +6,10 @@
 use super::read::{Col, ParsedReturn, cell_text};
 use super::value;
 use crate::config::PlanConfig;
-use crate::model::{Contact, Finding, Reported, Severity, Value};
+use crate::model::{Contact, Finding, Percent, Reported, Severity, Value, behind};
 use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Kind, MILESTONE_TARGET};
+use crate::plan::words::Words;
 use calamine::Data;
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
@@ -39,6 +40,8 @@ pub fn identify(
     findings: &mut Vec<Finding>,
 ) -> Identity {
     let sheet = &p.sheet.name;
+    // Who issues the forms, in the plan's word (专班, 领导小组, 指挥部).
+    let group = Words::of(rules.catalog).group;
     let stem_guess = stem_identity(file_stem);
     let (department, period_text) = match &p.meta {
         Some(meta) => {
@@ -46,7 +49,7 @@ pub fn identify(
                 findings.push(
                     Finding::error(
                         "signature_invalid",
-                        "表格的校验信息不符：这不是本专班下发的表格，或隐藏的校验页被改动过。请使用专班下发的最新填报表重新填报",
+                        format!("表格的校验信息不符：这不是本{group}下发的表格，或隐藏的校验页被改动过。请使用{group}下发的最新填报表重新填报"),
                     )
                     .at(crate::form::meta::SHEET, None),
                 );
@@ -77,7 +80,7 @@ pub fn identify(
                 .or(stem_guess.1.clone());
             findings.push(Finding::warning(
                 "meta_missing",
-                "表格缺少专班下发时附带的隐藏校验页（可能是把内容复制到了新表格），已按“填报单位”“报送期次”和文件名识别。今后请直接在下发的表格中填写",
+                format!("表格缺少{group}下发时附带的隐藏校验页（可能是把内容复制到了新表格），已按“填报单位”“报送期次”和文件名识别。今后请直接在下发的表格中填写"),
             ));
             (dept, period)
         }
@@ -97,9 +100,9 @@ pub fn identify(
                     "unknown_department",
                     match named {
                         Some(d) => format!(
-                            "填报单位“{d}”不是本次调度的报送单位，请使用专班下发给本单位的表格"
+                            "填报单位“{d}”不是本次调度的报送单位，请使用{group}下发给本单位的表格"
                         ),
-                        None => "无法识别填报单位，请使用专班下发给本单位的表格".to_string(),
+                        None => format!("无法识别填报单位，请使用{group}下发给本单位的表格"),
                     },
                 )
                 .at(sheet, if p.meta.is_none() { cell } else { None }),
@@ -125,7 +128,7 @@ pub fn identify(
                     period_text.unwrap_or_default(),
                     rules.catalog.plan.year
                 ),
-                _ => "无法识别报送期次，请使用专班下发的本期表格".into(),
+                _ => format!("无法识别报送期次，请使用{group}下发的本期表格"),
             };
             findings.push(Finding::error("unknown_period", msg).at(sheet, period_cell));
         }
@@ -166,10 +169,14 @@ fn period_text_of(d: &Data) -> String {
 /// Whether returns for `period` are taken now.
 pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
     let year = rules.catalog.plan.year;
+    let words = Words::of(rules.catalog);
     if period.year != year {
         return Some(Finding::error(
             "unknown_period",
-            format!("报送期次 {period} 不在 {year} 年度计划内，请使用专班下发的本期表格"),
+            format!(
+                "报送期次 {period} 不在 {year} 年度计划内，请使用{}下发的本期表格",
+                words.group
+            ),
         ));
     }
     if period.first_day() > rules.today {
@@ -182,8 +189,9 @@ pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
         return Some(Finding::error(
             "period_closed",
             format!(
-                "{} 的报送已截止并关账，不再接收；如需更正请联系专班办公室",
-                period.chinese()
+                "{} 的报送已截止并关账，不再接收；如需更正请联系{}",
+                period.chinese(),
+                words.office_name
             ),
         ));
     }
@@ -194,9 +202,10 @@ pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
         return Some(Finding::error(
             "period_closed",
             format!(
-                "{} 的报送期已过（超过 {} 个月），不再接收；如需更正请联系专班办公室",
+                "{} 的报送期已过（超过 {} 个月），不再接收；如需更正请联系{}",
                 period.chinese(),
-                rules.plan.max_late_periods
+                rules.plan.max_late_periods,
+                words.office_name
             ),
         ));
     }
@@ -286,7 +295,10 @@ pub fn check(
             );
         }
     }
-    (reported, check_contact(p, findings))
+    (
+        reported,
+        check_contact(p, &Words::of(rules.catalog).group, findings),
+    )
 }
 
 fn check_row(
@@ -397,9 +409,10 @@ fn check_row(
         };
         push(findings, finding, Some(done_col));
     }
+    // The rule that calls the indicator 滞后 in the bulletin.
     let progress = value.progress(ind);
     let time = period.time_progress();
-    if progress < 1.0 && progress < time - rules.plan.tolerance / 100.0 {
+    if progress < 1.0 && behind(progress, time).exceeds(rules.plan.tolerance) {
         for (col, what) in [(Col::Problems, "存在问题"), (Col::Measures, "下步措施")] {
             if p.text_at(row, col).is_empty() {
                 push(
@@ -408,8 +421,8 @@ fn check_row(
                         "reason_missing",
                         format!(
                             "完成率 {} 低于序时进度 {}，请在“{what}”中说明原因和措施",
-                            crate::text::percent(progress),
-                            crate::text::percent(time)
+                            Percent::of(progress),
+                            Percent::of(time)
                         ),
                     ),
                     p.col(col),
@@ -467,7 +480,7 @@ fn value_finding(problem: value::Problem, ind: &Indicator) -> Finding {
     }
 }
 
-fn check_contact(p: &ParsedReturn, findings: &mut Vec<Finding>) -> Contact {
+fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> Contact {
     let sheet = p.sheet.name.as_str();
     let get = |label: &str| p.footer.get(label);
     let mut contact = Contact::default();
@@ -480,7 +493,7 @@ fn check_contact(p: &ParsedReturn, findings: &mut Vec<Finding>) -> Contact {
             found => findings.push(
                 Finding::warning(
                     "contact_missing",
-                    format!("请填写{label}，便于专班核实数据时联系"),
+                    format!("请填写{label}，便于{group}核实数据时联系"),
                 )
                 .at(sheet, found.map(|l| l.at)),
             ),

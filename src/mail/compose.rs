@@ -183,12 +183,15 @@ pub(super) fn configured(
 /// names today's date, so a second run on the same day sends nothing new.
 pub fn queue_reminder(ws: &Workspace, templates: &Templates, r: ReminderMail) -> Result<Queued> {
     let overdue = r.today > r.deadline;
+    let words = crate::plan::words::Words::of(&ws.catalog);
     let text = templates.render(
         "reminder.txt",
         serde_json::json!({
-            "plan": ws.catalog.plan.name,
-            "issuer": ws.catalog.plan.issuer,
-            "office": ws.catalog.working_group.office,
+            "plan": words.plan,
+            "issuer": words.issuer,
+            "group": words.group,
+            "office_name": words.office_name,
+            "office": words.office,
             "department": r.department,
             "period": r.period.chinese(),
             "deadline": chinese_date(r.deadline),

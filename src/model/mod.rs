@@ -11,5 +11,5 @@ mod verdict;
 
 pub use finding::{Finding, Severity, a1};
 pub use submission::{Contact, CurrentReturn, CurrentValue, Reported, Submission};
-pub use value::Value;
+pub use value::{Percent, Points, Value, behind};
 pub use verdict::Verdict;

@@ -158,8 +158,17 @@ pub struct WorkingGroup {
     pub deputy_conveners: Vec<String>,
     #[serde(default)]
     pub members: Vec<String>,
+    /// The unit the office sits in (县人社局).
     #[serde(default)]
     pub office: String,
+    /// What the plan calls its office (专班办公室, 领导小组办公室,
+    /// 指挥部办公室); when empty, named after the issuer's group.
+    #[serde(default)]
+    pub office_name: String,
+    /// The unit that follows up lagging items with the office (县政府督查室),
+    /// named in the bulletin only when set.
+    #[serde(default)]
+    pub supervisor: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

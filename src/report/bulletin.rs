@@ -8,11 +8,11 @@
 //! which the office edits without a rebuild; the Word version is laid out from
 //! the rendered text, so an edit there reaches the `.docx` as well.
 
-use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Kind};
-use crate::report::consolidate::{Counts, IndicatorView, LevelView, PeriodView, Status, Warning};
+use crate::plan::words::Words;
+use crate::report::consolidate::{Counts, IndicatorView, PeriodView, Rates, Status, Warning};
 use crate::templates::Templates;
-use crate::text::{chinese_date, number, percent};
+use crate::text::{chinese_date, number};
 use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -31,6 +31,9 @@ pub struct Meta<'a> {
     pub tolerance: f64,
     pub severe: f64,
     pub deadline_day: u32,
+    /// 第N期, from the ledger: the count of the plan year's periods that
+    /// have had a report, this one included.
+    pub issue_number: u32,
 }
 
 /// A rendered bulletin.
@@ -42,13 +45,9 @@ pub struct Bulletin {
     pub docx: Vec<u8>,
 }
 
-/// `平江县民生可感行动调度通报（2024年第3期）`: the issue number is the
-/// period's month in the plan year, so a re-run of a period keeps its number.
-pub fn subject(plan_name: &str, period: Period) -> String {
-    format!(
-        "{plan_name}调度通报（{}年第{}期）",
-        period.year, period.month
-    )
+/// `平江县民生可感行动调度通报（2024年第3期）`.
+pub fn subject(plan_name: &str, year: i32, issue_number: u32) -> String {
+    format!("{plan_name}调度通报（{year}年第{issue_number}期）")
 }
 
 pub fn build(view: &PeriodView, meta: &Meta, templates: &Templates) -> Result<Bulletin> {
@@ -58,7 +57,7 @@ pub fn build(view: &PeriodView, meta: &Meta, templates: &Templates) -> Result<Bu
     let docx = super::docx::build(&text, &ctx).context("无法生成 Word 版调度通报")?;
     Ok(Bulletin {
         subject: ctx.subject,
-        issue_number: view.period.month,
+        issue_number: meta.issue_number,
         html,
         text,
         docx,
@@ -76,9 +75,15 @@ pub struct Context {
     /// `2024年第3期`
     pub issue: String,
     pub issue_number: u32,
-    pub plan: String,
-    pub county: String,
-    pub issuer: String,
+    /// The plan's words, as the templates' `plan`, `county`, `issuer`,
+    /// `group`, `office_name`, `office`, `supervisor`.
+    #[serde(flatten)]
+    pub words: Words,
+    /// The noun after `共N件`: `重点民生实事`, empty when the plan's name
+    /// already says 实事.
+    pub items_noun: String,
+    /// The attached workbook's file name.
+    pub workbook: String,
     /// Issue date, `2024年4月3日`.
     pub date: String,
     pub period: String,
@@ -95,6 +100,9 @@ pub struct Context {
     pub levels: Vec<LevelCtx>,
     pub departments_total: usize,
     pub departments_reported: usize,
+    /// Whether every unit has an accepted return: with the counts of
+    /// `total` and the lists below, what the opening sentence is chosen by.
+    pub all_reported: bool,
     /// Units without an accepted return, full names.
     pub missing: Vec<String>,
     /// Units whose return was rejected and not yet replaced by an accepted one.
@@ -127,10 +135,11 @@ pub struct LevelCtx {
     pub severe: usize,
     pub not_reported: usize,
     pub behind: usize,
-    /// Share of indicators reached, `8.6%`.
-    pub reached: String,
-    /// Mean progress of reported indicators, `41.3%`, or `—`.
-    pub progress: String,
+    /// 已完成指标占比: indicators done / all indicators, `8.6%`.
+    pub done_share: String,
+    /// 平均完成率: mean progress of the reported indicators (each at most
+    /// 100 %), `41.3%`; empty when none is reported.
+    pub mean_progress: String,
     /// One segment per status with any indicators, widths in percent.
     pub bars: Vec<Segment>,
 }
@@ -170,13 +179,13 @@ pub struct ItemCtx {
     /// Completion in percent, capped at 100, for bar widths.
     pub rate_value: f64,
     pub time: String,
-    /// Points behind 序时进度, `22.5`.
+    /// Points behind 序时进度, `22.5`: the printed 序时进度 less the printed rate.
     pub gap: String,
     pub status: String,
     pub status_color: String,
     pub warning: String,
     pub warning_color: String,
-    /// Completion last period and the rise since, `+12.5`.
+    /// Completion last period and the rise since in points, `+12.5`.
     pub previous_rate: String,
     pub change: String,
     pub work: String,
@@ -201,21 +210,21 @@ fn css(rgb: u32) -> String {
 }
 
 pub fn context(v: &PeriodView, meta: &Meta) -> Context {
-    let plan = &meta.catalog.plan;
-    let subject = subject(&plan.name, v.period);
-    let total_tasks = v.tasks.len();
+    let words = Words::of(meta.catalog);
+    let year = v.period.year;
+    let subject = subject(&words.plan, year, meta.issue_number);
     let total = level_ctx(
         "合计",
-        total_tasks,
+        v.tasks.len(),
         v.tasks.iter().filter(|t| t.status == Status::Done).count(),
         &v.totals,
-        mean(v.levels.iter()),
+        &v.rates,
     );
     let levels: Vec<LevelCtx> = v
         .levels
         .iter()
         .filter(|l| l.tasks > 0)
-        .map(|l| level_ctx(l.level.name(), l.tasks, l.tasks_done, &l.counts, l.progress))
+        .map(|l| level_ctx(l.level.name(), l.tasks, l.tasks_done, &l.counts, &l.rates))
         .collect();
     let names = |f: &dyn Fn(&&crate::report::consolidate::DepartmentView) -> bool| -> Vec<String> {
         v.departments
@@ -224,44 +233,40 @@ pub fn context(v: &PeriodView, meta: &Meta) -> Context {
             .map(|d| d.name.clone())
             .collect()
     };
-    // A month nobody reported for is no base to compare with.
-    let previous = v
-        .previous
-        .as_ref()
-        .filter(|p| p.reported_departments > 0)
-        .map(|p| PreviousCtx {
-            period_text: format!("{}月", p.period.month),
-            done: p.counts.get(Status::Done),
-            behind: p.counts.behind(),
-            not_reported: p.counts.get(Status::NotReported),
-            reported: p.reported_departments,
-            done_change: change_words(v.totals.get(Status::Done), p.counts.get(Status::Done), "项"),
-            behind_change: change_words(v.totals.behind(), p.counts.behind(), "项"),
-            reported_change: change_words(v.reported_departments(), p.reported_departments, "个"),
-        });
+    let previous = v.previous.as_ref().map(|p| PreviousCtx {
+        period_text: format!("{}月", p.period.month),
+        done: p.counts.get(Status::Done),
+        behind: p.counts.behind(),
+        not_reported: p.counts.get(Status::NotReported),
+        reported: p.reported_departments,
+        done_change: change_words(v.totals.get(Status::Done), p.counts.get(Status::Done), "项"),
+        behind_change: change_words(v.totals.behind(), p.counts.behind(), "项"),
+        reported_change: change_words(v.reported_departments(), p.reported_departments, "个"),
+    });
     let lagging: Vec<ItemCtx> = v.lagging().into_iter().map(|i| item(i, v)).collect();
     let next = v.period.next();
+    let missing = names(&|d| !d.submitted);
     Context {
-        title: format!("{}调度通报", plan.name),
-        issue: format!("{}年第{}期", v.period.year, v.period.month),
-        issue_number: v.period.month,
+        title: format!("{}调度通报", words.plan),
+        issue: format!("{year}年第{}期", meta.issue_number),
+        issue_number: meta.issue_number,
         subject,
-        plan: plan.name.clone(),
-        county: plan.county.clone(),
-        issuer: plan.issuer.clone(),
+        items_noun: words.items_noun().to_string(),
+        workbook: super::workbook_name(v.period),
         date: chinese_date(meta.today),
         period: v.period.to_string(),
         period_text: v.period.chinese(),
         as_of: chinese_date(v.period.last_day()),
-        time_progress: percent(v.time_progress),
-        time_progress_value: round1(v.time_progress * 100.0),
+        time_progress: v.time.to_string(),
+        time_progress_value: v.time.points(),
         tolerance: number(meta.tolerance),
         severe_points: number(meta.severe),
         total,
         levels,
         departments_total: v.departments.len(),
         departments_reported: v.reported_departments(),
-        missing: names(&|d| !d.submitted),
+        all_reported: missing.is_empty(),
+        missing,
         rejected_pending: names(&|d| !d.submitted && d.rejected > 0),
         rejected_fixed: names(&|d| d.submitted && d.rejected > 0),
         late: names(&|d| d.submitted && d.late),
@@ -298,25 +303,11 @@ pub fn context(v: &PeriodView, meta: &Meta) -> Context {
         next_deadline: chinese_date(next.deadline(meta.deadline_day)),
         next_period_text: next.chinese(),
         last_period: v.period.month == 12,
+        words,
     }
 }
 
-/// Mean progress over levels, weighted by their reported indicators.
-fn mean<'a>(levels: impl Iterator<Item = &'a LevelView>) -> Option<f64> {
-    let (sum, n) = levels.fold((0.0, 0usize), |(s, n), l| match l.progress {
-        Some(p) => (s + p * l.counts.reported() as f64, n + l.counts.reported()),
-        None => (s, n),
-    });
-    (n > 0).then(|| sum / n as f64)
-}
-
-fn level_ctx(
-    name: &str,
-    tasks: usize,
-    tasks_done: usize,
-    c: &Counts,
-    progress: Option<f64>,
-) -> LevelCtx {
+fn level_ctx(name: &str, tasks: usize, tasks_done: usize, c: &Counts, rates: &Rates) -> LevelCtx {
     let n = c.total().max(1) as f64;
     LevelCtx {
         name: name.into(),
@@ -329,8 +320,11 @@ fn level_ctx(
         severe: c.get(Status::Severe),
         not_reported: c.get(Status::NotReported),
         behind: c.behind(),
-        reached: percent(c.reached_share()),
-        progress: progress.map(percent).unwrap_or_else(|| "—".into()),
+        done_share: rates.done_share.to_string(),
+        mean_progress: rates
+            .mean_progress
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         bars: Status::ALL
             .iter()
             .filter(|&&s| c.get(s) > 0)
@@ -390,10 +384,10 @@ fn item(i: &IndicatorView, v: &PeriodView) -> ItemCtx {
             .value
             .map(|x| amount_text(ind, x.amount()))
             .unwrap_or_else(|| "未报送".into()),
-        rate: i.progress.map(percent).unwrap_or_else(|| "—".into()),
-        rate_value: round1(i.progress.unwrap_or(0.0).clamp(0.0, 1.0) * 100.0),
-        time: percent(v.time_progress),
-        gap: i.gap.map(|g| format!("{g:.1}")).unwrap_or_default(),
+        rate: i.rate.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+        rate_value: i.rate.unwrap_or_default().points().clamp(0.0, 100.0),
+        time: v.time.to_string(),
+        gap: i.gap.map(|g| g.to_string()).unwrap_or_default(),
         status: i.status.name().into(),
         status_color: css(status_rgb(i.status)),
         warning: i.warning.name().into(),
@@ -402,11 +396,8 @@ fn item(i: &IndicatorView, v: &PeriodView) -> ItemCtx {
         } else {
             css(i.warning.rgb())
         },
-        previous_rate: i.previous_progress.map(percent).unwrap_or_default(),
-        change: i
-            .change()
-            .map(|c| format!("{:+.1}", c * 100.0))
-            .unwrap_or_default(),
+        previous_rate: i.previous_rate.map(|r| r.to_string()).unwrap_or_default(),
+        change: i.change().map(|c| c.signed()).unwrap_or_default(),
         work: sentence(&i.work),
         problems: sentence(&i.problems),
         measures: sentence(&i.measures),
@@ -438,12 +429,12 @@ pub fn sentence(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Period;
 
     #[test]
-    fn subject_carries_the_issue_number_of_the_month() {
-        let p = Period::new(2024, 3).unwrap();
+    fn subject_carries_the_issue_number() {
         assert_eq!(
-            subject("平江县民生可感行动", p),
+            subject("平江县民生可感行动", 2024, 3),
             "平江县民生可感行动调度通报（2024年第3期）"
         );
     }
@@ -452,7 +443,6 @@ mod tests {
     /// control character, through the built-in templates.
     fn rendered() -> Bulletin {
         use crate::model::CurrentValue;
-        use crate::report::consolidate::{Inputs, Thresholds, consolidate};
         let c = crate::testutil::catalog();
         let current = vec![CurrentValue {
             department: "县民政局".into(),
@@ -462,12 +452,24 @@ mod tests {
             problems: "资金<b>未到位</b> & \u{c}拖延".into(),
             measures: "加快拨付".into(),
         }];
+        march(&c, &current, &std::collections::HashMap::new(), 3)
+    }
+
+    /// March of `catalog` through the built-in templates, issued 8 April.
+    fn march(
+        catalog: &Catalog,
+        current: &[crate::model::CurrentValue],
+        submissions: &std::collections::HashMap<String, crate::model::Submission>,
+        issue_number: u32,
+    ) -> Bulletin {
+        use crate::report::consolidate::{Inputs, Thresholds, consolidate};
         let view = consolidate(&Inputs {
-            catalog: &c,
+            catalog,
             period: Period::new(2024, 3).unwrap(),
-            current: &current,
+            current,
             previous: &[],
-            submissions: &std::collections::HashMap::new(),
+            submissions,
+            previous_reported: false,
             thresholds: Thresholds {
                 tolerance: 5.0,
                 severe: 20.0,
@@ -476,11 +478,12 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2024, 4, 8).unwrap(),
         });
         let meta = Meta {
-            catalog: &c,
+            catalog,
             today: NaiveDate::from_ymd_opt(2024, 4, 8).unwrap(),
             tolerance: 5.0,
             severe: 20.0,
             deadline_day: 5,
+            issue_number,
         };
         let dir = tempfile::tempdir().unwrap();
         build(&view, &meta, &Templates::load(dir.path()).unwrap()).unwrap()
@@ -532,6 +535,149 @@ mod tests {
             "{}",
             b.text
         );
+    }
+
+    /// The small plan's March through the built-in text template: `current`
+    /// values, `reported` the departments with an accepted return.
+    fn march_text(catalog: &Catalog, current: &[(&str, &str, f64)], reported: &[&str]) -> String {
+        use crate::model::{CurrentReturn, CurrentValue, Submission, Value, Verdict};
+        let at = chrono::DateTime::parse_from_rfc3339("2024-04-03T09:00:00+08:00").unwrap();
+        let current: Vec<CurrentValue> = current
+            .iter()
+            .map(|(d, code, v)| CurrentValue {
+                department: d.to_string(),
+                indicator: code.to_string(),
+                value: if code.ends_with("M01-2") {
+                    Value::Stage(*v as usize)
+                } else {
+                    Value::Number(*v)
+                },
+                progress: String::new(),
+                problems: "资金未到位".into(),
+                measures: "加快拨付".into(),
+            })
+            .collect();
+        let submissions = reported
+            .iter()
+            .map(|d| {
+                let sub = Submission {
+                    current: Some(CurrentReturn {
+                        received_at: at,
+                        version: 1,
+                        findings: 0,
+                    }),
+                    latest: Some((Verdict::Accepted, at)),
+                    rejected: 0,
+                };
+                (d.to_string(), sub)
+            })
+            .collect();
+        march(catalog, &current, &submissions, 1).text
+    }
+
+    /// Every indicator of the small plan on track in March (序时进度 24.9 %).
+    const ON_TRACK: [(&str, &str, f64); 6] = [
+        ("甲局", "P01-1", 3.0),
+        ("甲局", "P01-2", 30.0),
+        ("乙局", "M01-1", 665.0),
+        ("乙局", "M01-2", 1.0),
+        ("乙局", "M01-3", 83.0),
+        ("丙局", "C01-1", 30.0),
+    ];
+
+    fn opening(text: &str) -> &str {
+        text.lines()
+            .find(|l| l.starts_with("为兑现"))
+            .expect("an opening sentence")
+    }
+
+    #[test]
+    fn the_opening_follows_the_figures() {
+        let c = crate::testutil::small_catalog();
+        let all = ["甲局", "乙局", "丙局"];
+        let t = march_text(&c, &ON_TRACK, &all);
+        assert!(
+            opening(&t).contains(
+                "从本期调度情况看，各项民生实事总体有序推进，已报送指标均达到序时进度要求。"
+            ),
+            "{t}"
+        );
+        // Some behind: P01-1 at 1 of 10 (10 %), 14.9 points behind.
+        let mut some = ON_TRACK;
+        some[0].2 = 1.0;
+        let t = march_text(&c, &some, &all);
+        assert!(
+            opening(&t).contains("各项民生实事总体有序推进，但仍有1项指标进度滞后于序时进度。"),
+            "{t}"
+        );
+        // Seriously behind: the milestone 未启动 too.
+        some[3].2 = 0.0;
+        let t = march_text(&c, &some, &all);
+        assert!(
+            opening(&t).contains(
+                "部分民生实事推进不力，1项指标严重滞后于序时进度、1项指标滞后，需引起高度重视。"
+            ),
+            "{t}"
+        );
+        assert!(!t.contains("总体有序推进"), "{t}");
+        assert!(t.contains("对严重滞后事项，专班将提请挂牌督办。"), "{t}");
+        // Units not reported: what was reported is all that can be judged.
+        let t = march_text(&c, &ON_TRACK[..2], &["甲局"]);
+        assert!(
+            opening(&t).contains("已报送的指标均达到序时进度要求；另有2个单位未报送本期进展情况。"),
+            "{t}"
+        );
+        assert!(!t.contains("各项民生实事总体有序推进"), "{t}");
+        let t = march_text(&c, &some[..2], &["甲局"]);
+        assert!(
+            opening(&t).contains("已报送的民生实事总体有序推进，但仍有1项指标进度滞后于序时进度；另有2个单位未报送本期进展情况。"),
+            "{t}"
+        );
+        // Nobody reported.
+        let t = march_text(&c, &[], &[]);
+        assert!(
+            opening(&t).contains("各牵头单位均未报送2024年3月进展情况"),
+            "{t}"
+        );
+        assert!(!t.contains("总体有序推进"), "{t}");
+        assert!(t.contains("本期尚无单位报送，暂无滞后事项可列。"), "{t}");
+    }
+
+    #[test]
+    fn the_office_and_who_follows_up_are_the_plans_own() {
+        // No supervisor set: the office follows up alone.
+        let c = crate::testutil::small_catalog();
+        let t = march_text(&c, &ON_TRACK, &["甲局", "乙局", "丙局"]);
+        assert!(
+            t.contains("（三）强化督查问效。专班办公室将对各项民生实事进展情况跟踪督办"),
+            "{t}"
+        );
+        assert!(!t.contains("会同"), "{t}");
+        // A 领导小组 with an office of its own name and a supervisor.
+        let src = crate::testutil::SMALL
+            .replace("issuer = \"测试专班\"", "issuer = \"测试县民生实事工作领导小组\"")
+            .replacen(
+                "[[departments]]",
+                "[working_group]\noffice_name = \"领导小组办公室\"\nsupervisor = \"县委县政府督查督办中心\"\n\n[[departments]]",
+                1,
+            );
+        let c = Catalog::parse(&src, "t", "t.toml").unwrap();
+        let mut behind = ON_TRACK;
+        behind[3].2 = 0.0;
+        let t = march_text(&c, &behind, &["甲局", "乙局", "丙局"]);
+        assert!(
+            t.contains("对严重滞后事项，领导小组将提请挂牌督办。"),
+            "{t}"
+        );
+        assert!(
+            t.contains("领导小组办公室将会同县委县政府督查督办中心对各项民生实事进展情况跟踪督办"),
+            "{t}"
+        );
+        assert!(
+            t.ends_with("测试县民生实事工作领导小组\n2024年4月8日\n"),
+            "{t}"
+        );
+        assert!(!t.contains("专班"), "{t}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! values out. The workbook, the bulletin and `status --json` all read one
 //! `PeriodView`, so their numbers cannot disagree.
 
-use crate::model::{CurrentValue, Submission, Value, Verdict};
+use crate::model::{CurrentValue, Percent, Points, Submission, Value, Verdict, behind};
 use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Level, Task};
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -58,14 +58,17 @@ pub struct Thresholds {
 }
 
 /// The status of a reported indicator with `progress` (done/target) at
-/// `time` (序时进度), both fractions.
+/// `time` (序时进度), both fractions. How far it is behind is measured in the
+/// points the bulletin prints ([`behind`]), so an item printed 5.0 points
+/// behind is never called lagging at a tolerance of 5.
 pub fn status_of(progress: f64, time: f64, t: Thresholds) -> Status {
     const EPS: f64 = 1e-9;
+    let gap = behind(progress, time);
     if progress >= 1.0 - EPS {
         Status::Done
-    } else if progress + EPS >= time - t.tolerance / 100.0 {
+    } else if !gap.exceeds(t.tolerance) {
         Status::OnTrack
-    } else if progress + EPS >= time - t.severe / 100.0 {
+    } else if !gap.exceeds(t.severe) {
         Status::Lagging
     } else {
         Status::Severe
@@ -155,7 +158,8 @@ impl Counts {
         self.total() - self.get(Status::NotReported)
     }
 
-    /// Share of all indicators that reached their target (0 when there are none).
+    /// Share of all indicators that reached their target (0 when there are
+    /// none): 已完成指标占比 before rounding.
     pub fn reached_share(&self) -> f64 {
         match self.total() {
             0 => 0.0,
@@ -174,6 +178,26 @@ impl Counts {
     }
 }
 
+/// The two rates of a set of indicators, each computed and rounded once;
+/// every output prints these.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rates {
+    /// 已完成指标占比: indicators that reached their target / all indicators.
+    pub done_share: Percent,
+    /// 平均完成率: mean progress of the reported indicators, each counted at
+    /// most 100 %; `None` when none is reported.
+    pub mean_progress: Option<Percent>,
+}
+
+impl Rates {
+    fn of(counts: &Counts, mean: Option<f64>) -> Rates {
+        Rates {
+            done_share: Percent::of(counts.reached_share()),
+            mean_progress: mean.map(Percent::of),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndicatorView<'a> {
     pub indicator: &'a Indicator,
@@ -181,13 +205,17 @@ pub struct IndicatorView<'a> {
     pub level: Level,
     pub task_title: &'a str,
     pub value: Option<Value>,
+    /// Exact progress (done/target, a standard from its baseline), for JSON.
     pub progress: Option<f64>,
+    /// The same, as every output prints it.
+    pub rate: Option<Percent>,
     pub status: Status,
-    /// Points by which progress trails 序时进度 (positive = behind, 0 when
+    /// Points by which the printed rate trails the printed 序时进度 (0 when
     /// ahead); `None` when not reported.
-    pub gap: Option<f64>,
+    pub gap: Option<Points>,
     /// Progress in the previous period of the plan year, if reported then.
     pub previous_progress: Option<f64>,
+    pub previous_rate: Option<Percent>,
     /// Status in the previous period (against that period's 序时进度).
     pub previous_status: Option<Status>,
     pub warning: Warning,
@@ -197,10 +225,10 @@ pub struct IndicatorView<'a> {
 }
 
 impl IndicatorView<'_> {
-    /// Change of progress since the previous period, as a fraction (0.12 =
-    /// 12 points); `None` unless reported in both.
-    pub fn change(&self) -> Option<f64> {
-        Some(self.progress? - self.previous_progress?)
+    /// Change of the printed rate since the previous period, in points;
+    /// `None` unless reported in both.
+    pub fn change(&self) -> Option<Points> {
+        Some(self.rate?.minus(self.previous_rate?))
     }
 }
 
@@ -224,10 +252,11 @@ pub struct LevelView {
     pub tasks: usize,
     pub tasks_done: usize,
     pub counts: Counts,
-    /// The same counts in the previous period, when there is one in the plan year.
+    /// The same counts in the previous period, when there is one to compare with.
     pub previous: Option<Counts>,
     /// Mean progress of its reported indicators, each capped at 100 %.
     pub progress: Option<f64>,
+    pub rates: Rates,
 }
 
 /// What the previous period looked like, for "compared with last period".
@@ -252,12 +281,15 @@ pub struct DepartmentView {
     pub rejected: i64,
     pub indicators: usize,
     pub counts: Counts,
+    pub rates: Rates,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodView<'a> {
     pub period: Period,
     pub time_progress: f64,
+    /// 序时进度 as printed.
+    pub time: Percent,
     pub deadline: NaiveDate,
     pub indicators: Vec<IndicatorView<'a>>,
     pub departments: Vec<DepartmentView>,
@@ -265,7 +297,12 @@ pub struct PeriodView<'a> {
     /// Always the three levels, in order, even one without tasks.
     pub levels: Vec<LevelView>,
     pub totals: Counts,
-    /// `None` in the first month of the plan year.
+    /// Mean progress of every reported indicator, each capped at 100 %.
+    pub progress: Option<f64>,
+    pub rates: Rates,
+    /// `None` in the first month of the plan year, and when the period
+    /// before had neither a report nor an accepted return: nothing to
+    /// compare with.
     pub previous: Option<PreviousView>,
 }
 
@@ -292,7 +329,7 @@ impl<'a> PeriodView<'a> {
             .iter()
             .filter(|i| i.status.is_behind())
             .collect();
-        v.sort_by(|a, b| b.gap.unwrap_or(0.0).total_cmp(&a.gap.unwrap_or(0.0)));
+        v.sort_by_key(|i| std::cmp::Reverse(i.gap.unwrap_or_default()));
         v
     }
 
@@ -302,13 +339,9 @@ impl<'a> PeriodView<'a> {
         let mut v: Vec<_> = self
             .indicators
             .iter()
-            .filter(|i| i.change().is_some_and(|c| c > 1e-9))
+            .filter(|i| i.change().is_some_and(Points::is_positive))
             .collect();
-        v.sort_by(|a, b| {
-            b.change()
-                .unwrap_or(0.0)
-                .total_cmp(&a.change().unwrap_or(0.0))
-        });
+        v.sort_by_key(|i| std::cmp::Reverse(i.change().unwrap_or_default()));
         v.truncate(n);
         v
     }
@@ -342,6 +375,9 @@ pub struct Inputs<'c, 'd> {
     pub current: &'d [CurrentValue],
     pub previous: &'d [CurrentValue],
     pub submissions: &'d HashMap<String, Submission>,
+    /// Whether the period before had a report made: then it is compared
+    /// with even if nobody had reported for it.
+    pub previous_reported: bool,
     pub thresholds: Thresholds,
     pub deadline_day: u32,
     pub today: NaiveDate,
@@ -376,6 +412,7 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 .filter(|v| v.department == ind.department);
             let value = cur.map(|v| v.value);
             let progress = value.map(|v| v.progress(ind));
+            let rate = progress.map(Percent::of);
             let status = match progress {
                 Some(p) => status_of(p, time, x.thresholds),
                 None => Status::NotReported,
@@ -396,9 +433,11 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 task_title: &task.title,
                 value,
                 progress,
+                rate,
                 status,
-                gap: progress.map(|p| ((time - p) * 100.0).max(0.0)),
+                gap: progress.map(|p| behind(p, time)),
                 previous_progress,
+                previous_rate: previous_progress.map(Percent::of),
                 previous_status,
                 warning: warning_of(status, previous_status),
                 work: cur.map(|v| v.progress.clone()).unwrap_or_default(),
@@ -422,53 +461,62 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
         });
     }
 
+    // Last period is compared with only when it was reported for or had a
+    // report made: a month nobody touched is no base.
+    let previous = prev_period
+        .zip(prev_time)
+        .and_then(|(period, time_progress)| {
+            let reporting: HashSet<&str> = x
+                .previous
+                .iter()
+                .filter(|v| {
+                    x.catalog
+                        .indicator(&v.indicator)
+                        .is_some_and(|i| i.department == v.department)
+                })
+                .map(|v| v.department.as_str())
+                .collect();
+            (x.previous_reported || !reporting.is_empty()).then(|| PreviousView {
+                period,
+                time_progress,
+                counts: Counts::of(
+                    indicators
+                        .iter()
+                        .map(|i| i.previous_status.unwrap_or(Status::NotReported)),
+                ),
+                reported_departments: reporting.len(),
+            })
+        });
     let levels = Level::ALL
         .iter()
         .map(|&level| {
             let of_level = || indicators.iter().filter(move |i| i.level == level);
             let level_tasks = || tasks.iter().filter(move |t| t.task.level == level);
+            let counts = Counts::of(of_level().map(|i| i.status));
+            let progress = mean_capped(of_level().filter_map(|i| i.progress));
             LevelView {
                 level,
                 tasks: level_tasks().count(),
                 tasks_done: level_tasks().filter(|t| t.status == Status::Done).count(),
-                counts: Counts::of(of_level().map(|i| i.status)),
-                previous: prev_period.map(|_| {
+                counts,
+                previous: previous.as_ref().map(|_| {
                     Counts::of(of_level().map(|i| i.previous_status.unwrap_or(Status::NotReported)))
                 }),
-                progress: mean_capped(of_level().filter_map(|i| i.progress)),
+                progress,
+                rates: Rates::of(&counts, progress),
             }
         })
         .collect();
     let totals = Counts::of(indicators.iter().map(|i| i.status));
-    let previous = prev_period.zip(prev_time).map(|(period, time_progress)| {
-        let reporting: HashSet<&str> = x
-            .previous
-            .iter()
-            .filter(|v| {
-                x.catalog
-                    .indicator(&v.indicator)
-                    .is_some_and(|i| i.department == v.department)
-            })
-            .map(|v| v.department.as_str())
-            .collect();
-        PreviousView {
-            period,
-            time_progress,
-            counts: Counts::of(
-                indicators
-                    .iter()
-                    .map(|i| i.previous_status.unwrap_or(Status::NotReported)),
-            ),
-            reported_departments: reporting.len(),
-        }
-    });
+    let progress = mean_capped(indicators.iter().filter_map(|i| i.progress));
 
-    let mut by_department: HashMap<&str, Counts> = HashMap::new();
+    let mut by_department: HashMap<&str, (Counts, Vec<f64>)> = HashMap::new();
     for i in &indicators {
-        by_department
+        let (counts, done) = by_department
             .entry(i.indicator.department.as_str())
-            .or_default()
-            .add(i.status);
+            .or_default();
+        counts.add(i.status);
+        done.extend(i.progress);
     }
     let due = x.period.deadline(x.deadline_day);
     let departments = x
@@ -486,9 +534,9 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 Some(c) => c.received_at.date_naive() > due,
                 None => x.today > due,
             };
-            let counts = by_department
+            let (counts, done) = by_department
                 .get(name.as_str())
-                .copied()
+                .cloned()
                 .unwrap_or_default();
             DepartmentView {
                 name: name.clone(),
@@ -501,18 +549,22 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 rejected: sub.rejected,
                 indicators: counts.total(),
                 counts,
+                rates: Rates::of(&counts, mean_capped(done.into_iter())),
             }
         })
         .collect();
     PeriodView {
         period: x.period,
         time_progress: time,
+        time: Percent::of(time),
         deadline: due,
         indicators,
         departments,
         tasks,
         levels,
         totals,
+        progress,
+        rates: Rates::of(&totals, progress),
         previous,
     }
 }
@@ -538,12 +590,13 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
                 "kind": i.indicator.kind,
                 "target": crate::plan::catalog::target_json(i.indicator),
                 "unit": i.indicator.unit,
+                "baseline": i.indicator.baseline.map(json_number),
                 "value": value,
                 "progress": i.progress,
                 "status": i.status,
-                "gap": i.gap,
+                "gap": i.gap.map(Points::value),
                 "previous_progress": i.previous_progress,
-                "change": i.change(),
+                "change": i.change().map(|c| c.value() / 100.0),
                 "warning": i.warning,
                 "work": i.work,
                 "problems": i.problems,
@@ -582,6 +635,8 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
                 "tasks_done": l.tasks_done,
                 "indicators": l.counts.total(),
                 "counts": counts(&l.counts),
+                "done_share": l.counts.reached_share(),
+                "mean_progress": l.progress,
             })
         })
         .collect();
@@ -592,6 +647,8 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
         "summary": {
             "indicators": v.totals.total(),
             "counts": counts(&v.totals),
+            "done_share": v.totals.reached_share(),
+            "mean_progress": v.progress,
             "departments": v.departments.len(),
             "reported_departments": v.reported_departments(),
             "levels": levels,
@@ -668,9 +725,9 @@ mod tests {
         let current = vec![
             cv("县卫生健康局", "P03-1", Value::Number(1050.0)), // 25 % → on track
             cv("县民政局", "P05-1", Value::Number(700.0)),      // standard reached
-            cv("县民政局", "P05-2", Value::Number(5000.0)),     // 92.6 % of 5400 → on track
-            cv("县人社局", "P11-2", Value::Number(10.0)),       // percent, 10 of 100 → lagging
-            cv("天岳投资集团", "C01-1", Value::Stage(0)),       // milestone 未启动 → severe
+            cv("县民政局", "P05-2", Value::Number(5200.0)), // 5000 → 5400, at 5200: 50 % → on track
+            cv("县人社局", "P11-2", Value::Number(10.0)),   // percent, 10 of 100 → lagging
+            cv("天岳投资集团", "C01-1", Value::Stage(0)),   // milestone 未启动 → severe
         ];
         let mut subs = HashMap::new();
         subs.insert(
@@ -703,6 +760,7 @@ mod tests {
             current: &current,
             previous: &[],
             submissions: &subs,
+            previous_reported: false,
             thresholds: T,
             deadline_day: 5,
             today: NaiveDate::from_ymd_opt(2024, 4, 10).unwrap(),
@@ -804,16 +862,16 @@ mod tests {
         // 序时进度: December 366/366 = 100 %; November 335/366 = 91.53 %.
         let nov_time = 335.0 / 366.0;
         let current = vec![
-            cv("甲局", "P01-1", Value::Number(10.0)),  // 10/10 → 已完成
-            cv("甲局", "P01-2", Value::Number(81.0)),  // 81/90 = 90 %, 10 points behind → 滞后
-            cv("乙局", "M01-1", Value::Number(680.0)), // standard not reached: 97.14 %, 2.86 behind → 序时推进
+            cv("甲局", "P01-1", Value::Number(12.0)), // 12/10 = 120 % → 已完成
+            cv("甲局", "P01-2", Value::Number(81.0)), // 81/90 = 90 %, 10 points behind → 滞后
+            cv("乙局", "M01-1", Value::Number(698.0)), // 650 → 700, at 698: 96 %, 4 behind → 序时推进
             cv("乙局", "M01-2", Value::Stage(2)),      // 开工建设 = 50 %, 50 behind → 严重滞后
-            cv("乙局", "M01-3", Value::Number(95.0)),  // standard reached above target → 已完成
+            cv("乙局", "M01-3", Value::Number(95.0)),  // 80 → 90, at 95: reached → 已完成
         ];
         let previous = vec![
-            cv("甲局", "P01-1", Value::Number(8.0)), // 80 % vs 91.53 %: 滞后
+            cv("甲局", "P01-1", Value::Number(8.0)), // 80 % vs 91.5 %: 滞后
             cv("甲局", "P01-2", Value::Number(72.0)), // 80 %: 滞后
-            cv("乙局", "M01-1", Value::Number(650.0)), // 92.86 %: 序时推进
+            cv("乙局", "M01-1", Value::Number(696.0)), // 92 %: 序时推进
             cv("乙局", "M01-2", Value::Stage(2)),    // 50 %: 严重滞后
             cv("乙局", "M01-3", Value::Number(90.0)), // 100 %: 已完成
         ];
@@ -840,6 +898,7 @@ mod tests {
             current: &current,
             previous: &previous,
             submissions: &subs,
+            previous_reported: false,
             thresholds: T,
             deadline_day: 5,
             today: NaiveDate::from_ymd_opt(2025, 1, 10).unwrap(),
@@ -858,30 +917,39 @@ mod tests {
             (Status::Done, Some(Status::Lagging))
         );
         assert_eq!(p1.warning, Warning::None);
-        assert!(close(p1.gap.unwrap(), 0.0));
-        assert!(close(p1.change().unwrap(), 0.2));
+        assert!(close(p1.gap.unwrap().value(), 0.0));
+        assert!(
+            close(p1.progress.unwrap(), 1.2),
+            "a count shows over its target"
+        );
+        assert!(close(p1.change().unwrap().value(), 40.0));
 
         let p2 = i("P01-2");
         assert_eq!(p2.status, Status::Lagging);
         assert!(close(p2.progress.unwrap(), 0.9));
-        assert!(close(p2.gap.unwrap(), 10.0));
+        assert!(close(p2.gap.unwrap().value(), 10.0));
         assert_eq!(p2.warning, Warning::Yellow, "behind in November too");
-        assert!(close(p2.change().unwrap(), 0.1));
+        assert!(close(p2.change().unwrap().value(), 10.0));
 
         let m1 = i("M01-1");
         assert_eq!(m1.status, Status::OnTrack);
-        assert!(close(m1.gap.unwrap(), (1.0 - 680.0 / 700.0) * 100.0));
-        assert!(close(m1.previous_progress.unwrap(), 650.0 / 700.0));
-        assert!(650.0 / 700.0 > nov_time, "on track in November as well");
+        assert!(close(m1.progress.unwrap(), 0.96), "from the old standard");
+        assert!(close(m1.gap.unwrap().value(), 4.0));
+        assert!(close(m1.previous_progress.unwrap(), 0.92));
+        assert!(0.92 > nov_time, "on track in November as well");
 
         let m2 = i("M01-2");
         assert_eq!((m2.status, m2.warning), (Status::Severe, Warning::Red));
-        assert!(close(m2.gap.unwrap(), 50.0));
-        assert_eq!(m2.change(), Some(0.0));
+        assert!(close(m2.gap.unwrap().value(), 50.0));
+        assert!(close(m2.change().unwrap().value(), 0.0));
 
         let m3 = i("M01-3");
         assert_eq!(m3.status, Status::Done);
-        assert!(close(m3.change().unwrap(), 95.0 / 90.0 - 1.0));
+        assert!(
+            close(m3.progress.unwrap(), 1.0),
+            "a standard stops at 100 %"
+        );
+        assert!(close(m3.change().unwrap().value(), 0.0));
 
         let c1 = i("C01-1");
         assert_eq!(c1.status, Status::NotReported);
@@ -893,14 +961,11 @@ mod tests {
         // Tasks.
         let t = |code: &str| v.tasks.iter().find(|t| t.task.code == code).unwrap();
         assert_eq!(t("P01").status, Status::Lagging);
-        assert!(close(t("P01").progress.unwrap(), 0.95));
         assert_eq!(t("M01").status, Status::Severe);
+        assert!(close(t("M01").progress.unwrap(), (0.96 + 0.5 + 1.0) / 3.0));
         assert!(
-            close(
-                t("M01").progress.unwrap(),
-                (680.0 / 700.0 + 0.5 + 1.0) / 3.0
-            ),
-            "95/90 counts as 100 %"
+            close(t("P01").progress.unwrap(), (1.0 + 0.9) / 2.0),
+            "12/10 counts as 100 %"
         );
         assert_eq!(
             (t("C01").status, t("C01").progress),
@@ -959,7 +1024,14 @@ mod tests {
             .iter()
             .map(|i| i.indicator.code.as_str())
             .collect();
-        assert_eq!(movers, ["P01-1", "P01-2", "M01-3"]);
+        assert_eq!(movers, ["P01-1", "P01-2", "M01-1"], "M01-3 did not move");
+
+        // The rates, each once: 2 of 6 done; mean of 100, 90, 96, 50, 100 %.
+        assert_eq!(v.rates.done_share.to_string(), "33.3%");
+        assert_eq!(v.rates.mean_progress.unwrap().to_string(), "87.2%", "436/5");
+        assert_eq!(l(Level::County).rates.mean_progress, None);
+        assert_eq!(l(Level::City).rates.done_share.to_string(), "33.3%");
+        assert_eq!(d("乙局").rates.mean_progress.unwrap().to_string(), "82.0%");
 
         let json = status_json(&v);
         assert_eq!(json["summary"]["counts"]["已完成"], 2);
@@ -986,6 +1058,7 @@ mod tests {
             current: &current,
             previous: &previous,
             submissions: &HashMap::new(),
+            previous_reported: true,
             thresholds: T,
             deadline_day: 5,
             today: NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
@@ -997,5 +1070,59 @@ mod tests {
         assert_eq!((p1.status, p1.warning), (Status::Lagging, Warning::Blue));
         assert_eq!((p1.previous_progress, p1.change()), (None, None));
         assert!(v.movers(5).is_empty());
+    }
+
+    fn march<'c>(
+        c: &'c Catalog,
+        previous: &[CurrentValue],
+        previous_reported: bool,
+    ) -> PeriodView<'c> {
+        let current = vec![cv("甲局", "P01-1", Value::Number(3.0))];
+        consolidate(&Inputs {
+            catalog: c,
+            period: Period::new(2024, 3).unwrap(),
+            current: &current,
+            previous,
+            submissions: &HashMap::new(),
+            previous_reported,
+            thresholds: T,
+            deadline_day: 5,
+            today: NaiveDate::from_ymd_opt(2024, 4, 10).unwrap(),
+        })
+    }
+
+    #[test]
+    fn last_period_is_compared_with_only_when_it_was_reported_or_had_a_report() {
+        let c = small();
+        // February: nothing reported, no report made.
+        let v = march(&c, &[], false);
+        assert!(v.previous.is_none());
+        assert!(v.levels.iter().all(|l| l.previous.is_none()));
+        // A report was made for February though nobody reported: leaders saw it.
+        let v = march(&c, &[], true);
+        let p = v.previous.as_ref().unwrap();
+        assert_eq!(
+            (p.reported_departments, p.counts.get(Status::NotReported)),
+            (0, 6)
+        );
+        assert!(v.levels.iter().all(|l| l.previous.is_some()));
+        // One department reported for February.
+        let v = march(&c, &[cv("甲局", "P01-1", Value::Number(1.0))], false);
+        assert_eq!(v.previous.as_ref().unwrap().reported_departments, 1);
+        assert!(close(v.indicators[0].change().unwrap().value(), 20.0));
+    }
+
+    #[test]
+    fn gaps_and_statuses_follow_the_printed_figures() {
+        // 序时进度 24.9 %; 0.0244 prints 2.4 %, so the gap printed is 22.5, not 22.4.
+        let time = Period::new(2024, 3).unwrap().time_progress();
+        assert_eq!(behind(0.0244, time).to_string(), "22.5");
+        // 19.9 % is 5.0 points behind 24.9 %: within a tolerance of 5.
+        assert_eq!(status_of(0.1994, time, T), Status::OnTrack);
+        assert_eq!(status_of(0.1984, time, T), Status::Lagging, "5.1 points");
+        assert_eq!(status_of(0.049, time, T), Status::Lagging, "20.0 points");
+        assert_eq!(status_of(0.048, time, T), Status::Severe, "20.1 points");
+        // Reached means reached: 99.96 % prints 100.0 % but is not done.
+        assert_eq!(status_of(0.9996, 0.5, T), Status::OnTrack);
     }
 }

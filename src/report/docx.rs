@@ -101,7 +101,7 @@ fn paragraph(line: &str, ctx: &Context) -> Paragraph {
         }
         return body(runs);
     }
-    if line == ctx.issuer || line == ctx.date {
+    if line == ctx.words.issuer || line == ctx.date {
         // 署名 and 成文日期 sit right, the date four characters in.
         let right = if line == ctx.date { INDENT * 2 } else { 0 };
         return Paragraph::new()

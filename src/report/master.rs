@@ -4,16 +4,20 @@
 //! 报送情况 and 滞后事项.
 //!
 //! Every figure comes from the `PeriodView` that the bulletin and `status`
-//! read. Numbers are written as numbers with number formats (完成率 and
-//! 序时进度 as fractions shown `0.0%`), so the office can sort and sum them;
+//! read. Numbers are written as numbers with number formats, so the office
+//! can sort and sum them; a percentage cell holds the rounded figure the
+//! bulletin prints (0.249 shown `24.9%`), so no office suite can show it
+//! rounded another way;
 //! everything a department typed goes through `write_string`, so a clerk's
 //! `=HYPERLINK(…)` stays text. Sheets are written row by row in
 //! rust_xlsxwriter's constant-memory mode, which keeps a province-scale
 //! workbook at a few MB.
 
 use super::bulletin::{Meta, status_rgb};
+use crate::model::{Percent, Points};
 use crate::plan::catalog::{Kind, Level};
-use crate::report::consolidate::{Counts, IndicatorView, PeriodView, Status, Warning};
+use crate::plan::words::Words;
+use crate::report::consolidate::{Counts, IndicatorView, PeriodView, Rates, Status, Warning};
 use crate::text::chinese_date;
 use crate::text::width;
 use anyhow::{Context, Result};
@@ -100,6 +104,7 @@ struct Styles {
     signed_points: Format,
     datetime: Format,
     label_bold: Format,
+    definitions: Format,
 }
 
 impl Styles {
@@ -140,6 +145,12 @@ impl Styles {
             signed_points: center.clone().set_num_format("+0.0;-0.0;0.0"),
             datetime: center.clone().set_num_format("yyyy-mm-dd hh:mm"),
             label_bold: center.set_bold(),
+            definitions: base
+                .clone()
+                .set_font_size(9)
+                .set_text_wrap()
+                .set_align(FormatAlign::Left)
+                .set_align(FormatAlign::Top),
         }
     }
 }
@@ -179,6 +190,28 @@ fn put_opt_number(
         None => sh.write_blank(r, c, f)?,
     };
     Ok(())
+}
+
+/// A percentage as the bulletin prints it, under `0.0%`.
+fn put_percent(
+    sh: &mut Worksheet,
+    r: RowNum,
+    c: ColNum,
+    v: Option<Percent>,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    put_opt_number(sh, r, c, v.map(Percent::fraction), f)
+}
+
+/// Points as the bulletin prints them, under `0.0`.
+fn put_points(
+    sh: &mut Worksheet,
+    r: RowNum,
+    c: ColNum,
+    v: Option<Points>,
+    f: &Format,
+) -> Result<(), XlsxError> {
+    put_opt_number(sh, r, c, v.map(Points::value), f)
 }
 
 /// An amount in an indicator's unit: whole numbers without decimals.
@@ -342,13 +375,15 @@ fn period_note(view: &PeriodView, meta: &Meta) -> String {
         "报送期次：{}　　截至：{}　　序时进度：{}　　生成日期：{}",
         view.period.chinese(),
         chinese_date(view.period.last_day()),
-        crate::text::percent(view.time_progress),
+        view.time,
         chinese_date(meta.today)
     )
 }
 
 // ------------------------------------------------------------------- 总览 ---
 
+const DONE_SHARE: &str = "已完成指标占比";
+const MEAN_PROGRESS: &str = "平均完成率";
 const COUNT_HEADERS: [&str; 11] = [
     "层级",
     "实事（件）",
@@ -359,9 +394,22 @@ const COUNT_HEADERS: [&str; 11] = [
     "滞后",
     "严重滞后",
     "未报送",
-    "指标完成率",
-    "平均完成率",
+    DONE_SHARE,
+    MEAN_PROGRESS,
 ];
+
+/// What each figure of the workbook means, said once, on the overview.
+fn definitions(meta: &Meta) -> String {
+    format!(
+        "说明：完成率＝累计完成÷年度目标（阶段类按所处阶段折算；保障标准类有原标准的，＝（现行标准－原标准）÷（目标标准－原标准），最高100%）。\
+         序时进度＝截至本期末全年已过天数÷全年天数。\
+         {DONE_SHARE}＝已完成的指标项数÷全部指标项数（未报送的指标计入分母）。\
+         {MEAN_PROGRESS}＝已报送指标完成率的平均值，单项超过100%的按100%计。\
+         完成率低于序时进度{}个百分点以上为滞后，{}个百分点以上为严重滞后；百分比均保留一位小数（四舍五入），落后序时、较上期的百分点由保留后的数字相减得出。",
+        crate::text::number(meta.tolerance),
+        crate::text::number(meta.severe)
+    )
+}
 
 fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Result<(), XlsxError> {
     sh.set_name(OVERVIEW)?;
@@ -371,8 +419,8 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
     }
     let last: ColNum = 10;
     let title = format!(
-        "{}重点民生实事调度汇总表（{}）",
-        meta.catalog.plan.name,
+        "{}（{}）",
+        Words::of(meta.catalog).title("调度汇总表"),
         v.period.chinese()
     );
     sh.set_row_height(TITLE_ROW, 32)?;
@@ -393,7 +441,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
             l.tasks,
             l.tasks_done,
             &l.counts,
-            l.progress,
+            &l.rates,
             false,
             st,
         )?;
@@ -401,15 +449,6 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
     }
     let last_level = r - 1;
     let tasks_done = v.tasks.iter().filter(|t| t.status == Status::Done).count();
-    let reported: usize = v.totals.reported();
-    let mean = (reported > 0).then(|| {
-        v.indicators
-            .iter()
-            .filter_map(|i| i.progress)
-            .map(|p| p.min(1.0))
-            .sum::<f64>()
-            / reported as f64
-    });
     count_row(
         sh,
         r,
@@ -417,10 +456,14 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
         v.tasks.len(),
         tasks_done,
         &v.totals,
-        mean,
+        &v.rates,
         true,
         st,
     )?;
+    r += 1;
+    let text = definitions(meta);
+    sh.set_row_height(r, row_height(lines(&text, widths.iter().sum::<f64>())))?;
+    sh.merge_range(r, 0, r, last, &text, &st.definitions)?;
     r += 2;
 
     // 二、submissions.
@@ -457,7 +500,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
     {
         sh.write_number_with_format(r, c as ColNum, *n as f64, &st.int)?;
     }
-    sh.write_number_with_format(r, 5, v.time_progress, &st.pct)?;
+    put_percent(sh, r, 5, Some(v.time), &st.pct)?;
     r += 2;
 
     // 三、compared with last period.
@@ -478,14 +521,9 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
                 p.period.chinese(),
                 &p.counts,
                 p.reported_departments,
-                p.time_progress,
+                Percent::of(p.time_progress),
             ),
-            (
-                v.period.chinese(),
-                &v.totals,
-                reported_depts,
-                v.time_progress,
-            ),
+            (v.period.chinese(), &v.totals, reported_depts, v.time),
         ] {
             sh.set_row_height(r, 20)?;
             sh.write_string_with_format(r, 0, &name, &st.label_bold)?;
@@ -493,7 +531,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
                 sh.write_number_with_format(r, c as ColNum + 1, counts.get(*s) as f64, &st.int)?;
             }
             sh.write_number_with_format(r, 6, depts as f64, &st.int)?;
-            sh.write_number_with_format(r, 7, time, &st.pct)?;
+            put_percent(sh, r, 7, Some(time), &st.pct)?;
             r += 1;
         }
         r += 1;
@@ -570,7 +608,7 @@ fn count_row(
     tasks: usize,
     tasks_done: usize,
     c: &Counts,
-    progress: Option<f64>,
+    rates: &Rates,
     bold: bool,
     st: &Styles,
 ) -> Result<(), XlsxError> {
@@ -584,8 +622,8 @@ fn count_row(
     for (i, s) in Status::ALL.iter().enumerate() {
         sh.write_number_with_format(r, 4 + i as ColNum, c.get(*s) as f64, int)?;
     }
-    sh.write_number_with_format(r, 9, c.reached_share(), pct)?;
-    put_opt_number(sh, r, 10, progress, pct)
+    put_percent(sh, r, 9, Some(rates.done_share), pct)?;
+    put_percent(sh, r, 10, rates.mean_progress, pct)
 }
 
 // ------------------------------------------------------------ level sheets ---
@@ -622,9 +660,8 @@ fn level_sheet_rows(
     let rows: Vec<&IndicatorView> = v.indicators.iter().filter(|i| i.level == level).collect();
     let counts = v.level(level).map(|l| l.counts).unwrap_or_default();
     let title = format!(
-        "{}{}民生实事进展情况表（{}）",
-        meta.catalog.plan.name,
-        level.name(),
+        "{}（{}）",
+        Words::of(meta.catalog).level_title(level),
         v.period.chinese()
     );
     let note = format!(
@@ -695,9 +732,9 @@ fn level_sheet_rows(
             }
         }
         indicator_cells(sh, r, 2, i, st)?;
-        put_opt_number(sh, r, 8, Some(v.time_progress), &st.pct)?;
-        put_opt_number(sh, r, 9, i.gap, &st.points)?;
-        put_opt_number(sh, r, 10, i.change().map(|c| c * 100.0), &st.signed_points)?;
+        put_percent(sh, r, 8, Some(v.time), &st.pct)?;
+        put_points(sh, r, 9, i.gap, &st.points)?;
+        put_points(sh, r, 10, i.change(), &st.signed_points)?;
         put_text(sh, r, L_STATUS, i.status.name(), &st.text_center)?;
         put_text(sh, r, 12, &i.indicator.department, &st.text_center)?;
         put_text(sh, r, 13, &i.work, &st.text)?;
@@ -742,7 +779,7 @@ fn indicator_cells(
         }
         _ => sh.write_blank(r, c + 4, &st.amount).map(|_| ())?,
     }
-    put_opt_number(sh, r, c + 5, i.progress, &st.pct)
+    put_percent(sh, r, c + 5, i.rate, &st.pct)
 }
 
 fn status_summary(c: &Counts) -> String {
@@ -893,7 +930,7 @@ fn by_department(
 
 // ---------------------------------------------------------------- 报送情况 ---
 
-const SUB_COLS: [Col; 15] = [
+const SUB_COLS: [Col; 16] = [
     ("序号", 5.0),
     ("单位", 24.0),
     ("应报指标（项）", 8.0),
@@ -908,7 +945,8 @@ const SUB_COLS: [Col; 15] = [
     ("滞后", 7.0),
     ("严重滞后", 7.0),
     ("未报送", 7.0),
-    ("指标完成率", 9.0),
+    (DONE_SHARE, 9.0),
+    (MEAN_PROGRESS, 9.0),
 ];
 
 fn submissions(sh: &mut Worksheet, v: &PeriodView, st: &Styles) -> Result<(), XlsxError> {
@@ -958,7 +996,8 @@ fn submissions(sh: &mut Worksheet, v: &PeriodView, st: &Styles) -> Result<(), Xl
         for (c, s) in Status::ALL.iter().enumerate() {
             sh.write_number_with_format(r, 9 + c as ColNum, d.counts.get(*s) as f64, &st.int)?;
         }
-        sh.write_number_with_format(r, 14, d.counts.reached_share(), &st.pct)?;
+        put_percent(sh, r, 14, Some(d.rates.done_share), &st.pct)?;
+        put_percent(sh, r, 15, d.rates.mean_progress, &st.pct)?;
         r += 1;
     }
     if r > FIRST_ROW {
@@ -1015,7 +1054,7 @@ fn lagging(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Resu
     let title = format!("滞后事项清单（{}）", v.period.chinese());
     let note = format!(
         "序时进度 {}；完成率低于序时进度 {} 个百分点以上为滞后，{} 个百分点以上为严重滞后；按落后程度排列。预警：首次滞后蓝色，连续滞后黄色，严重滞后红色",
-        crate::text::percent(v.time_progress),
+        v.time,
         crate::text::number(meta.tolerance),
         crate::text::number(meta.severe)
     );
@@ -1084,10 +1123,10 @@ fn lagging(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Resu
             }
             _ => sh.write_blank(r, 8, &st.amount).map(|_| ())?,
         }
-        put_opt_number(sh, r, 9, i.progress, &st.pct)?;
-        put_opt_number(sh, r, 10, Some(v.time_progress), &st.pct)?;
-        put_opt_number(sh, r, 11, i.gap, &st.points)?;
-        put_opt_number(sh, r, 12, i.change().map(|c| c * 100.0), &st.signed_points)?;
+        put_percent(sh, r, 9, i.rate, &st.pct)?;
+        put_percent(sh, r, 10, Some(v.time), &st.pct)?;
+        put_points(sh, r, 11, i.gap, &st.points)?;
+        put_points(sh, r, 12, i.change(), &st.signed_points)?;
         put_text(sh, r, 13, i.task_title, &st.text)?;
         put_text(sh, r, 14, &i.indicator.department, &st.text_center)?;
         put_text(sh, r, 15, &i.problems, &st.text)?;

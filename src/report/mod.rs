@@ -30,12 +30,14 @@ pub fn view<'a>(ws: &'a Workspace, ledger: &Ledger, period: Period) -> Result<Pe
         Vec::new()
     };
     let submissions = ledger.submissions(period)?;
+    let previous_reported = period.month > 1 && ledger.had_report(period.prev())?;
     Ok(consolidate::consolidate(&Inputs {
         catalog: &ws.catalog,
         period,
         current: &current,
         previous: &previous,
         submissions: &submissions,
+        previous_reported,
         thresholds: Thresholds {
             tolerance: ws.config.plan.tolerance,
             severe: ws.config.plan.severe,
@@ -56,13 +58,15 @@ pub struct ReportFiles {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
-    /// 第N期: the period's month in the plan year.
+    /// 第N期: the count of the plan year's periods that have had a report,
+    /// this one included; kept when the report is made again.
     pub issue_number: u32,
     /// The workbook and the Word bulletin as written, for the mail.
     pub workbook_bytes: Vec<u8>,
     pub docx_bytes: Vec<u8>,
 }
 
+/// The workbook's file name; the bulletin's attachment line names it too.
 pub fn workbook_name(period: Period) -> String {
     format!("{period}-民生实事调度汇总表.xlsx")
 }
@@ -76,19 +80,22 @@ pub fn bulletin_name(period: Period, ext: &str) -> String {
 /// file is built in memory and renamed into place, so a reader (or the mail
 /// queue) never sees half a file and a failure leaves the previous report.
 pub fn generate(ws: &Workspace, ledger: &Ledger, period: Period) -> Result<ReportFiles> {
-    write(ws, &view(ws, ledger, period)?)
+    write(ws, ledger, &view(ws, ledger, period)?)
 }
 
-/// Write the report of a consolidated period.
-pub fn write(ws: &Workspace, view: &PeriodView) -> Result<ReportFiles> {
+/// Write the report of a consolidated period, and remember in the ledger
+/// that the period had one, so its bulletin number stays.
+pub fn write(ws: &Workspace, ledger: &Ledger, view: &PeriodView) -> Result<ReportFiles> {
     let period = view.period;
     let templates = Templates::load(&ws.root)?;
+    let issue_number = ledger.issue_number(period)?;
     let meta = Meta {
         catalog: &ws.catalog,
         today: ws.clock.today(),
         tolerance: ws.config.plan.tolerance,
         severe: ws.config.plan.severe,
         deadline_day: ws.config.plan.deadline_day,
+        issue_number,
     };
     let workbook = master::build(view, &meta)?;
     let b = bulletin::build(view, &meta, &templates)?;
@@ -115,5 +122,7 @@ pub fn write(ws: &Workspace, view: &PeriodView) -> Result<ReportFiles> {
         crate::fsx::write_atomic(path, bytes)
             .with_context(|| format!("无法写入报表文件夹 {}", dir.display()))?;
     }
+    // Only a report written counts: a template that fails leaves no number taken.
+    ledger.record_report(period, issue_number, ws.clock.now().fixed_offset())?;
     Ok(files)
 }

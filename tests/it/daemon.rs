@@ -96,9 +96,13 @@ pub(crate) fn returns(ws: &Ws, n: usize) -> Vec<PathBuf> {
             let rows = catalog
                 .indicators_of(dept)
                 .map(|ind| {
+                    // Half way, a raised standard from its old level.
+                    let from = ind.baseline.unwrap_or(0.0);
                     let done = match ind.kind {
                         Kind::Milestone => PrefillValue::Stage(STAGES[2].into()),
-                        _ => PrefillValue::Number(ind.target * 0.5 + i as f64 * 0.001),
+                        _ => PrefillValue::Number(
+                            from + (ind.target - from) * 0.5 + i as f64 * 0.001,
+                        ),
                     };
                     (
                         ind.code.clone(),

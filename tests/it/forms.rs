@@ -594,7 +594,7 @@ fn an_unknown_department_is_refused_by_name() {
 }
 
 /// Every file under `dir`, recursively.
-fn walk(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();

@@ -37,7 +37,7 @@ fn status(ws: &Ws) -> Value {
     ws.run(&["status", "--period", P, "--json"]).ok().json()
 }
 
-fn indicator<'a>(status: &'a Value, code: &str) -> &'a Value {
+pub(crate) fn indicator<'a>(status: &'a Value, code: &str) -> &'a Value {
     status["indicators"]
         .as_array()
         .unwrap()

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod contract;
+mod county;
 mod daemon;
 mod draft;
 mod forms;

@@ -63,8 +63,10 @@ fn ingest(ws: &Ws, file: &Path, want: &str) {
 
 /// A March of the shipped plan with known returns:
 /// - 县民政局 (February and March): P13-1 10 of 419 (严重滞后, with reasons and
-///   an injected `<b>`), P12-1 1 of 5 (序时推进), P05-1 680 of 700 (standard
-///   not reached), the rest reached; an `=HYPERLINK` typed into 工作进展.
+///   an injected `<b>`), P12-1 1 of 5 (序时推进), P05-1 raised from 650 to 700
+///   and at 680 (60 %, not reached), the rest reached; an `=HYPERLINK` typed
+///   into 工作进展. In February P05-1 and P06-1 were still at their old
+///   standards (0 %), with reasons.
 /// - 县人社局: the percent P11-2 at 15 of 100 (滞后), P11-3 reached.
 /// - 天岳投资集团: the milestone C01-1 at 开工建设.
 /// - 县卫生健康局, late on 7 April: P04-1 at 0 (严重滞后), M04-1 reached.
@@ -83,6 +85,8 @@ fn march() -> Ws {
             "text": {
                 "P13-1": {"存在问题": "资金未到位", "下步措施": "争取资金"},
                 "P12-1": {"存在问题": "选址未定", "下步措施": "加快选址"},
+                "P05-1": {"存在问题": "新标准待批复", "下步措施": "3月起按新标准发放"},
+                "P06-1": {"存在问题": "新标准待批复", "下步措施": "3月起按新标准发放"},
             },
         }),
     );
@@ -146,13 +150,13 @@ fn workbook(ws: &Ws) -> PathBuf {
 
 /// A sheet as a table: the header row (the first holding `key`) and the
 /// rows under it, each by header name.
-struct Table {
+pub(crate) struct Table {
     headers: Vec<String>,
-    rows: Vec<Vec<Data>>,
+    pub(crate) rows: Vec<Vec<Data>>,
 }
 
 impl Table {
-    fn read(file: &Path, sheet: &str, key: &str) -> Table {
+    pub(crate) fn read(file: &Path, sheet: &str, key: &str) -> Table {
         let mut wb = calamine::open_workbook_auto(file).unwrap();
         let range = wb.worksheet_range(sheet).unwrap();
         let all: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
@@ -166,7 +170,7 @@ impl Table {
         }
     }
 
-    fn col(&self, header: &str) -> usize {
+    pub(crate) fn col(&self, header: &str) -> usize {
         self.headers
             .iter()
             .position(|h| h == header)
@@ -182,13 +186,13 @@ impl Table {
             .unwrap_or_else(|| panic!("no row {key}"))
     }
 
-    fn get(&self, key_header: &str, key: &str, header: &str) -> Data {
+    pub(crate) fn get(&self, key_header: &str, key: &str, header: &str) -> Data {
         self.row(key_header, key)[self.col(header)].clone()
     }
 }
 
 #[track_caller]
-fn num(d: &Data) -> f64 {
+pub(crate) fn num(d: &Data) -> f64 {
     match d {
         Data::Float(f) => *f,
         Data::Int(i) => *i as f64,
@@ -200,6 +204,29 @@ fn num(d: &Data) -> f64 {
 fn close(d: &Data, want: f64) {
     let got = num(d);
     assert!((got - want).abs() < 1e-9, "got {got}, want {want}");
+}
+
+/// A fraction as the bulletin prints it, rounded half-up to a tenth of a
+/// percent (worked out here in decimal, apart from the program's own code):
+/// what a percentage cell must hold.
+pub(crate) fn shown(fraction: f64) -> f64 {
+    shown_text(fraction).parse::<f64>().unwrap() / 100.0
+}
+
+/// `24.9` for 0.24863: six decimals settle the binary noise, then half-up.
+pub(crate) fn shown_text(fraction: f64) -> String {
+    let s = format!("{:.6}", fraction.abs() * 100.0);
+    let (int, dec) = s.split_once('.').unwrap();
+    let mut tenths: i64 = int.parse::<i64>().unwrap() * 10 + i64::from(dec.as_bytes()[0] - b'0');
+    if dec.as_bytes()[1] >= b'5' {
+        tenths += 1;
+    }
+    let sign = if fraction < 0.0 && tenths > 0 {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
 }
 
 #[track_caller]
@@ -251,6 +278,269 @@ fn sheet_xml(file: &Path) -> BTreeMap<String, String> {
     out
 }
 
+// ------------------------------------------ every printed percentage ---
+
+/// Every `12.3%` in `text`, in order (CSS widths are tags, stripped before).
+fn percentages(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '%' {
+            continue;
+        }
+        let start = chars[..i]
+            .iter()
+            .rposition(|c| !(c.is_ascii_digit() || *c == '.' || *c == '-'))
+            .map_or(0, |p| p + 1);
+        if start < i {
+            out.push(chars[start..i].iter().collect());
+        }
+    }
+    out
+}
+
+/// The number just after `label` in `line`, up to `end` (`%` or `个百分点`).
+fn figure_after<'a>(line: &'a str, label: &str, end: &str) -> Option<&'a str> {
+    let rest = &line[line.find(label)? + label.len()..];
+    let n = &rest[..rest.find(end)?];
+    n.chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        .then_some(n)
+}
+
+/// A percentage cell as an office suite shows it under `0.0%`; the cell
+/// must hold the rounded figure itself, so no suite can round it otherwise.
+#[track_caller]
+fn displayed_percent(d: &Data) -> String {
+    let v = num(d);
+    assert!(
+        (v - shown(v)).abs() < 1e-12,
+        "cell holds {v}, not a rounded figure"
+    );
+    format!("{:.1}", v * 100.0)
+}
+
+/// A points cell (`0.0`) as shown.
+#[track_caller]
+fn displayed_points(d: &Data) -> String {
+    format!("{:.1}", num(d))
+}
+
+fn text_of_html(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' '); // table cells must not run together
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn text_of_docx(file: &Path) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
+    let mut doc = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut doc)
+        .unwrap();
+    // The text runs, apart (each table cell is one).
+    doc.split("<w:t")
+        .skip(1)
+        .filter(|t| t.starts_with(['>', ' '])) // <w:t>, not <w:tbl> or <w:tc>
+        .filter_map(|t| Some(&t[t.find('>')? + 1..t.find("</w:t>")?]))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every percentage the bulletin of `period` prints (text, HTML and Word)
+/// is the figure the workbook shows and `status --json` gives: the overall
+/// and per-level rates, 序时进度, each lagging item's rate and gap, each
+/// highlight's rates and rise. Returns how many figures were checked.
+pub(crate) fn assert_percentages_agree(ws: &Ws, period: &str) -> usize {
+    let dir = ws.path(&format!("outbox/reports/{period}"));
+    let file = dir.join(format!("{period}-民生实事调度汇总表.xlsx"));
+    let txt = std::fs::read_to_string(dir.join(format!("{period}-调度通报.txt"))).unwrap();
+    let status = ws
+        .run(&["status", "--period", period, "--json"])
+        .ok()
+        .json();
+    let indicators = status["indicators"].as_array().unwrap();
+    let ind = |code: &str| {
+        indicators
+            .iter()
+            .find(|i| i["code"] == code)
+            .unwrap_or_else(|| panic!("{code} not in status"))
+    };
+    let json_pct = |v: &Value| shown_text(v.as_f64().unwrap());
+    let overview = Table::read(&file, "总览", "层级");
+    let sheets: Vec<Table> = ["省级实事", "市级实事", "县级实事"]
+        .iter()
+        .map(|s| Table::read(&file, s, "指标编号"))
+        .collect();
+    let cell = |code: &str, header: &str| -> Data {
+        sheets
+            .iter()
+            .find_map(|t| {
+                let c = t.col("指标编号");
+                t.rows
+                    .iter()
+                    .find(|r| r.get(c).is_some_and(|d| *d == code))
+                    .map(|r| r[t.col(header)].clone())
+            })
+            .unwrap_or_else(|| panic!("{code} on no level sheet"))
+    };
+    let mut checked = 0;
+    let mut amounts = 0; // figures that are no rate, or one already checked
+    // `what` ends in 落后 or 提升 for points (个百分点), else it is a percentage.
+    let mut check = |what: &str, printed: &str, workbook: String, json: String| {
+        assert_eq!(
+            printed, workbook,
+            "{what}: bulletin {printed}, workbook {workbook}"
+        );
+        assert_eq!(printed, json, "{what}: bulletin {printed}, status {json}");
+        if !(what.ends_with("落后") || what.ends_with("提升")) {
+            checked += 1;
+        }
+    };
+    let times: Vec<&str> = txt
+        .lines()
+        .filter_map(|l| figure_after(l, "本期序时进度", "%"))
+        .collect();
+    let time_printed = *times.first().expect("序时进度 in the bulletin");
+    assert!(times.iter().all(|t| *t == time_printed), "{times:?}");
+    amounts += times.len() - 1;
+    check(
+        "序时进度",
+        time_printed,
+        displayed_percent(&Table::read(&file, "总览", "应报送单位").rows[0][5]),
+        json_pct(&status["time_progress"]),
+    );
+    for line in txt.lines() {
+        let level = ["合计", "省级", "市级", "县级"]
+            .into_iter()
+            .find(|l| line.starts_with(&format!("{l}实事")))
+            .or(line.starts_with("截至").then_some("合计"));
+        if let Some(level) = level.filter(|_| line.contains("已完成指标占比")) {
+            let summary = &status["summary"];
+            let json = if level == "合计" {
+                summary.clone()
+            } else {
+                summary["levels"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["level"] == level)
+                    .unwrap()
+                    .clone()
+            };
+            let share = figure_after(line, "已完成指标占比", "%").unwrap();
+            check(
+                &format!("{level} 已完成指标占比"),
+                share,
+                displayed_percent(&overview.get("层级", level, "已完成指标占比")),
+                json_pct(&json["done_share"]),
+            );
+            match figure_after(line, "平均完成率", "%") {
+                Some(mean) => check(
+                    &format!("{level} 平均完成率"),
+                    mean,
+                    displayed_percent(&overview.get("层级", level, "平均完成率")),
+                    json_pct(&json["mean_progress"]),
+                ),
+                None => assert!(json["mean_progress"].is_null(), "{level}: {line}"),
+            }
+        }
+        // `1. 名称（P04-1，牵头单位：…）：年度目标…，累计完成…，完成率0.0%，低于序时进度24.9个百分点`
+        if let Some(code) = line
+            .split_once("（")
+            .and_then(|(_, r)| r.split_once("，牵头单位"))
+            .map(|(c, _)| c)
+            .filter(|_| line.contains("低于序时进度"))
+        {
+            let i = ind(code);
+            check(
+                &format!("{code} 完成率"),
+                figure_after(line, "完成率", "%").unwrap(),
+                displayed_percent(&cell(code, "完成率")),
+                json_pct(&i["progress"]),
+            );
+            check(
+                &format!("{code} 落后"),
+                figure_after(line, "低于序时进度", "个百分点").unwrap(),
+                displayed_points(&cell(code, "落后序时（百分点）")),
+                format!("{:.1}", i["gap"].as_f64().unwrap()),
+            );
+            if i["kind"] == "percent" {
+                amounts += 2; // 年度目标95%，累计完成90%: amounts, not rates
+            }
+        }
+        // `名称（单位）完成率由上期A%提高到B%，提升C个百分点。`
+        if let Some((who, _)) = line.split_once("完成率由上期") {
+            let i = indicators
+                .iter()
+                .find(|i| {
+                    who == format!(
+                        "{}（{}）",
+                        i["name"].as_str().unwrap(),
+                        i["department"].as_str().unwrap()
+                    )
+                })
+                .unwrap_or_else(|| panic!("no indicator for {line}"));
+            let code = i["code"].as_str().unwrap();
+            let before = figure_after(line, "完成率由上期", "%").unwrap();
+            let now = figure_after(line, "提高到", "%").unwrap();
+            let rise = figure_after(line, "提升", "个百分点").unwrap();
+            check(
+                &format!("{code} 完成率"),
+                now,
+                displayed_percent(&cell(code, "完成率")),
+                json_pct(&i["progress"]),
+            );
+            let f = |s: &str| s.parse::<f64>().unwrap();
+            check(
+                &format!("{code} 上期完成率"),
+                before,
+                format!("{:.1}", f(now) - num(&cell(code, "较上期（百分点）"))),
+                json_pct(&i["previous_progress"]),
+            );
+            check(
+                &format!("{code} 提升"),
+                rise,
+                displayed_points(&cell(code, "较上期（百分点）")),
+                format!("{:.1}", i["change"].as_f64().unwrap() * 100.0),
+            );
+        }
+    }
+    // Every percentage of the text was one of these.
+    assert_eq!(
+        percentages(&txt).len(),
+        checked + amounts,
+        "a percentage the check did not cover:\n{txt}"
+    );
+    // The HTML and the Word version print the same figures.
+    let distinct = |v: Vec<String>| v.into_iter().collect::<std::collections::BTreeSet<_>>();
+    let html = std::fs::read_to_string(dir.join(format!("{period}-调度通报.html"))).unwrap();
+    assert_eq!(
+        distinct(percentages(&text_of_html(&html))),
+        distinct(percentages(&txt)),
+        "HTML"
+    );
+    let docx = text_of_docx(&dir.join(format!("{period}-调度通报.docx")));
+    assert_eq!(
+        distinct(percentages(&docx)),
+        distinct(percentages(&txt)),
+        "Word"
+    );
+    checked
+}
+
 // --------------------------------------------------------------- tests ---
 
 #[test]
@@ -283,15 +573,20 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
     // 省级实事, cell by cell.
     let prov = Table::read(&file, "省级实事", "指标编号");
     let g = |code: &str, h: &str| prov.get("指标编号", code, h);
+    // Percentage cells hold the rounded figure the bulletin prints; gaps and
+    // changes are worked out from the rounded figures.
     close(&g("P13-1", "年度目标"), 419.0);
     close(&g("P13-1", "累计完成"), 10.0);
-    close(&g("P13-1", "完成率"), 10.0 / 419.0);
-    close(&g("P13-1", "序时进度"), TIME);
+    close(&g("P13-1", "完成率"), shown(10.0 / 419.0));
+    close(&g("P13-1", "序时进度"), shown(TIME));
     close(
         &g("P13-1", "落后序时（百分点）"),
-        (TIME - 10.0 / 419.0) * 100.0,
+        (shown(TIME) - shown(10.0 / 419.0)) * 100.0,
     );
-    close(&g("P13-1", "较上期（百分点）"), 5.0 / 419.0 * 100.0);
+    close(
+        &g("P13-1", "较上期（百分点）"),
+        (shown(10.0 / 419.0) - shown(5.0 / 419.0)) * 100.0,
+    );
     text(&g("P13-1", "状态"), "严重滞后");
     text(&g("P13-1", "牵头单位"), "县民政局");
     text(&g("P13-1", "存在问题"), "改造资金尚未拨付到位<b>重要</b>");
@@ -302,13 +597,15 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
     close(&g("P11-2", "累计完成"), 15.0);
     close(&g("P11-2", "完成率"), 0.15);
     text(&g("P11-2", "状态"), "滞后");
-    // Standards reached and not.
+    // Standards reached and not, from their old standards: 650 → 700 at 680
+    // is 60 %, not 680/700; 80 → 90 went from 0 % in February to 100 %.
     close(&g("P05-1", "累计完成"), 680.0);
-    close(&g("P05-1", "完成率"), 680.0 / 700.0);
+    close(&g("P05-1", "完成率"), 0.6);
     text(&g("P05-1", "状态"), "序时推进");
+    close(&g("P05-1", "较上期（百分点）"), 60.0);
     close(&g("P06-1", "完成率"), 1.0);
     text(&g("P06-1", "状态"), "已完成");
-    close(&g("P06-1", "较上期（百分点）"), 10.0 / 90.0 * 100.0);
+    close(&g("P06-1", "较上期（百分点）"), 100.0);
     close(&g("P12-1", "完成率"), 0.2);
     text(&g("P12-1", "状态"), "序时推进");
     close(&g("P04-1", "累计完成"), 0.0);
@@ -344,7 +641,10 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
     text(&county.get("指标编号", "C01-1", "状态"), "序时推进");
     let city = Table::read(&file, "市级实事", "指标编号");
     text(&city.get("指标编号", "M04-1", "状态"), "已完成");
-    close(&city.get("指标编号", "M03-1", "完成率"), 1100.0 / 4350.0);
+    close(
+        &city.get("指标编号", "M03-1", "完成率"),
+        shown(1100.0 / 4350.0),
+    );
 
     // 总览 = bulletin (.txt) = status --json, by level and in total.
     let status = ws.run(&["status", "--period", P, "--json"]).ok().json();
@@ -378,7 +678,7 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
         }
     }
     close(&overview.get("层级", "合计", "指标（项）"), 60.0);
-    close(&overview.get("层级", "合计", "指标完成率"), 6.0 / 60.0);
+    close(&overview.get("层级", "合计", "已完成指标占比"), 6.0 / 60.0);
     assert_eq!(status["summary"]["reported_departments"], 4);
     assert!(txt.contains("应报送单位20个，已报送4个"), "{txt}");
 
@@ -394,7 +694,7 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
     text(&lag.get("指标编号", "P11-2", "预警"), "蓝色预警");
     close(
         &lag.get("指标编号", "P11-2", "落后序时（百分点）"),
-        (TIME - 0.15) * 100.0,
+        (shown(TIME) - 0.15) * 100.0,
     );
 
     // 报送情况 and 按单位.
@@ -417,7 +717,8 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
     // The bulletin names what leaders act on.
     for want in [
         "平江县民生可感行动调度通报",
-        "（2024年第3期）",
+        // The first report this workspace made, though for March.
+        "（2024年第1期）",
         "1. 新增普惠性托位（P04-1，牵头单位：县卫生健康局）：年度目标450个，累计完成0个，完成率0.0%，低于序时进度24.9个百分点，严重滞后，红色预警。",
         "存在问题：托育场地改造尚未完工。",
         "县教育局报送的表格未通过校验被退回",
@@ -428,6 +729,17 @@ fn a_full_period_agrees_cell_by_cell_across_workbook_bulletin_and_status() {
     ] {
         assert!(txt.contains(want), "bulletin lacks {want}:\n{txt}");
     }
+    assert!(
+        txt.contains("部分民生实事推进不力，2项指标严重滞后于序时进度、1项指标滞后，需引起高度重视；另有16个单位未报送本期进展情况"),
+        "the opening follows the figures:\n{txt}"
+    );
+    assert!(!txt.contains("总体有序推进"), "{txt}");
+    assert!(
+        txt.contains("对严重滞后事项，专班将提请挂牌督办")
+            && txt.contains("专班办公室将会同县政府督查室对各项民生实事进展情况跟踪督办"),
+        "the Pingjiang plan keeps its words:\n{txt}"
+    );
+    assert_eq!(assert_percentages_agree(&ws, P), 18);
     let missing_line = txt.lines().find(|l| l.starts_with("截至通报时")).unwrap();
     assert!(
         missing_line.contains("县教育局") && missing_line.contains("等16个单位未报送"),

@@ -43,7 +43,7 @@ def main():
                 if i["status"] != "未报送":
                     problems.append(f"{i['code']}: no value but {i['status']}")
                 continue
-            p = c.progress_of(i["value"], i["target"])
+            p = c.progress_of(i["value"], i["target"], i.get("baseline"))
             if p is None or not c.same(p, i["progress"]):
                 problems.append(f"{i['code']}: progress {i['progress']} != {p}")
             want = c.expected_status(p, tp) if p is not None else None

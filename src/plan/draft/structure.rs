@@ -448,15 +448,24 @@ pub struct Group {
     pub deputies: Vec<String>,
     pub members: Vec<String>,
     pub office: Option<String>,
+    /// What the plan calls the office: `领导小组办公室设在…` → 领导小组办公室.
+    pub office_name: Option<String>,
+    /// A member unit that supervises (县政府督查室), for the bulletin's follow-up.
+    pub supervisor: Option<String>,
 }
 
 /// The working group as the 推进机制 part names it. Plans say it a few ways:
-/// `由 X 担任召集人`, `召集人：X`, `X 任组长`; a 领导小组's 组长 is read as the
-/// convener.
+/// `由 X 担任召集人`, `召集人：X`, `X 任组长`; a 领导小组's 组长 and a
+/// 指挥部's 指挥长 are read as the convener.
 pub fn working_group(text: &str) -> Group {
     let mut g = Group {
-        convener: role(text, &["召集人", "组长"], &["副召集人", "副组长"]).map(|v| v.join("、")),
-        deputies: role(text, &["副召集人", "副组长"], &[]).unwrap_or_default(),
+        convener: role(
+            text,
+            &["召集人", "组长", "指挥长"],
+            &["副召集人", "副组长", "副指挥长"],
+        )
+        .map(|v| v.join("、")),
+        deputies: role(text, &["副召集人", "副组长", "副指挥长"], &[]).unwrap_or_default(),
         ..Group::default()
     };
     for key in ["成员单位包括", "成员单位为", "成员单位有", "成员单位："] {
@@ -477,9 +486,15 @@ pub fn working_group(text: &str) -> Group {
             if !office.is_empty() {
                 g.office = Some(office.to_string());
             }
+            // `专班办公室设…`, or `指挥部下设办公室，办公室设在…`.
+            g.office_name = office_name(&text[..i]).or_else(|| {
+                text.find("下设办公室")
+                    .and_then(|j| office_name(&text[..j]))
+            });
             break;
         }
     }
+    g.supervisor = g.members.iter().find(|m| m.contains("督查")).cloned();
     if let Some(i) = text.find("成立") {
         let rest = until_any(
             &text[i + "成立".len()..],
@@ -493,6 +508,18 @@ pub fn working_group(text: &str) -> Group {
         }
     }
     g
+}
+
+/// The office's name from the words just before `办公室`: a group word
+/// (`领导小组`, `县民生实事工作专班`) gives `领导小组办公室`, `专班办公室`.
+fn office_name(before: &str) -> Option<String> {
+    let start = before
+        .rfind(['。', '；', ';', '，', ',', '\n', '：', ':'])
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    crate::plan::words::short_group(before[start..].trim_matches(is_space))
+        .map(|g| format!("{g}办公室"))
 }
 
 fn until_any<'a>(s: &'a str, stops: &[&str]) -> &'a str {
@@ -673,6 +700,8 @@ mod tests {
         assert_eq!(g.deputies, ["县政府办分管副主任", "县人社局主要负责人"]);
         assert_eq!(g.members, ["县教育局", "县民政局", "县财政局"]);
         assert_eq!(g.office.as_deref(), Some("县人社局"));
+        assert_eq!(g.office_name.as_deref(), Some("专班办公室"));
+        assert_eq!(g.supervisor, None);
 
         let g = working_group(
             "成立区民生实事工作领导小组，组长：区长；副组长：常务副区长、分管副区长；成员单位：区教育局、区卫健局。领导小组办公室设在区发改局。",
@@ -682,6 +711,20 @@ mod tests {
         assert_eq!(g.deputies, ["常务副区长", "分管副区长"]);
         assert_eq!(g.members, ["区教育局", "区卫健局"]);
         assert_eq!(g.office.as_deref(), Some("区发改局"));
+        assert_eq!(g.office_name.as_deref(), Some("领导小组办公室"));
+
+        let g = working_group(
+            "成立区重点民生实事项目建设指挥部，区长任指挥长，成员单位包括区发展和改革局、区财政局、区委区政府督查室。指挥部下设办公室，办公室设在区发展和改革局，负责日常调度。",
+        );
+        assert_eq!(g.issuer.as_deref(), Some("区重点民生实事项目建设指挥部"));
+        assert_eq!(g.convener.as_deref(), Some("区长"));
+        assert_eq!(g.office.as_deref(), Some("区发展和改革局"));
+        assert_eq!(g.office_name.as_deref(), Some("指挥部办公室"));
+        assert_eq!(g.supervisor.as_deref(), Some("区委区政府督查室"));
+
+        // An office without a group word before it is left to the catalog's default.
+        let g = working_group("成立县民生实事工作专班。日常工作由办公室设在县财政局的专班负责。");
+        assert_eq!(g.office_name, None);
     }
 
     #[test]

@@ -124,12 +124,22 @@ pub fn render(d: &Draft) -> String {
         if let Some(o) = &g.office {
             out.push_str(&format!("office = {}\n", quote(o)));
         }
+        match &g.office_name {
+            Some(n) => out.push_str(&format!("office_name = {}\n", quote(n))),
+            None => comment(
+                &mut out,
+                "原文没有写明办公室的名称，office_name 未写，回执、催报等按发布单位称“…办公室”",
+            ),
+        }
+        if let Some(s) = &g.supervisor {
+            out.push_str(&format!("supervisor = {}\n", quote(s)));
+        }
         out.push('\n');
     } else {
         comment(
             &mut out,
             &format!(
-                "{REVIEW}原文没有找到工作专班（召集人、成员单位、办公室），[working_group] 未写"
+                "{REVIEW}原文没有找到工作机构（召集人、成员单位、办公室），[working_group] 未写"
             ),
         );
         out.push('\n');
