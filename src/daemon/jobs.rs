@@ -20,6 +20,13 @@ pub(super) fn jobs_loop(
     wake: &Receiver<Wake>,
 ) -> Result<()> {
     let ledger = Ledger::open(&ws.ledger_path())?;
+    if let Err(u) = ws.catalog.check_reviewed() {
+        tracing::warn!(
+            catalog = %ws.config.plan.catalog,
+            marks = u.marks,
+            "the catalog still holds 待核对 review marks: the report and reminder jobs will mail nothing until it is reviewed and the daemon restarted"
+        );
+    }
     // Catch up: the latest due time of each job that no run has claimed.
     let now = ws.clock.now();
     for job in jobs.iter().filter(|j| j.kind.catches_up()) {

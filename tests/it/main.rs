@@ -6,6 +6,7 @@ mod daemon;
 mod draft;
 mod forms;
 mod ingest;
+mod init;
 mod mail;
 mod office;
 mod report;

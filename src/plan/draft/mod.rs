@@ -5,12 +5,15 @@
 //! and says where it guessed, so the office's work becomes checking.
 //!
 //! Stages, each a plain function: bytes → lines (`source`), lines → tasks
-//! by level with their lead notes (`structure`), task text → indicators
-//! (`targets`), several leads → one reporting department (`departments`),
-//! draft → TOML text (`write`). Only `command` touches files.
+//! by level with their lead notes (`structure`), task text → numbers with
+//! their units (`numbers`) → indicators (`targets`, named by the rules of
+//! `names`), several leads → one reporting department each
+//! (`departments`), draft → TOML text (`write`). Nothing here touches
+//! files: the commands read the plan and write the draft.
 
 mod departments;
 mod names;
+mod numbers;
 mod source;
 mod structure;
 mod targets;
