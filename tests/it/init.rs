@@ -178,6 +178,16 @@ fn init_with_a_text_plan_drafts_the_catalog_and_forms_wait_for_the_review() {
         assert!(title.contains("草稿"), "{}: {title}", f.display());
     }
 
+    // The bulletin too, when the office asks for it knowingly.
+    let config = ws.read("minsheng.toml");
+    ws.write(
+        "minsheng.toml",
+        &format!("{config}\n[[leaders]]\nname = \"张三\"\nemail = \"zhangsan@example.cn\"\n"),
+    );
+    ws.run(&["report", "--period", "2025-03", "--send", "--draft"])
+        .ok();
+    assert_eq!(queued_mail(&ws), 1, "the bulletin is queued");
+
     // Removing the marks is the review: the gate opens, the title is plain.
     review(&ws, catalog);
     let listed = ws.run(&["catalog"]).ok().stdout;
@@ -264,6 +274,38 @@ fn a_plan_that_cannot_be_drafted_leaves_no_workspace() {
         before
     );
     assert!(!dir.path().join("ws/seeds/枫林县-2025.toml").exists());
+}
+
+#[test]
+fn a_draft_that_does_not_load_is_kept_with_its_problems_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.txt");
+    std::fs::write(
+        &plan,
+        "某县2025年民生实事实施方案\n一、任务\n（一）县级实事\n1. 新建公园 1 个。（牵头单位：县甲局*）\n",
+    )
+    .unwrap();
+    let run = bare(
+        &["init", "ws", "--plan", plan.to_str().unwrap()],
+        dir.path(),
+    )
+    .code(1);
+    assert!(run.stderr.contains("未能通过检查"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("seeds/某县-2025.toml 第 ") && run.stderr.contains("县甲局*"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("先按下面列出的问题改正"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        dir.path().join("ws/seeds/某县-2025.toml").is_file(),
+        "kept to be fixed"
+    );
+    assert!(dir.path().join("ws/seeds/plan.txt").is_file());
 }
 
 // ------------------------------------------------------------- daemon ---

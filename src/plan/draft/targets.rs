@@ -386,8 +386,9 @@ fn text_without(d: &Doc, a: usize, b: usize, toks: &[Tok]) -> String {
 
 /// Verbs opening a clause that says what a project achieves rather than a
 /// work of its own: `新建农村供水工程，解决 2.1 万人饮水提质问题`.
+/// (Not 使, which starts 使用面积 as often as 使 2 万人受益.)
 const OUTCOME_VERBS: &[&str] = &[
-    "解决", "惠及", "受益", "覆盖", "服务", "满足", "带动", "造福", "让", "使",
+    "解决", "惠及", "受益", "覆盖", "服务", "满足", "带动", "造福", "让",
 ];
 /// Words that may stand before an outcome verb (`可解决`, `预计惠及`).
 const OUTCOME_ADVERBS: &[&str] = &[
@@ -461,7 +462,15 @@ fn words_of(d: &Doc, c: Clause, toks: &[Tok], targets: &[&Tok], k: usize) -> Wor
 /// 5 个农村幸福院` (both are 农村幸福院), `1 个县级和 27 个乡镇级基层队伍`
 /// (both are 基层队伍). A target whose own words stop short takes it.
 fn shared_tail(w: &Words, next: Option<&Words>) -> String {
-    let Some(next) = next.filter(|_| w.joined_next) else {
+    // What follows a list's last number may be a further step (`并投入使用`),
+    // which is no head.
+    let head = |n: &&Words| {
+        w.joined_next
+            && !["并", "及", "和", "以", "用于", "确保", "实现"]
+                .iter()
+                .any(|x| n.post.starts_with(x))
+    };
+    let Some(next) = next.filter(head) else {
         return String::new();
     };
     if w.post.is_empty() {
@@ -1437,6 +1446,18 @@ mod tests {
             names("新建城区公厕 12 座、乡镇公厕 30 座。"),
             ["新建城区公厕", "新建乡镇公厕"]
         );
+        // A further step after the list is no shared head.
+        assert_eq!(
+            names("新建公厕 10 座、改造公厕 20 座并投入使用。"),
+            ["新建公厕", "改造公厕并投入使用"]
+        );
+        // 使用面积 is no outcome: the building keeps its stage.
+        let kinds: Vec<Kind> = read("新建县体育馆，使用面积 5000 平方米。")
+            .found
+            .iter()
+            .map(|f| f.kind)
+            .collect();
+        assert_eq!(kinds, [Kind::Milestone, Kind::Count]);
         // Examples before 等 go whole, never half of one.
         assert_eq!(
             names("建设城东片区幼儿园、城西幼儿园等 5 所幼儿园。"),
