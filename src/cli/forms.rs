@@ -35,7 +35,11 @@ pub(super) fn run(
                 })
             })
             .collect();
-        print_json(&serde_json::json!({ "period": period, "forms": forms }))
+        print_json(&serde_json::json!({
+            "period": period,
+            "draft": ws.catalog.is_draft(),
+            "forms": forms,
+        }))
     } else {
         print_text(&summary(ws, period, &issued))
     }

@@ -352,7 +352,9 @@ fn check_form(ws: &Ws, forms: &[PathBuf]) {
 #[test]
 fn issued_forms_pass_the_shared_contract_check() {
     let ws = Ws::new();
-    let forms = files(&issue(&ws, &["--period", "2024-03"]));
+    let doc = issue(&ws, &["--period", "2024-03"]);
+    assert_eq!(doc["draft"], false, "the hand-made catalog is reviewed");
+    let forms = files(&doc);
     assert_eq!(forms.len(), 20);
     check_form(&ws, &forms);
 }
@@ -373,7 +375,9 @@ fn draft_forms_of_an_unreviewed_catalog_keep_the_contract_and_say_so() {
     let run = ws.run(&["forms", "--period", "2025-03", "--json"]).code(2);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(run.stderr.contains("处“待核对”标记"), "{}", run.stderr);
-    let forms = files(&issue(&ws, &["--period", "2025-03", "--draft"]));
+    let doc = issue(&ws, &["--period", "2025-03", "--draft"]);
+    assert_eq!(doc["draft"], true);
+    let forms = files(&doc);
     assert_eq!(forms.len(), 13);
     check_form(&ws, &forms);
     let key = key_of(&ws);
