@@ -39,6 +39,9 @@ pub enum Command {
     Init {
         /// 新工作目录 / folder to create
         dir: PathBuf,
+        /// 本县实施方案：从中起草任务目录并使用它 / the county's plan (.docx or .txt): draft the catalog from it and use it
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<PathBuf>,
     },
     /// 查看任务目录 / show the task catalog of the plan
     #[command(args_conflicts_with_subcommands = true)]
@@ -57,6 +60,9 @@ pub enum Command {
         /// 只生成该单位的表 / only this department
         #[arg(long)]
         department: Option<String>,
+        /// 目录尚未核对时生成草稿（标题注明“草稿”）/ issue draft forms from a catalog that still holds 待核对 marks
+        #[arg(long)]
+        draft: bool,
         /// 输出 JSON / print JSON
         #[arg(long)]
         json: bool,
@@ -87,12 +93,18 @@ pub enum Command {
         /// 同时发送给领导 / queue the bulletin and try to deliver it now
         #[arg(long)]
         send: bool,
+        /// 目录尚未核对时也发送 / send even though the catalog still holds 待核对 marks
+        #[arg(long)]
+        draft: bool,
     },
     /// 催报未报送单位 / remind departments that have not reported
     Remind {
         /// 期次 / period (default: the latest ended month)
         #[arg(long, value_name = "YYYY-MM")]
         period: Option<String>,
+        /// 目录尚未核对时也催报 / remind even though the catalog still holds 待核对 marks
+        #[arg(long)]
+        draft: bool,
     },
     /// 邮件队列 / the outgoing mail queue
     Mail {

@@ -25,7 +25,8 @@ pub(super) fn run(
             if json {
                 print_json(&ws.catalog.to_json())
             } else {
-                print_text(&table(&ws.catalog))
+                let marks = review_list(&ws.config.plan.catalog, &ws.catalog);
+                print_text(&format!("{}{marks}", table(&ws.catalog)))
             }
         }
     }
@@ -42,24 +43,12 @@ fn draft(plan: &Path, out: Option<&Path>) -> Result<()> {
         ))
         .into());
     }
-    let bytes = std::fs::read(plan).map_err(|e| {
-        UserError::usage(format!(
-            "无法读取实施方案 {}：{}",
-            plan.display(),
-            io_reason(&e)
-        ))
-    })?;
-    let ext = plan
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let bytes = crate::workspace::read_plan(plan)?;
     let source_name = plan
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let bad = |e: draft::DraftError| UserError::usage(format!("{}：{}", plan.display(), e.0));
-    let lines = draft::plan_lines(&bytes, &ext).map_err(bad)?;
-    let draft = draft::draft(&lines, &source_name).map_err(bad)?;
+    let draft = crate::workspace::draft_bytes(plan, &bytes, &source_name)?;
     let toml = draft.to_toml();
     let id = out
         .or(Some(plan))
@@ -78,15 +67,6 @@ fn draft(plan: &Path, out: Option<&Path>) -> Result<()> {
         return Err(ItemsFailed.into());
     }
     Ok(())
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "文件不存在".into(),
-        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
-        _ if e.raw_os_error() == Some(21) => "这是一个文件夹，不是文件".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// `minsheng catalog diff A B`: exit 0 when the catalogs agree, 1 when they differ.
@@ -164,6 +144,27 @@ fn table(c: &Catalog) -> String {
         }
     }
     out
+}
+
+/// The `待核对` marks still in the catalog, each with its line, and what
+/// they hold back; empty for a reviewed catalog.
+fn review_list(file: &str, c: &Catalog) -> String {
+    let Err(unreviewed) = c.check_reviewed() else {
+        return String::new();
+    };
+    let mut s = format!(
+        "\n任务目录 {file} {unreviewed}。逐条核对、改正后删去标记，全部删去即完成核对；\
+         在此之前 forms、report --send、remind 须加 --draft 才运行，值守程序不发通报和催报：\n"
+    );
+    let w = c.review.last().map_or(1, |m| m.line.to_string().len());
+    for m in &c.review {
+        s.push_str(&format!(
+            "  第 {} 行  {}\n",
+            pad_left(&m.line.to_string(), w),
+            m.text
+        ));
+    }
+    s
 }
 
 #[cfg(test)]

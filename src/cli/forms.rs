@@ -14,8 +14,10 @@ pub(super) fn run(
     ws: &Workspace,
     period: Option<&str>,
     department: Option<&str>,
+    draft: bool,
     json: bool,
 ) -> Result<()> {
+    super::review_gate(ws, draft, "生成正式填报表")?;
     let period = super::period_arg(ws, period)?;
     let departments = chosen_departments(&ws.catalog, department)?;
     let ledger = Ledger::open(&ws.ledger_path())?;
@@ -33,7 +35,11 @@ pub(super) fn run(
                 })
             })
             .collect();
-        print_json(&serde_json::json!({ "period": period, "forms": forms }))
+        print_json(&serde_json::json!({
+            "period": period,
+            "draft": ws.catalog.is_draft(),
+            "forms": forms,
+        }))
     } else {
         print_text(&summary(ws, period, &issued))
     }
@@ -71,6 +77,11 @@ fn summary(ws: &Workspace, period: Period, issued: &[Issued]) -> String {
         "报送截止：{}。请把表格发给各单位，收回的表格放入 inbox/。\n",
         form::deadline_text(period.deadline(ws.config.plan.deadline_day))
     ));
+    if let Err(u) = ws.catalog.check_reviewed() {
+        s.push_str(&format!(
+            "注意：这是草稿。任务目录{u}，表格标题已注明“草稿”；核对完成后请重新生成。\n"
+        ));
+    }
     s
 }
 

@@ -8,6 +8,7 @@ mod catalog;
 mod demo;
 mod forms;
 mod ingest;
+mod init;
 mod mail;
 mod output;
 mod remind;
@@ -21,7 +22,6 @@ use crate::plan::{BadPeriod, Period};
 use crate::workspace::Workspace;
 use anyhow::Result;
 use args::{Command, LogFormat};
-use output::print_text;
 
 /// Run one command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -29,25 +29,28 @@ pub fn run(cli: Cli) -> Result<()> {
     let ws_dir = cli.workspace.as_deref();
     let open = || Workspace::open(ws_dir);
     match cli.command {
-        Command::Init { dir } => {
-            Workspace::init(&dir)?;
-            print_text(&format!(
-                "已新建工作目录：{}\n下一步：编辑 {}/minsheng.toml，然后运行 minsheng --workspace {} forms\n",
-                dir.display(),
-                dir.display(),
-                dir.display()
-            ))
-        }
+        Command::Init { dir, plan } => init::run(&dir, plan.as_deref()),
         Command::Catalog { json, action } => catalog::run(ws_dir, json, action),
         Command::Forms {
             period,
             department,
+            draft,
             json,
-        } => forms::run(&open()?, period.as_deref(), department.as_deref(), json),
+        } => forms::run(
+            &open()?,
+            period.as_deref(),
+            department.as_deref(),
+            draft,
+            json,
+        ),
         Command::Ingest { files, json } => ingest::run(&open()?, &files, json),
         Command::Status { period, json } => status::run(&open()?, period.as_deref(), json),
-        Command::Report { period, send } => report::run(&open()?, period.as_deref(), send),
-        Command::Remind { period } => remind::run(&open()?, period.as_deref()),
+        Command::Report {
+            period,
+            send,
+            draft,
+        } => report::run(&open()?, period.as_deref(), send, draft),
+        Command::Remind { period, draft } => remind::run(&open()?, period.as_deref(), draft),
         Command::Mail { action } => mail::run(&open()?, &action),
         Command::Run => crate::daemon::run(open()?),
         Command::Demo { dir } => demo::run(dir.as_deref()),
@@ -55,6 +58,22 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Reader => {
             crate::intake::reader::serve(std::io::stdin().lock(), std::io::stdout().lock())
         }
+    }
+}
+
+/// The review gate: what sends a catalog's figures out (forms, the
+/// bulletin, reminders) refuses a catalog that still holds `待核对` marks,
+/// unless the office asks for a draft. `what` is the refused act
+/// (`生成正式填报表`).
+fn review_gate(ws: &Workspace, draft: bool, what: &str) -> Result<()> {
+    match ws.catalog.check_reviewed() {
+        Err(unreviewed) if !draft => Err(UserError::usage(format!(
+            "任务目录 {} {unreviewed}，不能{what}。请打开该文件，对照每条标记核对、改正后删去该标记\
+             （minsheng catalog 列出全部标记）；全部删去即完成核对。如确需先用未核对的目录，加 --draft",
+            ws.config.plan.catalog
+        ))
+        .into()),
+        _ => Ok(()),
     }
 }
 

@@ -10,7 +10,8 @@ use crate::text::chinese_date;
 use crate::workspace::Workspace;
 use anyhow::Result;
 
-pub(super) fn run(ws: &Workspace, period: Option<&str>) -> Result<()> {
+pub(super) fn run(ws: &Workspace, period: Option<&str>, draft: bool) -> Result<()> {
+    super::review_gate(ws, draft, "发送催报邮件")?;
     let period = super::period_arg(ws, period)?;
     let summary = remind(ws, period)?;
     print_text(&render_reminders(ws, &summary))?;

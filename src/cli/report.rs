@@ -12,7 +12,10 @@ use crate::workspace::Workspace;
 use anyhow::Result;
 use std::path::PathBuf;
 
-pub(super) fn run(ws: &Workspace, period: Option<&str>, send: bool) -> Result<()> {
+pub(super) fn run(ws: &Workspace, period: Option<&str>, send: bool, draft: bool) -> Result<()> {
+    if send {
+        super::review_gate(ws, draft, "发送调度通报")?;
+    }
     let period = super::period_arg(ws, period)?;
     let ledger = Ledger::open(&ws.ledger_path())?;
     let view = report::view(ws, &ledger, period)?;

@@ -20,6 +20,13 @@ pub(super) fn jobs_loop(
     wake: &Receiver<Wake>,
 ) -> Result<()> {
     let ledger = Ledger::open(&ws.ledger_path())?;
+    if let Err(u) = ws.catalog.check_reviewed() {
+        tracing::warn!(
+            catalog = %ws.config.plan.catalog,
+            marks = u.marks,
+            "the catalog still holds 待核对 review marks: the report and reminder jobs will mail nothing until it is reviewed and the daemon restarted"
+        );
+    }
     // Catch up: the latest due time of each job that no run has claimed.
     let now = ws.clock.now();
     for job in jobs.iter().filter(|j| j.kind.catches_up()) {
@@ -94,8 +101,37 @@ fn run_job(ws: &Workspace, ledger: &Ledger, kind: JobKind, due: DateTime<FixedOf
     }
 }
 
+/// The review gate of the scheduled mail: a catalog that still holds
+/// `待核对` marks sends no bulletin and no reminder. The daemon read the
+/// catalog when it started, so the fix is to review it and restart.
+fn refuse_unreviewed(ws: &Workspace) -> Result<()> {
+    match ws.catalog.check_reviewed() {
+        Ok(()) => Ok(()),
+        Err(u) => {
+            let lines: Vec<String> = u.shown_lines().iter().map(usize::to_string).collect();
+            anyhow::bail!(
+                "refused, nothing mailed: the catalog {} still holds {} 待核对 review marks (lines {}{}); review it, remove the marks and restart the daemon",
+                ws.config.plan.catalog,
+                u.marks,
+                lines.join(", "),
+                if u.lines.len() > lines.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            )
+        }
+    }
+}
+
 fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
     let period = ws.default_period();
+    if matches!(
+        kind,
+        JobKind::Report | JobKind::Reminder | JobKind::DeadlineReminder
+    ) {
+        refuse_unreviewed(ws)?;
+    }
     match kind {
         JobKind::Report => {
             let files = crate::report::generate(ws, ledger, period)?;

@@ -238,7 +238,10 @@ fn write_form(
     // An empty 累计完成 leaves 完成率 blank; a cached 0 would show 0.0%
     // until the sheet is recalculated, and readers would take it as data.
     sheet.set_formula_result_default("");
-    let title = crate::plan::words::Words::of(spec.catalog).title(TITLE_SUFFIX);
+    let title = draft_title(
+        spec.catalog,
+        crate::plan::words::Words::of(spec.catalog).title(TITLE_SUFFIX),
+    );
     sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, LAST_COL, &title, &st.title)?;
     sheet.set_row_height(TITLE_ROW, 36)?;
 
@@ -520,6 +523,17 @@ pub(super) fn print_setup(sheet: &mut Worksheet, landscape: bool) -> Result<(), 
 
 /// The hidden `_meta` sheet: key in A, value in B, all text, no header.
 /// Hidden, not very hidden: office suites rewrite very hidden sheets.
+/// A form from a catalog whose `待核对` marks are still in it (issued with
+/// `forms --draft`) says so in its title, so no clerk takes its targets as
+/// final.
+fn draft_title(catalog: &Catalog, title: String) -> String {
+    if catalog.is_draft() {
+        format!("{title}（草稿）")
+    } else {
+        title
+    }
+}
+
 fn write_meta(sheet: &mut Worksheet, spec: &FormSpec) -> Result<(), XlsxError> {
     sheet.set_name(crate::form::meta::SHEET)?;
     let meta = crate::form::meta::issue(

@@ -2,6 +2,11 @@
 //! each. Loading is split like ripgrep's config reader: `Catalog::parse`
 //! is pure (text in, catalog or every problem with its line out), and
 //! `Catalog::load` only adds the file read.
+//!
+//! A catalog drafted from a plan carries `待核对` comments where the draft
+//! guessed. They do not stop it loading (the office reviews it with
+//! `minsheng catalog`), but they are recorded with their lines, so the
+//! commands that send its figures out can refuse an unreviewed catalog.
 
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -16,6 +21,18 @@ pub const STAGES: [&str; 5] = ["未启动", "前期工作", "开工建设", "主
 pub const MILESTONE_UNIT: &str = "阶段";
 pub const MILESTONE_TARGET: &str = "完成";
 pub const PERCENT_UNIT: &str = "%";
+
+/// The word that marks a guess nobody has checked yet, at the start of a
+/// comment (`# 待核对：…`). Deleting the comment is the review.
+pub const REVIEW_MARK: &str = "待核对";
+
+/// One `待核对` comment left in a catalog file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewMark {
+    pub line: usize,
+    /// The comment after the mark (`原文“1.5万人”，已换算为 15000 人`).
+    pub text: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Level {
@@ -182,6 +199,8 @@ pub struct Catalog {
     /// Reporting departments, in the order forms and reports list them.
     pub departments: Vec<String>,
     pub tasks: Vec<Task>,
+    /// `待核对` comments still in the file, in line order; empty once reviewed.
+    pub review: Vec<ReviewMark>,
     by_code: HashMap<String, (usize, usize)>,
 }
 
@@ -556,8 +575,26 @@ impl Catalog {
             working_group: raw.working_group,
             departments,
             tasks,
+            review: review_marks(src),
             by_code,
         })
+    }
+
+    /// Whether nobody has yet removed the draft's `待核对` marks.
+    pub fn is_draft(&self) -> bool {
+        !self.review.is_empty()
+    }
+
+    /// Refuse to send this catalog's figures out while it holds marks.
+    pub fn check_reviewed(&self) -> Result<(), Unreviewed> {
+        if self.review.is_empty() {
+            Ok(())
+        } else {
+            Err(Unreviewed {
+                marks: self.review.len(),
+                lines: self.review.iter().map(|m| m.line).collect(),
+            })
+        }
     }
 
     pub fn indicator(&self, code: &str) -> Option<&Indicator> {
@@ -633,8 +670,77 @@ impl Catalog {
             },
             "departments": self.departments,
             "tasks": tasks,
+            "review_marks": self
+                .review
+                .iter()
+                .map(|m| json!({ "line": m.line, "text": m.text }))
+                .collect::<Vec<_>>(),
         })
     }
+}
+
+/// A catalog whose `待核对` marks are still in it: the figures of forms and
+/// bulletins would be the draft's guesses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Unreviewed {
+    pub marks: usize,
+    /// Every mark's line, in order.
+    pub lines: Vec<usize>,
+}
+
+impl Unreviewed {
+    /// How many lines a message names before `等`.
+    const SHOWN: usize = 5;
+
+    /// The first lines, the ones a message names.
+    pub fn shown_lines(&self) -> &[usize] {
+        &self.lines[..self.lines.len().min(Self::SHOWN)]
+    }
+
+    /// `第 12、30、45 行` (and `等` when there are more).
+    pub fn lines_text(&self) -> String {
+        let shown: Vec<String> = self.shown_lines().iter().map(usize::to_string).collect();
+        let more = if self.lines.len() > Self::SHOWN {
+            "等"
+        } else {
+            ""
+        };
+        format!("第 {} 行{more}", shown.join("、"))
+    }
+}
+
+impl fmt::Display for Unreviewed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "还有 {} 处“{REVIEW_MARK}”标记没有核对（{}）",
+            self.marks,
+            self.lines_text()
+        )
+    }
+}
+
+/// Every comment that begins with the mark, whole-line or after a value.
+/// Only a comment's start counts, so a header that talks about the marks
+/// (`# - “待核对”标出…`) is not one.
+fn review_marks(src: &str) -> Vec<ReviewMark> {
+    let mut out = Vec::new();
+    for (n, line) in src.lines().enumerate() {
+        for (at, _) in line.match_indices('#') {
+            let rest = line[at + 1..].trim_start_matches(|c: char| c.is_whitespace() || c == '#');
+            if let Some(text) = rest.strip_prefix(REVIEW_MARK) {
+                out.push(ReviewMark {
+                    line: n + 1,
+                    text: text
+                        .trim_start_matches(['：', ':', ' ', '\u{3000}'])
+                        .trim_end()
+                        .to_string(),
+                });
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// A number for numeric kinds, the stage name 完成 for a milestone.
@@ -782,6 +888,51 @@ mod tests {
         let src = GOOD.replace("title = \"建学校\"", "title = \"建学校");
         let p = problems(&src);
         assert_eq!(p[0].line, line_with(&src, "title = \"建学校"));
+    }
+
+    #[test]
+    fn review_marks_are_recorded_with_their_lines_and_do_not_stop_loading() {
+        let src = GOOD
+            .replacen(
+                "[[tasks]]",
+                "# 待核对：原文“1.5万人”，已换算为 15000 人\n[[tasks]]",
+                1,
+            )
+            .replacen(
+                "unit = \"所\"",
+                "unit = \"所\"  #待核对: 单位请核对\n#   - “待核对”标出程序猜测的地方",
+                1,
+            );
+        let c = Catalog::parse(&src, "t", "t.toml").unwrap();
+        let lines: Vec<usize> = c.review.iter().map(|m| m.line).collect();
+        assert_eq!(
+            lines,
+            [line_with(&src, "已换算为"), line_with(&src, "单位请核对")]
+        );
+        assert_eq!(c.review[0].text, "原文“1.5万人”，已换算为 15000 人");
+        assert_eq!(c.review[1].text, "单位请核对");
+        assert!(c.is_draft());
+        let e = c.check_reviewed().unwrap_err();
+        assert_eq!(e.marks, 2);
+        assert!(e.to_string().contains("2 处“待核对”"), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("第 {}、{} 行", lines[0], lines[1])),
+            "{e}"
+        );
+        assert_eq!(c.to_json()["review_marks"][1]["line"], lines[1]);
+
+        let reviewed = Catalog::parse(GOOD, "t", "t.toml").unwrap();
+        assert!(reviewed.review.is_empty() && reviewed.check_reviewed().is_ok());
+    }
+
+    #[test]
+    fn a_long_list_of_marks_names_the_first_lines() {
+        let e = Unreviewed {
+            marks: 7,
+            lines: vec![3, 9, 12, 20, 31, 40, 52],
+        };
+        assert_eq!(e.lines_text(), "第 3、9、12、20、31 行等");
     }
 
     #[test]

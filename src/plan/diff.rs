@@ -7,9 +7,11 @@
 //! indicator's name, target, baseline, unit, kind and department. The plan
 //! text (`text`) and the working group are not compared.
 //!
-//! Indicators are paired by code when their target and unit agree, then by
-//! target and unit when only the codes moved (a task inserted shifts every
-//! code after it), then by code; what is left was added or removed.
+//! Indicators are paired first where target, unit and kind agree, the
+//! closest names first (a code moved by an indicator added or removed
+//! before it, in the same task or by a task inserted, is still the same
+//! indicator), then by code or a close name where the target changed; what
+//! is left was added or removed.
 
 use crate::plan::catalog::{Catalog, Indicator, Kind, Task};
 use crate::text::{number, pad, truncate, width};
@@ -61,6 +63,39 @@ fn summary(i: &Indicator) -> String {
 
 fn same_value(a: &Indicator, b: &Indicator) -> bool {
     a.unit == b.unit && a.kind == b.kind && (a.target - b.target).abs() < 1e-9
+}
+
+/// Names this alike are one indicator when target and unit agree…
+const SIMILAR: f64 = 0.4;
+/// …and this alike when the target changed too.
+const CLOSE: f64 = 0.6;
+
+/// How alike two names are, 0 to 1: the Dice coefficient of their
+/// two-character pieces, which suits Chinese, where a reviewer rewords a
+/// name by adding or dropping words (`新建农村供水工程解决饮水提质问题` →
+/// `农村供水工程解决饮水提质人数`).
+fn similarity(a: &str, b: &str) -> f64 {
+    let pieces = |s: &str| -> Vec<(char, char)> {
+        let c: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+        match c.len() {
+            0 => Vec::new(),
+            1 => vec![(c[0], c[0])],
+            _ => c.windows(2).map(|w| (w[0], w[1])).collect(),
+        }
+    };
+    let (pa, mut pb) = (pieces(a), pieces(b));
+    if pa.is_empty() || pb.is_empty() {
+        return 0.0;
+    }
+    let total = pa.len() + pb.len();
+    let mut common = 0;
+    for p in &pa {
+        if let Some(k) = pb.iter().position(|q| q == p) {
+            pb.swap_remove(k);
+            common += 1;
+        }
+    }
+    2.0 * common as f64 / total as f64
 }
 
 /// Every difference between catalog `a` and catalog `b`, in catalog order.
@@ -118,42 +153,51 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
     let mut used_a = vec![false; ia.len()];
     let mut used_b = vec![false; ib.len()];
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    let mut pair_when = |test: &dyn Fn(&Indicator, &Indicator) -> bool,
-                         used_a: &mut Vec<bool>,
-                         used_b: &mut Vec<bool>| {
+    // Same value: pair even with other names when the code is the same or
+    // the names are alike. Changed value: only the same code or a close name.
+    for (values_agree, least) in [(true, SIMILAR), (false, CLOSE)] {
+        let mut candidates: Vec<(f64, usize, usize)> = Vec::new();
         for (i, x) in ia.iter().enumerate() {
-            if used_a[i] {
-                continue;
+            for (j, y) in ib.iter().enumerate() {
+                if used_a[i] || used_b[j] || same_value(x, y) != values_agree {
+                    continue;
+                }
+                let sim = similarity(&x.name, &y.name);
+                let same_code = x.code == y.code;
+                if same_code || sim >= least {
+                    let score = sim
+                        + if same_code { 0.25 } else { 0.0 }
+                        + if x.task == y.task { 0.1 } else { 0.0 };
+                    candidates.push((score, i, j));
+                }
             }
-            if let Some(j) = (0..ib.len()).find(|&j| !used_b[j] && test(x, ib[j])) {
+        }
+        // Best pairs first; ties in catalog order.
+        candidates.sort_by(|p, q| q.0.total_cmp(&p.0).then((p.1, p.2).cmp(&(q.1, q.2))));
+        for (_, i, j) in candidates {
+            if !used_a[i] && !used_b[j] {
                 used_a[i] = true;
                 used_b[j] = true;
                 pairs.push((i, j));
             }
         }
-    };
+    }
+    // A task inserted earlier shifts every code after it: same value, codes
+    // that exist in one catalog only, names reworded past recognition.
     let codes_a: Vec<&str> = ia.iter().map(|i| i.code.as_str()).collect();
     let codes_b: Vec<&str> = ib.iter().map(|i| i.code.as_str()).collect();
-    pair_when(
-        &|x, y| x.code == y.code && same_value(x, y),
-        &mut used_a,
-        &mut used_b,
-    );
-    pair_when(
-        &|x, y| same_value(x, y) && x.name == y.name,
-        &mut used_a,
-        &mut used_b,
-    );
-    pair_when(&|x, y| x.code == y.code, &mut used_a, &mut used_b);
-    pair_when(
-        &|x, y| {
-            same_value(x, y)
-                && !codes_b.contains(&x.code.as_str())
-                && !codes_a.contains(&y.code.as_str())
-        },
-        &mut used_a,
-        &mut used_b,
-    );
+    for (i, x) in ia.iter().enumerate() {
+        if used_a[i] || codes_b.contains(&x.code.as_str()) {
+            continue;
+        }
+        if let Some(j) = (0..ib.len()).find(|&j| {
+            !used_b[j] && same_value(x, ib[j]) && !codes_a.contains(&ib[j].code.as_str())
+        }) {
+            used_a[i] = true;
+            used_b[j] = true;
+            pairs.push((i, j));
+        }
+    }
     pairs.sort_by_key(|&(i, j)| (j, i));
     for (i, j) in pairs {
         indicator_changes(ia[i], ib[j], &mut out);
@@ -381,6 +425,75 @@ mod tests {
         let d = diff(&b, &a);
         assert_eq!((d[0].what, d[0].code.as_str()), ("新增", "P02-2"));
         assert!(d[0].b.contains("41000 名"));
+    }
+
+    #[test]
+    fn names_are_alike_by_their_pieces() {
+        assert_eq!(similarity("城市低保标准", "城市低保标准"), 1.0);
+        assert_eq!(similarity("新建学校", "改造道路"), 0.0);
+        assert!(
+            similarity(
+                "新建农村供水工程解决饮水提质问题",
+                "农村供水工程解决饮水提质人数"
+            ) > CLOSE
+        );
+        assert!(similarity("城镇新增就业", "城镇调查失业率") < SIMILAR);
+    }
+
+    #[test]
+    fn codes_moved_by_an_indicator_removed_before_them_are_paired() {
+        // The draft had a stage before M06's four counts (two of them 4 个);
+        // the reviewer removed it and reworded a name, so every code moved.
+        let mut draft = shipped();
+        for k in (1..=4).rev() {
+            draft = draft.replacen(
+                &format!("code = \"M06-{k}\""),
+                &format!("code = \"M06-{}\"", k + 1),
+                1,
+            );
+        }
+        let draft = draft.replacen(
+            "[[tasks.indicators]]\ncode = \"M06-2\"",
+            "[[tasks.indicators]]\ncode = \"M06-1\"\nname = \"建设和美乡村\"\ntarget = \"完成\"\nunit = \"阶段\"\nkind = \"milestone\"\ndepartment = \"县乡村振兴局\"\n\n[[tasks.indicators]]\ncode = \"M06-2\"",
+            1,
+        );
+        let a = catalog(&draft);
+        let b = catalog(&shipped().replacen(
+            "name = \"村农村人居环境提档升级\"",
+            "name = \"农村人居环境提档升级村数\"",
+            1,
+        ));
+        let d = diff(&a, &b);
+        let moved: Vec<&str> = d
+            .iter()
+            .filter(|c| c.what == "编号变化")
+            .map(|c| c.code.as_str())
+            .collect();
+        assert_eq!(
+            moved,
+            [
+                "M06-2 → M06-1",
+                "M06-3 → M06-2",
+                "M06-4 → M06-3",
+                "M06-5 → M06-4"
+            ],
+            "{d:#?}"
+        );
+        assert!(
+            d.iter()
+                .any(|c| c.what == "删除" && c.code == "M06-1" && c.a.contains("建设和美乡村")),
+            "{d:#?}"
+        );
+        assert!(
+            d.iter().all(|c| c.field != "年度目标"),
+            "no target is said to have changed: {d:#?}"
+        );
+        assert!(
+            d.iter()
+                .any(|c| c.code == "M06-5 → M06-4" && c.field == "指标名称"),
+            "{d:#?}"
+        );
+        assert_eq!(d.len(), 6, "{d:#?}");
     }
 
     #[test]

@@ -9,6 +9,109 @@ fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// One indicator of the catalog meant by a plan written for these tests:
+/// code, target (milestones: None), unit, kind, reporting department,
+/// baseline, and the words each of its 待核对 marks must hold, one entry
+/// per mark.
+type Meant = (
+    &'static str,
+    Option<f64>,
+    &'static str,
+    Kind,
+    &'static str,
+    Option<f64>,
+    &'static [&'static str],
+);
+
+/// The 待核对 marks above each indicator of a draft, by code; marks above a
+/// task or in the plan header go under "".
+fn marks_by_code(toml: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut pending: Vec<String> = Vec::new();
+    let mut in_indicator = false;
+    for line in toml.lines() {
+        if let Some(m) = line.strip_prefix("# 待核对：") {
+            pending.push(m.to_string());
+        } else if line == "[[tasks.indicators]]" {
+            in_indicator = true;
+        } else if line.starts_with('[') {
+            out.entry(String::new()).or_default().append(&mut pending);
+            in_indicator = false;
+        } else if in_indicator && let Some(code) = line.strip_prefix("code = ") {
+            out.entry(code.trim_matches('"').to_string())
+                .or_default()
+                .append(&mut pending);
+            in_indicator = false;
+        }
+    }
+    out.entry(String::new()).or_default().append(&mut pending);
+    out
+}
+
+/// Draft `plan` and check every indicator against the catalog meant: the
+/// same codes, and for each its target, unit, kind, department, baseline
+/// and marks. Returns the loaded draft and its text; prints the tally.
+fn check_against(plan: &str, meant: &[Meant], plan_marks: &[&str]) -> (Catalog, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, out) = draft_to(&repo(plan), dir.path(), "draft.toml");
+    run.ok();
+    let c = load(&out);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let codes: Vec<&str> = c.indicators().map(|i| i.code.as_str()).collect();
+    let want_codes: Vec<&str> = meant.iter().map(|m| m.0).collect();
+    assert_eq!(codes, want_codes, "{plan}: the indicators drafted");
+    let marks = marks_by_code(&text);
+    let mut right = 0;
+    let mut wrong = Vec::new();
+    for &(code, target, unit, kind, department, baseline, want_marks) in meant {
+        let i = c.indicator(code).unwrap();
+        let got = (
+            (i.kind != Kind::Milestone).then_some(i.target),
+            i.unit.as_str(),
+            i.kind,
+            i.department.as_str(),
+            i.baseline,
+        );
+        if got == (target, unit, kind, department, baseline) {
+            right += 1;
+        } else {
+            wrong.push(format!(
+                "{code} {}: {got:?}, meant {:?}",
+                i.name,
+                (target, unit, kind, department, baseline)
+            ));
+        }
+        let have = marks.get(code).cloned().unwrap_or_default();
+        assert_eq!(
+            have.len(),
+            want_marks.len(),
+            "{plan} {code} {}: marks {have:#?}, meant {want_marks:?}",
+            i.name
+        );
+        for w in want_marks {
+            assert!(
+                have.iter().any(|m| m.contains(w)),
+                "{plan} {code}: no mark says “{w}”: {have:#?}"
+            );
+        }
+    }
+    let header = marks.get("").cloned().unwrap_or_default();
+    assert_eq!(header.len(), plan_marks.len(), "{plan}: {header:#?}");
+    for w in plan_marks {
+        assert!(header.iter().any(|m| m.contains(w)), "{plan}: {header:#?}");
+    }
+    println!(
+        "{plan}: target, unit, kind, department and baseline as meant for {right} of {} indicators",
+        meant.len()
+    );
+    assert!(wrong.is_empty(), "{plan}:\n{}", wrong.join("\n"));
+    // The marks the workspace will list are the marks the draft wrote.
+    let total: usize = marks.values().map(Vec::len).sum();
+    assert_eq!(c.review.len(), total);
+    assert_eq!(text.matches("\n# 待核对").count(), total);
+    (c, text)
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
@@ -272,7 +375,7 @@ fn another_countys_plan_drafts_end_to_end() {
 }
 
 /// The plan's paragraphs in a Word document, as offices receive it.
-fn docx_of(lines: &[&str]) -> Vec<u8> {
+pub(crate) fn docx_of(lines: &[&str]) -> Vec<u8> {
     use docx_rs::{Docx, Paragraph, Run as WRun, Table, TableCell, TableRow};
     let mut doc = Docx::new();
     for l in lines {
@@ -421,4 +524,504 @@ fn catalog_without_a_subcommand_still_lists_the_workspace_catalog() {
         .run(&["catalog", "--json", "diff", "a.toml", "b.toml"])
         .code(2);
     assert!(run.stderr.contains("--json"), "{}", run.stderr);
+}
+
+const P: Kind = Kind::Percent;
+const N: Kind = Kind::Count;
+const S: Kind = Kind::Standard;
+const M: Kind = Kind::Milestone;
+
+#[test]
+fn fenglin_county_plan_drafts_the_catalog_meant() {
+    const HRSS: &str = "县人力资源和社会保障局";
+    const EDU: &str = "县教育局";
+    const INV: &str = "县城市发展投资集团";
+    const HEALTH: &str = "县卫生健康局";
+    const CIVIL: &str = "县民政局";
+    const HOUSING: &str = "县住房和城乡建设局";
+    const RURAL: &str = "县乡村振兴局";
+    const CITY: &str = "县城市管理和综合执法局";
+    let meant: &[Meant] = &[
+        ("P01-1", Some(2800.0), "人", N, HRSS, None, &[]),
+        (
+            "P01-2",
+            Some(12000.0),
+            "人",
+            N,
+            HRSS,
+            None,
+            &["“1.2万人”，已换算为 12000 人"],
+        ),
+        (
+            "P02-1",
+            Some(173.0),
+            "元/人·月",
+            S,
+            HRSS,
+            Some(153.0),
+            &["单位写作“元/人·月”"],
+        ),
+        // A named school beside a count of its own: a stage for the builder.
+        (
+            "P03-1",
+            None,
+            "阶段",
+            M,
+            INV,
+            None,
+            &["没有数字目标", "按“建设项目”判断"],
+        ),
+        ("P03-2", Some(1800.0), "个", N, EDU, None, &["按“学位”判断"]),
+        (
+            "P04-1",
+            Some(23000.0),
+            "名",
+            N,
+            EDU,
+            None,
+            &["已换算为 23000 名"],
+        ),
+        ("P04-2", Some(12.0), "所", N, EDU, None, &[]),
+        ("P05-1", Some(70.0), "%", P, HEALTH, None, &[]),
+        (
+            "P06-1",
+            Some(35000.0),
+            "名",
+            N,
+            HEALTH,
+            None,
+            &["已换算为 35000 名"],
+        ),
+        ("P06-2", Some(20.0), "个", N, HEALTH, None, &[]),
+        // 分别 without a name for each part: told apart, marked.
+        (
+            "P07-1",
+            Some(780.0),
+            "元/人·月",
+            S,
+            CIVIL,
+            None,
+            &["没有原标准", "单位写作“元/人·月”", "“分别”", "同名"],
+        ),
+        (
+            "P07-2",
+            Some(6200.0),
+            "元/人·年",
+            S,
+            CIVIL,
+            None,
+            &["没有原标准", "单位写作“元/人·年”", "“分别”", "同名"],
+        ),
+        (
+            "P08-1",
+            Some(100.0),
+            "元/人·月",
+            S,
+            CIVIL,
+            Some(90.0),
+            &["“均”"],
+        ),
+        (
+            "P08-2",
+            Some(100.0),
+            "元/人·月",
+            S,
+            CIVIL,
+            Some(90.0),
+            &["“均”"],
+        ),
+        ("P09-1", Some(300.0), "户", N, "县残疾人联合会", None, &[]),
+        // The project and its counted outcome: one count, no stage.
+        (
+            "P10-1",
+            Some(21000.0),
+            "人",
+            N,
+            "县水利局",
+            None,
+            &["已换算为 21000 人", "是它的成效"],
+        ),
+        // Two leads, two counts, nothing pointing: in order, marked.
+        (
+            "P11-1",
+            Some(150.0),
+            "户",
+            N,
+            HOUSING,
+            None,
+            &["按先后顺序"],
+        ),
+        ("P11-2", Some(80.0), "户", N, RURAL, None, &["按先后顺序"]),
+        // Two leads, the words pointing crosswise.
+        (
+            "P12-1",
+            Some(8.0),
+            "个",
+            N,
+            "县文化旅游广电体育局",
+            None,
+            &["按“文化”判断"],
+        ),
+        (
+            "P12-2",
+            Some(4.0),
+            "条",
+            N,
+            "县交通运输局",
+            None,
+            &["按“公交”判断"],
+        ),
+        (
+            "M01-1",
+            Some(700.0),
+            "元/人·年",
+            S,
+            "县医疗保障局",
+            Some(670.0),
+            &[],
+        ),
+        ("M02-1", Some(3.2), "万亩", N, "县农业农村局", None, &[]),
+        ("M02-2", Some(68.0), "万亩", N, "县农业农村局", None, &[]),
+        ("M03-1", Some(5.0), "条", N, CITY, None, &[]),
+        ("M03-2", Some(100.0), "%", P, CITY, None, &[]),
+        // A task with no number at all.
+        (
+            "M04-1",
+            None,
+            "阶段",
+            M,
+            HOUSING,
+            None,
+            &["原文没有数字目标"],
+        ),
+        ("M05-1", Some(1500.0), "人次", N, RURAL, None, &[]),
+        (
+            "C01-1",
+            Some(1.5),
+            "万户",
+            N,
+            "县水务投资有限公司",
+            None,
+            &["是它的成效"],
+        ),
+        (
+            "C02-1",
+            None,
+            "阶段",
+            M,
+            INV,
+            None,
+            &["没有数字目标", "按“建设项目”判断"],
+        ),
+        ("C02-2", Some(200.0), "张", N, HEALTH, None, &["余下"]),
+        ("C03-1", Some(1500.0), "盏", N, CITY, None, &[]),
+        ("C03-2", Some(12.0), "座", N, CITY, None, &[]),
+        ("C03-3", Some(30.0), "座", N, CITY, None, &[]),
+    ];
+    let (c, _) = check_against("tests/fixtures/plans/fenglin-minsheng-2025.txt", meant, &[]);
+    assert_eq!(
+        (c.plan.name.as_str(), c.plan.county.as_str(), c.plan.year),
+        ("枫林县重点民生实事项目", "枫林县", 2025)
+    );
+    assert_eq!(c.working_group.convener, "县长");
+    assert_eq!(c.working_group.office, "县发展和改革局");
+    let name = |code: &str| c.indicator(code).unwrap().name.clone();
+    assert_eq!(name("P05-1"), "65岁以上老年人免费健康体检率");
+    assert_eq!(name("P10-1"), "新建农村供水工程解决饮水提质问题");
+    assert_eq!(name("C03-3"), "新建乡镇公厕");
+    assert_ne!(name("P07-1"), name("P07-2"));
+}
+
+#[test]
+fn qinglan_district_plan_drafts_the_catalog_meant() {
+    const HRSS: &str = "区人力资源和社会保障局";
+    const HOUSING: &str = "区住房和城乡建设局";
+    const CIVIL: &str = "区民政局";
+    const CITY: &str = "区城市管理局";
+    let meant: &[Meant] = &[
+        ("P01-1", Some(4500.0), "人", N, HRSS, None, &[]),
+        ("P01-2", Some(6000.0), "人次", N, HRSS, None, &[]),
+        // 分别 with a name for each part; each lead by its own words.
+        (
+            "P02-1",
+            Some(95.0),
+            "%",
+            P,
+            HRSS,
+            None,
+            &["“分别”对应", "按“养老保险”判断"],
+        ),
+        (
+            "P02-2",
+            Some(96.0),
+            "%",
+            P,
+            "区医疗保障局",
+            None,
+            &["“分别”对应", "参保"],
+        ),
+        ("P03-1", Some(6.0), "所", N, "区教育局", None, &[]),
+        ("P03-2", Some(1080.0), "个", N, "区教育局", None, &[]),
+        (
+            "P04-1",
+            Some(65000.0),
+            "名",
+            N,
+            "区教育局",
+            None,
+            &["已换算为 65000 名"],
+        ),
+        (
+            "P05-1",
+            Some(12000.0),
+            "人",
+            N,
+            "区妇女联合会",
+            None,
+            &["已换算为 12000 人", "按“妇女、两癌”判断"],
+        ),
+        (
+            "P05-2",
+            Some(85.0),
+            "%",
+            P,
+            "区卫生健康局",
+            None,
+            &["按“筛查”判断"],
+        ),
+        ("P06-1", Some(120.0), "元/人·月", S, CIVIL, Some(100.0), &[]),
+        (
+            "P06-2",
+            Some(1100.0),
+            "元/人·月",
+            S,
+            CIVIL,
+            None,
+            &["没有原标准", "单位写作“元/人·月”"],
+        ),
+        (
+            "P07-1",
+            Some(8600.0),
+            "人",
+            N,
+            HOUSING,
+            None,
+            &["是它的成效"],
+        ),
+        (
+            "P08-1",
+            Some(12.0),
+            "公里",
+            N,
+            "区林业局",
+            None,
+            &["按先后顺序"],
+        ),
+        ("P08-2", Some(8.0), "个", N, CITY, None, &["按先后顺序"]),
+        ("P09-1", Some(5.0), "个", N, "区商务局", None, &[]),
+        ("P09-2", Some(2.0), "个", N, "区商务局", None, &["“其中…”"]),
+        ("P09-3", Some(3.0), "个", N, "区商务局", None, &["“其中…”"]),
+        ("M01-1", Some(1.0), "所", N, CIVIL, None, &[]),
+        ("M01-2", Some(200.0), "张", N, CIVIL, None, &[]),
+        ("M02-1", Some(40.0), "辆", N, "区交通运输局", None, &[]),
+        (
+            "M03-1",
+            None,
+            "阶段",
+            M,
+            "区应急管理局",
+            None,
+            &["这一句没有数字目标"],
+        ),
+        (
+            "M04-1",
+            Some(90.0),
+            "%",
+            P,
+            "市生态环境局青岚分局",
+            None,
+            &[],
+        ),
+        ("C01-1", Some(1.8), "万户", N, HOUSING, None, &[]),
+        ("C02-1", None, "阶段", M, CITY, None, &["没有数字目标"]),
+        ("C02-2", Some(3000.0), "个", N, CITY, None, &[]),
+        ("C03-1", Some(25.0), "公里", N, HOUSING, None, &[]),
+        ("C03-2", Some(70.0), "%", P, HOUSING, None, &[]),
+    ];
+    let (c, _) = check_against("tests/fixtures/plans/qinglan-weimin-2025.txt", meant, &[]);
+    assert_eq!(c.plan.county, "青岚区");
+    assert_eq!(c.plan.issuer, "青岚区为民办实事工作专班");
+    assert_eq!(
+        c.working_group.deputy_conveners,
+        ["常务副区长", "分管副区长"]
+    );
+    let name = |code: &str| c.indicator(code).unwrap().name.clone();
+    assert_eq!(name("P02-1"), "城乡居民基本养老保险参保率");
+    assert_eq!(name("P02-2"), "基本医疗保险参保率");
+    assert_eq!(name("P07-1"), "改造老旧小区二次供水设施受益群众");
+}
+
+/// Every plan the drafter is tested on.
+const PLANS: &[&str] = &[
+    "seeds/pingjiang-minsheng-2024.txt",
+    "tests/fixtures/plans/qingxi-minsheng-2025.txt",
+    "tests/fixtures/plans/fragment-district.txt",
+    "tests/fixtures/plans/fenglin-minsheng-2025.txt",
+    "tests/fixtures/plans/qinglan-weimin-2025.txt",
+];
+
+/// A sentence as the draft quotes it, without spaces, for comparing quotes.
+fn bare_text(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn no_mark_says_what_its_sentence_contradicts_and_no_name_repeats_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    for plan in PLANS {
+        let (run, out) = draft_to(
+            &repo(plan),
+            dir.path(),
+            &format!("{}.toml", plan.replace('/', "_")),
+        );
+        run.ok();
+        let text = std::fs::read_to_string(&out).unwrap();
+        let c = load(&out);
+        // Each mark with the text it is about: the sentence quoted above an
+        // indicator's marks, or for marks above a task, the task's text.
+        let mut sentence = String::new();
+        let mut task_marks: Vec<String> = Vec::new();
+        let mut checked = 0;
+        let mut check = |mark: &str, about: &str| {
+            let m = bare_text(mark);
+            let has_digit = about
+                .chars()
+                .any(|c| c.is_ascii_digit() || ('０'..='９').contains(&c));
+            if m.starts_with("原文没有数字目标") || m.starts_with("原文这一句没有数字目标")
+            {
+                assert!(
+                    !has_digit,
+                    "{plan}: “{mark}” about a text with a number: {about}"
+                );
+            }
+            // A quoted piece of the original is in the original.
+            if let Some(rest) = m.strip_prefix("原文“").or_else(|| m.strip_prefix("“")) {
+                let quoted = rest.split('”').next().unwrap_or_default();
+                if !quoted.contains("元/") && !quoted.contains('…') {
+                    assert!(
+                        about.contains(quoted),
+                        "{plan}: “{mark}” quotes what its text does not say: {about}"
+                    );
+                }
+            }
+            checked += 1;
+        };
+        for line in text.lines() {
+            if let Some(s) = line.strip_prefix("# 原文：") {
+                sentence = bare_text(s);
+            } else if line == "[[tasks.indicators]]" {
+                sentence.clear();
+            } else if let Some(mark) = line.strip_prefix("# 待核对：") {
+                if sentence.is_empty() {
+                    task_marks.push(mark.to_string());
+                } else {
+                    check(mark, &sentence);
+                }
+            } else if let Some(t) = line.strip_prefix("text = ") {
+                let t = bare_text(&t.replace("\\\"", "\""));
+                for m in task_marks.drain(..) {
+                    check(&m, &t);
+                }
+            } else if line.starts_with("[[departments]]") {
+                // Marks of the plan header and the working group.
+                task_marks.clear();
+            }
+        }
+        assert!(checked > 0, "{plan}: no mark checked");
+        for t in &c.tasks {
+            let mut names: Vec<&str> = t.indicators.iter().map(|i| i.name.as_str()).collect();
+            let all = names.len();
+            names.sort();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                all,
+                "{plan} {}: two indicators share a name",
+                t.code
+            );
+            for i in &t.indicators {
+                let chars: Vec<char> = i.name.chars().collect();
+                let doubled = (2..=chars.len() / 2).any(|n| {
+                    chars
+                        .windows(2 * n)
+                        .any(|w| w[..n] == w[n..] && w[..n].iter().all(|c| !c.is_ascii_digit()))
+                });
+                assert!(
+                    !doubled,
+                    "{plan} {}: “{}” says a word twice",
+                    i.code, i.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn catalog_diff_pairs_codes_moved_by_an_indicator_removed_before_them() {
+    // The office reviews a draft: the stage drawn from a project clause goes,
+    // so the counts after it in the task move up one code, and one of them
+    // is reworded.
+    let dir = tempfile::tempdir().unwrap();
+    let (run, drafted) = draft_to(
+        &repo("tests/fixtures/plans/qingxi-minsheng-2025.txt"),
+        dir.path(),
+        "draft.toml",
+    );
+    run.ok();
+    let text = std::fs::read_to_string(&drafted).unwrap();
+    let draft = load(&drafted);
+    let c02: Vec<_> = draft
+        .tasks
+        .iter()
+        .find(|t| t.code == "C02")
+        .unwrap()
+        .indicators
+        .clone();
+    assert_eq!(c02.len(), 3, "{c02:#?}");
+    assert_eq!(c02[0].kind, Kind::Milestone);
+    // Remove C02-1's block, renumber the rest, reword the last.
+    let start = text.find("code = \"C02-1\"").unwrap();
+    let block_start = text[..start].rfind("[[tasks.indicators]]").unwrap();
+    let block_end = start + text[start..].find("\n\n").unwrap() + 2;
+    let reviewed = format!("{}{}", &text[..block_start], &text[block_end..])
+        .replace("code = \"C02-2\"", "code = \"C02-1\"")
+        .replace("code = \"C02-3\"", "code = \"C02-2\"")
+        .replace(
+            &format!("name = \"{}\"", c02[2].name),
+            "name = \"城区学校新增学位数\"",
+        );
+    let reviewed_path = dir.path().join("reviewed.toml");
+    std::fs::write(&reviewed_path, reviewed).unwrap();
+    let run = bare(
+        &["catalog", "diff", s(&drafted), s(&reviewed_path)],
+        dir.path(),
+    )
+    .code(1);
+    let rows: Vec<&str> = run.stdout.lines().collect();
+    let row = |what: &str, code: &str| rows.iter().any(|l| l.starts_with(what) && l.contains(code));
+    assert!(row("编号变化", "C02-2 → C02-1"), "{}", run.stdout);
+    assert!(row("编号变化", "C02-3 → C02-2"), "{}", run.stdout);
+    assert!(row("删除", "C02-1"), "{}", run.stdout);
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("C02-3 → C02-2") && l.contains("指标名称")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("年度目标"),
+        "no target changed:\n{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("共 4 处不同"), "{}", run.stdout);
 }

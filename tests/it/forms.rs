@@ -352,9 +352,52 @@ fn check_form(ws: &Ws, forms: &[PathBuf]) {
 #[test]
 fn issued_forms_pass_the_shared_contract_check() {
     let ws = Ws::new();
-    let forms = files(&issue(&ws, &["--period", "2024-03"]));
+    let doc = issue(&ws, &["--period", "2024-03"]);
+    assert_eq!(doc["draft"], false, "the hand-made catalog is reviewed");
+    let forms = files(&doc);
     assert_eq!(forms.len(), 20);
     check_form(&ws, &forms);
+}
+
+#[test]
+fn draft_forms_of_an_unreviewed_catalog_keep_the_contract_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = repo().join("tests/fixtures/plans/qinglan-weimin-2025.txt");
+    crate::util::bare(
+        &["init", "ws", "--plan", plan.to_str().unwrap()],
+        dir.path(),
+    )
+    .ok();
+    let ws = Ws {
+        dir,
+        today: "2025-04-03".into(),
+    };
+    let run = ws.run(&["forms", "--period", "2025-03", "--json"]).code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("处“待核对”标记"), "{}", run.stderr);
+    let doc = issue(&ws, &["--period", "2025-03", "--draft"]);
+    assert_eq!(doc["draft"], true);
+    let forms = files(&doc);
+    assert_eq!(forms.len(), 13);
+    check_form(&ws, &forms);
+    let key = key_of(&ws);
+    let (_, by_code) = catalog(&ws);
+    for f in &forms {
+        let form = Form::read(f);
+        let dept = form.labels["填报单位"].to_string();
+        assert_rows_match_catalog(&form, &dept, &by_code);
+        assert_meta_signed(&form, &key, &dept, "2025-03");
+        let mut book = open_workbook_auto(f).unwrap();
+        let title = book
+            .worksheet_range("填报表")
+            .unwrap()
+            .get_value((0, 0))
+            .cloned();
+        assert!(
+            matches!(&title, Some(Data::String(t)) if t.starts_with("青岚区") && t.ends_with("（草稿）")),
+            "{title:?}"
+        );
+    }
 }
 
 /// Print setup and look, as openpyxl reports them (calamine does not read them).

@@ -8,6 +8,7 @@ mod draft;
 mod forms;
 mod hostile;
 mod ingest;
+mod init;
 mod mail;
 mod office;
 mod recovery;

@@ -4,6 +4,7 @@
 //! kind of county department does (交通运输局: 公路, 公交 …), and is always
 //! marked for review.
 
+use super::targets::Found;
 use crate::plan::catalog::Kind;
 
 /// (words in a department's name, words of its line of work, whether it
@@ -192,9 +193,13 @@ const LINES_OF_WORK: &[(&[&str], &[&str], bool)] = &[
         ],
         false,
     ),
-    (&["残联"], &["残疾", "康复", "无障碍", "孤独症"], false),
     (
-        &["妇联"],
+        &["残联", "残疾人联合会"],
+        &["残疾", "康复", "无障碍", "孤独症"],
+        false,
+    ),
+    (
+        &["妇联", "妇女联合会"],
         &["妇女", "两癌", "家庭教育", "儿童之家", "家长"],
         false,
     ),
@@ -244,7 +249,11 @@ const LINES_OF_WORK: &[(&[&str], &[&str], bool)] = &[
         false,
     ),
     (&["体育"], &["体育", "健身", "运动", "场馆"], false),
-    (&["市场监管"], &["食品", "药品", "特种设备", "市场"], false),
+    (
+        &["市场监管", "市场监督管理"],
+        &["食品", "药品", "特种设备", "市场"],
+        false,
+    ),
     (
         &["自然资源"],
         &["不动产", "国土", "地质灾害", "测绘"],
@@ -265,9 +274,11 @@ const LINES_OF_WORK: &[(&[&str], &[&str], bool)] = &[
 ];
 
 /// Bigrams of department names that tell nothing about the work.
+/// Place words (`城市`, `农村`) are here too: `城市书房` is no work of a
+/// 城市管理局.
 const GENERIC: &[&str] = &[
     "建设", "管理", "服务", "发展", "项目", "工作", "综合", "事务", "行政", "人民", "政府", "中心",
-    "集团", "公司", "委员", "员会",
+    "集团", "公司", "委员", "员会", "城市", "城乡", "农村", "乡镇", "城镇", "社区",
 ];
 
 /// A department's name without the county prefix: `县生活垃圾焚烧发电项目指挥部`
@@ -384,6 +395,64 @@ pub fn guess(leads: &[String], name: &str, clause: &str, kind: Kind) -> (usize, 
     }
 }
 
+/// The reporting department of each indicator of one item, with the note
+/// saying how it was chosen (none where the item has one lead).
+///
+/// Where the words of an indicator point at a lead (its name or its line of
+/// work), that lead reports it, and the note names the words. With as many
+/// indicators as leads, the ones whose words point nowhere take the leads
+/// nobody has taken, in order (the plan lists leads in the order of its
+/// clauses more often than not), marked as a pairing by order. Otherwise
+/// they go to the first lead, marked.
+pub fn assign(leads: &[String], found: &[Found]) -> Vec<(String, Option<String>)> {
+    if leads.len() < 2 {
+        let lead = leads.first().cloned().unwrap_or_default();
+        return found.iter().map(|_| (lead.clone(), None)).collect();
+    }
+    let all = leads.join("、");
+    let n = leads.len();
+    let guesses: Vec<(usize, Option<String>)> = found
+        .iter()
+        .map(|f| guess(leads, &f.name, &f.clause, f.kind))
+        .collect();
+    let pair_in_order = found.len() == n;
+    let any_pointed = guesses.iter().any(|(_, w)| w.is_some());
+    let mut free = (0..n).filter(|i| !guesses.iter().any(|(g, w)| w.is_some() && g == i));
+    guesses
+        .iter()
+        .enumerate()
+        .map(|(k, (i, word))| match word {
+            Some(w) => (
+                leads[*i].clone(),
+                Some(format!("牵头单位有 {n} 个（{all}），按“{w}”判断由{}报送", leads[*i])),
+            ),
+            None if pair_in_order => {
+                let i = free.next().unwrap_or(k);
+                let how = if any_pointed {
+                    "其余指标已按原文分给牵头单位，此项暂由余下的"
+                } else {
+                    "按先后顺序（第几个指标对第几个牵头单位）暂由"
+                };
+                (
+                    leads[i].clone(),
+                    Some(format!(
+                        "牵头单位有 {n} 个（{all}），指标也有 {n} 个，原文看不出此项由谁报送，{how}第 {} 个牵头单位{}报送",
+                        i + 1,
+                        leads[i]
+                    )),
+                )
+            }
+            None => (
+                leads[*i].clone(),
+                Some(format!(
+                    "牵头单位有 {n} 个（{all}），原文看不出由谁报送，暂由第一牵头单位{}报送",
+                    leads[*i]
+                )),
+            ),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,6 +501,67 @@ mod tests {
             "县生活垃圾焚烧发电项目指挥部"
         );
         assert_eq!(who(&l, "城区排涝泵站改造", Kind::Count), "县水利局");
+    }
+
+    fn assigned(leads: &[&str], text: &str) -> Vec<(String, String)> {
+        let leads: Vec<String> = leads.iter().map(|s| s.to_string()).collect();
+        let found = crate::plan::draft::targets::read(text).found;
+        assign(&leads, &found)
+            .into_iter()
+            .map(|(d, note)| (d, note.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn as_many_indicators_as_leads_pair_in_order_when_nothing_points() {
+        let got = assigned(
+            &["县住房和城乡建设局", "县乡村振兴局"],
+            "完成农村危房改造 150 户，实施农房抗震改造 80 户。",
+        );
+        assert_eq!(got[0].0, "县住房和城乡建设局");
+        assert_eq!(got[1].0, "县乡村振兴局");
+        assert!(got.iter().all(|(_, n)| n.contains("按先后顺序")), "{got:?}");
+    }
+
+    #[test]
+    fn words_that_point_are_followed_and_named() {
+        // Crosswise: the first indicator is the second lead's work.
+        let got = assigned(
+            &["县交通运输局", "县文化旅游广电体育局"],
+            "建设乡镇综合文化站 8 个，新增城乡公交线路 4 条。",
+        );
+        assert_eq!(got[0].0, "县文化旅游广电体育局");
+        assert!(got[0].1.contains("按“文化”判断"), "{got:?}");
+        assert_eq!(got[1].0, "县交通运输局");
+        assert!(got[1].1.contains("按“公交”判断"), "{got:?}");
+        // One points, the other takes the lead left over.
+        let got = assigned(
+            &["县卫生健康局", "县城市发展投资集团"],
+            "新建县中医医院门诊综合楼，新增床位 200 张。",
+        );
+        assert_eq!(got[0].0, "县城市发展投资集团");
+        assert_eq!(got[1].0, "县卫生健康局");
+        assert!(got[1].1.contains("余下"), "{got:?}");
+        // Full names of units known by their short ones.
+        let got = assigned(
+            &["区卫生健康局", "区妇女联合会"],
+            "适龄妇女“两癌”免费筛查 1.2 万人，筛查覆盖率达到 85% 以上。",
+        );
+        assert_eq!(got[0].0, "区妇女联合会");
+        assert_eq!(got[1].0, "区卫生健康局");
+    }
+
+    #[test]
+    fn more_indicators_than_leads_and_nothing_to_go_by_go_to_the_first() {
+        let got = assigned(
+            &["县甲局", "县乙局"],
+            "新建某某 3 个，改造某某 5 个，提升某某 2 个。",
+        );
+        assert!(
+            got.iter()
+                .all(|(d, n)| d == "县甲局" && n.contains("暂由第一牵头单位")),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -5,11 +5,15 @@
 //! and says where it guessed, so the office's work becomes checking.
 //!
 //! Stages, each a plain function: bytes → lines (`source`), lines → tasks
-//! by level with their lead notes (`structure`), task text → indicators
-//! (`targets`), several leads → one reporting department (`departments`),
-//! draft → TOML text (`write`). Only `command` touches files.
+//! by level with their lead notes (`structure`), task text → numbers with
+//! their units (`numbers`) → indicators (`targets`, named by the rules of
+//! `names`), several leads → one reporting department each
+//! (`departments`), draft → TOML text (`write`). Nothing here touches
+//! files: the commands read the plan and write the draft.
 
 mod departments;
+mod names;
+mod numbers;
 mod source;
 mod structure;
 mod targets;
@@ -21,6 +25,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 pub use targets::Num;
+pub use write::quote as toml_string;
 
 /// How a guess is marked in the TOML, so the office can search for it.
 pub const REVIEW: &str = "待核对：";
@@ -201,35 +206,19 @@ fn task(raw: &structure::RawTask, code: String) -> DraftTask {
     let reading = targets::read(&text);
     notes.extend(reading.notes);
     let title = if reading.title.is_empty() {
-        text.chars().take(20).collect()
+        targets::first_phrase(&text)
     } else {
         reading.title
     };
+    let reporters = departments::assign(&leads, &reading.found);
     let indicators = reading
         .found
         .into_iter()
+        .zip(reporters)
         .enumerate()
-        .map(|(n, f)| {
+        .map(|(n, (f, (department, note)))| {
             let mut notes = f.notes;
-            let department = if leads.len() == 1 {
-                leads[0].clone()
-            } else {
-                let (i, word) = departments::guess(&leads, &f.name, &f.clause, f.kind);
-                let all = leads.join("、");
-                notes.push(match word {
-                    Some(w) => format!(
-                        "牵头单位有 {} 个（{all}），按“{w}”判断由{}报送",
-                        leads.len(),
-                        leads[i]
-                    ),
-                    None => format!(
-                        "牵头单位有 {} 个（{all}），原文看不出由谁报送，暂由第一牵头单位{}报送",
-                        leads.len(),
-                        leads[i]
-                    ),
-                });
-                leads[i].clone()
-            };
+            notes.extend(note);
             DraftIndicator {
                 code: format!("{code}-{}", n + 1),
                 name: f.name,
@@ -428,6 +417,18 @@ fn plan_year(o: &structure::Outline, source: &str, notes: &mut Vec<String>) -> i
 
 /// What the office reads at the end: how much was drafted and how much to check.
 pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
+    let mut s = overview(d, source);
+    match out {
+        Some(o) => s.push_str(&format!("已写入 {}。\n", o.display())),
+        None => s.push_str("草稿已输出到屏幕；加 --out 文件名 可直接保存。\n"),
+    }
+    s.push_str("核对后可用 minsheng catalog diff 旧目录.toml 新目录.toml 查看两份目录的差别。\n");
+    s
+}
+
+/// How much was drafted from `source`, how many marks to check, and the
+/// parts of the plan left out.
+pub fn overview(d: &Draft, source: &str) -> String {
     let per_level: Vec<String> = Level::ALL
         .iter()
         .map(|l| (l, d.tasks.iter().filter(|t| t.level == *l).count()))
@@ -464,11 +465,6 @@ pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
     for w in &d.warnings {
         s.push_str(&format!("注意：{w}\n"));
     }
-    match out {
-        Some(o) => s.push_str(&format!("已写入 {}。\n", o.display())),
-        None => s.push_str("草稿已输出到屏幕；加 --out 文件名 可直接保存。\n"),
-    }
-    s.push_str("核对后可用 minsheng catalog diff 旧目录.toml 新目录.toml 查看两份目录的差别。\n");
     s
 }
 

@@ -1,61 +1,19 @@
-//! The targets in one item's text: every number with its unit, what kind of
-//! indicator it is, a short name for it, and the milestones the text sets
-//! without a number. The rules follow how plans are written, not one plan:
-//! `N 单位` after a verb phrase, `从 A 提高到 B` for a standard, `X%以上` for
-//! a rate, `13 种致畸基因…筛查 4350 人次` where the first number only
-//! describes the second, `建成…` without a number for a project stage.
+//! The targets in one item's text: from the numbers `numbers`
+//! finds, what kind of indicator each is, a name for it from the words
+//! around it, and the milestones the text sets without a number. The rules
+//! follow how plans are written, not one plan: `N 单位` after a verb phrase,
+//! `从 A 提高到 B` for a standard, `X%以上` for a rate, `A、B分别 X、Y`,
+//! `建成…` without a number for a project stage, and a project whose only
+//! number is what it achieves (`解决 2.1 万人饮水问题`) as that count.
 
+use super::names;
+use super::numbers::{
+    COORDINATORS, Clause, Doc, Role, Tok, clauses, fold, mark_modifiers, pair_standards, scan,
+    sentences, tidy,
+};
 use crate::plan::catalog::Kind;
 
-/// A number as the plan wrote it (digits only, no grouping commas) and its value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Num {
-    pub text: String,
-    pub value: f64,
-}
-
-impl Num {
-    fn parse(text: &str) -> Option<Num> {
-        let text = normalise_number(text);
-        // Beyond 15 digits a TOML integer (and an f64) no longer holds it
-        // exactly; no plan target is that large.
-        if text.split('.').next().is_some_and(|i| i.len() > 15) {
-            return None;
-        }
-        let value: f64 = text.parse().ok()?;
-        value.is_finite().then_some(Num { text, value })
-    }
-
-    /// `7.3` × 10⁴ → `73000`, on the digits, so no float rounding creeps in.
-    fn scaled(&self, pow: usize) -> Option<Num> {
-        let (int, frac) = self.text.split_once('.').unwrap_or((&self.text, ""));
-        let mut digits = format!("{int}{frac}");
-        if frac.len() < pow {
-            digits.push_str(&"0".repeat(pow - frac.len()));
-        }
-        let point = int.len() + pow;
-        let (i, f) = digits.split_at(point);
-        Num::parse(&if f.is_empty() {
-            i.to_string()
-        } else {
-            format!("{i}.{f}")
-        })
-    }
-}
-
-/// `007` → `7`, `0.70` → `0.7`, `2.0` → `2`: a TOML number has no leading
-/// zeros, and trailing ones say nothing.
-fn normalise_number(s: &str) -> String {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let int = int.trim_start_matches('0');
-    let int = if int.is_empty() { "0" } else { int };
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        int.to_string()
-    } else {
-        format!("{int}.{frac}")
-    }
-}
+pub use super::numbers::Num;
 
 /// One indicator found in the text.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,124 +41,6 @@ pub struct Reading {
     /// Guesses about the task as a whole.
     pub notes: Vec<String>,
 }
-
-/// Units a target is counted in. `万`/`亿` before them are read separately.
-const UNITS: &[&str] = &[
-    "元/人·年",
-    "元/人/年",
-    "元/人·月",
-    "元/人/月",
-    "元/人",
-    "元/月",
-    "元/年",
-    "元/亩",
-    "元/次",
-    "元/天",
-    "元/平方米",
-    "平方公里",
-    "平方米",
-    "立方米",
-    "公里",
-    "千米",
-    "km",
-    "㎞",
-    "米",
-    "m",
-    "㎡",
-    "公顷",
-    "亩",
-    "方",
-    "吨",
-    "千瓦",
-    "兆瓦",
-    "千伏安",
-    "公斤",
-    "千克",
-    "kg",
-    "人次",
-    "户次",
-    "场次",
-    "车次",
-    "班次",
-    "批次",
-    "个百分点",
-    "人",
-    "名",
-    "位",
-    "户",
-    "家",
-    "个",
-    "场",
-    "所",
-    "件",
-    "项",
-    "座",
-    "套",
-    "台",
-    "辆",
-    "张",
-    "床",
-    "间",
-    "栋",
-    "幢",
-    "条",
-    "处",
-    "批",
-    "期",
-    "支",
-    "队",
-    "类",
-    "种",
-    "次",
-    "元",
-    "份",
-    "册",
-    "本",
-    "块",
-    "盏",
-    "根",
-    "口",
-    "眼",
-    "宗",
-    "部",
-    "门",
-    "棵",
-    "株",
-    "段",
-    "节",
-    "课时",
-    "学时",
-    "篇",
-    "款",
-    "笔",
-    "单",
-    "村",
-    "镇",
-    "所次",
-    "例",
-    "台次",
-    "对",
-    "组",
-    "只",
-    "头",
-    "羽",
-    "艘",
-    "架",
-];
-
-/// Units of time and age: numbers in them are dates, deadlines or age
-/// bounds (`2024 年底`, `3 岁以下`), never targets.
-const TIME_UNITS: &[&str] = &[
-    "年", "个月", "月", "日", "号", "周岁", "岁", "周", "季度", "天", "小时", "时", "分钟",
-];
-
-/// Units that count people: `万` before them is multiplied out (`7.3 万人次`
-/// → 73000 人次), since departments report heads, not ten-thousands. Other
-/// units keep `万` as written (`0.7 万亩`).
-const PEOPLE: &[&str] = &["人", "人次", "名", "位"];
-
-/// Words joining two parallel targets (`1 个县级和 27 个乡镇级`).
-const COORDINATORS: &[char] = &['、', '和', '及', '与', '并', '或'];
 
 /// Leading words that carry no meaning in an indicator's name.
 const NAME_FILLERS: &[&str] = &[
@@ -275,6 +115,7 @@ const COMPARATORS: &[&str] = &[
     "到",
     "为",
     "从",
+    "由",
 ];
 
 /// Words after a number that are not part of the name (`60%以上`).
@@ -405,431 +246,6 @@ const PURPOSE: &[&str] = &[
     "并",
 ];
 
-/// The text of an item as two parallel char arrays: as written (for names
-/// and quotes) and folded to ASCII where the plan uses full-width forms (for
-/// matching), plus the bracket depth of every char.
-struct Doc {
-    orig: Vec<char>,
-    f: Vec<char>,
-    depth: Vec<u8>,
-}
-
-fn fold(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' | '\u{00A0}' => ' ',
-        _ => c,
-    }
-}
-
-impl Doc {
-    fn new(text: &str) -> Doc {
-        let orig: Vec<char> = text.chars().collect();
-        let f: Vec<char> = orig.iter().map(|&c| fold(c)).collect();
-        let mut depth = Vec::with_capacity(f.len());
-        let mut d: u8 = 0;
-        for &c in &f {
-            if c == ')' {
-                d = d.saturating_sub(1);
-            }
-            depth.push(d);
-            if c == '(' {
-                d = d.saturating_add(1);
-            }
-        }
-        Doc { orig, f, depth }
-    }
-
-    fn len(&self) -> usize {
-        self.f.len()
-    }
-
-    fn orig(&self, a: usize, b: usize) -> String {
-        self.orig[a.min(b)..b].iter().collect()
-    }
-
-    fn folded(&self, a: usize, b: usize) -> String {
-        self.f[a.min(b)..b].iter().collect()
-    }
-
-    fn at(&self, i: usize, pat: &str) -> bool {
-        (i..)
-            .zip(pat.chars())
-            .all(|(k, p)| self.f.get(k) == Some(&p))
-    }
-
-    fn skip_spaces(&self, mut i: usize) -> usize {
-        while i < self.len() && self.f[i] == ' ' {
-            i += 1;
-        }
-        i
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Target,
-    /// The old value of a `从 A 提高到 B` standard.
-    Baseline,
-    /// A number describing what is counted (`13 种致畸基因`).
-    Modifier,
-}
-
-#[derive(Debug, Clone)]
-struct Tok {
-    start: usize,
-    end: usize,
-    num: Num,
-    unit: String,
-    percent: bool,
-    depth: u8,
-    role: Role,
-    baseline: Option<Num>,
-    /// Where the subject of a standard ends (its `从`).
-    subject_end: Option<usize>,
-    notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Clause {
-    start: usize,
-    end: usize,
-    sentence: usize,
-}
-
-fn sentences(d: &Doc) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 0..d.len() {
-        let c = d.f[i];
-        let end = matches!(c, '。' | '!' | '?') || (matches!(c, ';') && d.depth[i] == 0);
-        if end {
-            out.push((start, i + 1));
-            start = i + 1;
-        }
-    }
-    if start < d.len() {
-        out.push((start, d.len()));
-    }
-    out
-}
-
-fn clauses(d: &Doc, sentences: &[(usize, usize)]) -> Vec<Clause> {
-    let mut out = Vec::new();
-    for (n, &(a, b)) in sentences.iter().enumerate() {
-        let mut start = a;
-        for i in a..b {
-            let c = d.f[i];
-            let between_digits = i > 0
-                && d.f[i - 1].is_ascii_digit()
-                && d.f.get(i + 1).is_some_and(|c| c.is_ascii_digit());
-            let cut =
-                (c == ',' && !between_digits) || c == ':' || matches!(c, '。' | '!' | '?' | ';');
-            if cut {
-                out.push(Clause {
-                    start,
-                    end: i,
-                    sentence: n,
-                });
-                start = i + 1;
-            }
-        }
-        if start < b {
-            out.push(Clause {
-                start,
-                end: b,
-                sentence: n,
-            });
-        }
-    }
-    out.retain(|c| d.folded(c.start, c.end).trim().chars().count() > 0);
-    out
-}
-
-/// The longest unit from `units` at `i`; an ASCII unit must end a word.
-fn unit_at(d: &Doc, i: usize, units: &[&str]) -> Option<String> {
-    units
-        .iter()
-        .filter(|u| d.at(i, u))
-        .filter(|u| {
-            let end = i + u.chars().count();
-            !(u.is_ascii() && d.f.get(end).is_some_and(|c| c.is_ascii_alphabetic()))
-        })
-        .max_by_key(|u| u.chars().count())
-        .map(|u| d.orig(i, i + u.chars().count()))
-}
-
-/// Every number in a clause that comes with a unit; numbers without one go
-/// to `unitless` for the reviewer.
-fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
-    let mut out = Vec::new();
-    let mut i = c.start;
-    while i < c.end {
-        if !d.f[i].is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut text = String::new();
-        while i < c.end {
-            let ch = d.f[i];
-            if ch.is_ascii_digit() {
-                text.push(ch);
-                i += 1;
-            } else if ch == ','
-                && (1..=3).all(|k| d.f.get(i + k).is_some_and(|c| c.is_ascii_digit()))
-                && !d.f.get(i + 4).is_some_and(|c| c.is_ascii_digit())
-            {
-                i += 1;
-            } else if ch == '.'
-                && !text.contains('.')
-                && d.f.get(i + 1).is_some_and(|c| c.is_ascii_digit())
-            {
-                text.push('.');
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        let num_end = i;
-        // Part of a code or a name (G106, 5G): not a quantity.
-        if start > 0 && (d.f[start - 1].is_ascii_alphabetic() || d.f[start - 1] == '.') {
-            continue;
-        }
-        if d.f.get(num_end).is_some_and(|c| c.is_ascii_alphabetic())
-            && unit_at(d, num_end, UNITS).is_none()
-        {
-            continue;
-        }
-        let before = d.orig[c.start..start]
-            .iter()
-            .rev()
-            .find(|&&c| fold(c) != ' ')
-            .copied();
-        // 第 3 批: an ordinal.
-        if before == Some('第') {
-            continue;
-        }
-        let k = d.skip_spaces(num_end);
-        // The first number of a range (3-5 岁) is read with the second.
-        if matches!(d.f.get(k), Some('-' | '—' | '–' | '~' | '～'))
-            && d.f
-                .get(d.skip_spaces(k + 1))
-                .is_some_and(|c| c.is_ascii_digit())
-        {
-            continue;
-        }
-        let Some(num) = Num::parse(&text) else {
-            continue;
-        };
-        // A catalog target is positive, and a rate at most 100: anything
-        // else is a comparison or a typo for the reviewer to read.
-        let pct = d.f.get(k) == Some(&'%');
-        if num.value == 0.0 || (pct && num.value > 100.0) {
-            unitless.push(format!(
-                "“{}”不能作为年度目标，未列为指标",
-                tidy(&d.orig(start, (k + 1).min(c.end)))
-            ));
-            continue;
-        }
-        if pct {
-            let mut t = tok(d, start, k + 1, num, "%".into(), true);
-            t.notes = ceiling(d, c, start, k + 1).into_iter().collect();
-            out.push(t);
-            continue;
-        }
-        let mut u = k;
-        let mut multiplier = None;
-        if let Some(&m) = d.f.get(u).filter(|c| matches!(c, '万' | '亿')) {
-            multiplier = Some(m);
-            u = d.skip_spaces(u + 1);
-        }
-        let mut approx = None;
-        if let Some(&a) = d.f.get(u).filter(|c| matches!(c, '余' | '多')) {
-            approx = Some(a);
-            u += 1;
-        }
-        if multiplier.is_none() && unit_at(d, u, TIME_UNITS).is_some() {
-            continue;
-        }
-        let Some(unit) = unit_at(d, u, UNITS) else {
-            let after: String = d.orig[num_end..(u + 4).min(c.end).max(num_end)]
-                .iter()
-                .collect();
-            unitless.push(format!(
-                "“{}{}”中的数字没有可识别的单位，未列为指标",
-                d.orig(start, num_end),
-                after.trim_end()
-            ));
-            continue;
-        };
-        let end = u + unit.chars().count();
-        // 1000 吨级: a grade of what is built, not an amount.
-        if d.f.get(end) == Some(&'级') {
-            continue;
-        }
-        let as_written = format!(
-            "{}{}{}",
-            d.orig(start, num_end),
-            multiplier.map(String::from).unwrap_or_default(),
-            approx.map(String::from).unwrap_or_default()
-        );
-        let mut notes = Vec::new();
-        let (num, unit) = match multiplier {
-            Some(m) if PEOPLE.contains(&unit.as_str()) => {
-                let scaled = num.scaled(if m == '万' { 4 } else { 8 });
-                match scaled {
-                    Some(n) => {
-                        notes.push(format!(
-                            "原文“{as_written}{unit}”，已换算为 {} {unit}",
-                            n.text
-                        ));
-                        (n, unit)
-                    }
-                    None => continue,
-                }
-            }
-            Some(m) => (num, format!("{m}{unit}")),
-            None => (num, unit),
-        };
-        if approx.is_some() {
-            notes.push(format!(
-                "原文“{as_written}{unit}”是约数，已按 {} 起草",
-                num.text
-            ));
-        }
-        // `每月 2 次上门探访`: a frequency, a service standard rather than an
-        // amount that adds up over the year.
-        if unit != "元"
-            && let Some((from, _)) = period_before(d, c.start, start)
-        {
-            unitless.push(format!("“{}”是频次，未列为指标", tidy(&d.orig(from, end))));
-            i = end;
-            continue;
-        }
-        // `每人每月 760 元`: the money is per person and month.
-        let (start, unit) = match period_before(d, c.start, start) {
-            Some((from, per)) if unit == "元" => {
-                let u = format!("元/{per}");
-                notes.push(format!("原文“{}”，单位写作“{u}”", tidy(&d.orig(from, end))));
-                (from, u)
-            }
-            _ => (start, unit),
-        };
-        let mut t = tok(d, start, end, num, unit, false);
-        notes.extend(ceiling(d, c, start, end));
-        t.notes = notes;
-        out.push(t);
-        i = end;
-    }
-    out
-}
-
-/// `每人每月` right before a number: what a money amount is per.
-fn period_before(d: &Doc, clause_start: usize, start: usize) -> Option<(usize, &'static str)> {
-    const PERIODS: [(&str, &str); 12] = [
-        ("每人每月", "人·月"),
-        ("每人每年", "人·年"),
-        ("每户每月", "户·月"),
-        ("每户每年", "户·年"),
-        ("每月", "月"),
-        ("每年", "年"),
-        ("每人", "人"),
-        ("每户", "户"),
-        ("每亩", "亩"),
-        ("每周", "周"),
-        ("每季度", "季度"),
-        ("每天", "天"),
-    ];
-    let mut end = start;
-    while end > clause_start && d.f[end - 1] == ' ' {
-        end -= 1;
-    }
-    PERIODS.iter().find_map(|(p, per)| {
-        let n = p.chars().count();
-        (end >= clause_start + n && d.folded(end - n, end) == *p).then(|| (end - n, *per))
-    })
-}
-
-/// A ceiling (`失业率控制在 5.5% 以内`): the catalog counts progress toward
-/// reaching a target, which reads a ceiling backwards.
-fn ceiling(d: &Doc, c: Clause, start: usize, end: usize) -> Option<String> {
-    let before = d.folded(c.start, start);
-    let before = before.trim_end();
-    let after = d.folded(end, c.end);
-    let after = after.trim_start();
-    // 不低于 / 不少于 are floors, though they end in 低于 / 少于.
-    let floor = before.ends_with("不低于") || before.ends_with("不少于");
-    let word = ["控制在", "不超过", "不高于", "低于", "少于"]
-        .iter()
-        .find(|w| before.ends_with(**w) && !floor)
-        .or_else(|| ["以内", "以下"].iter().find(|w| after.starts_with(**w)))?;
-    Some(format!(
-        "原文是上限（“{word}”），目录按“达到目标”计算完成率，请核对是否列为指标、如何计算"
-    ))
-}
-
-fn tok(d: &Doc, start: usize, end: usize, num: Num, unit: String, percent: bool) -> Tok {
-    Tok {
-        start,
-        end,
-        num,
-        unit,
-        percent,
-        depth: d.depth[start],
-        role: Role::Target,
-        baseline: None,
-        subject_end: None,
-        notes: Vec::new(),
-    }
-}
-
-/// `从 A 提高到 B`: A becomes B's baseline.
-fn pair_standards(d: &Doc, c: Clause, toks: &mut [Tok]) {
-    for k in 1..toks.len() {
-        let (a, b) = (&toks[k - 1], &toks[k]);
-        if a.role != Role::Target {
-            continue;
-        }
-        let lead_from = if k >= 2 { toks[k - 2].end } else { c.start };
-        let from = (lead_from..a.start).rev().find(|&i| d.f[i] == '从');
-        let between = d.folded(a.end, b.start);
-        if let Some(from) = from
-            && ["到", "至", "为"].iter().any(|w| between.contains(w))
-        {
-            let baseline = a.num.clone();
-            if b.unit == "元" && a.unit.starts_with("元/") {
-                // `从每人每年 670 元提高到 700 元`: the second amount is per the same.
-                toks[k].unit = toks[k - 1].unit.clone();
-            }
-            toks[k - 1].role = Role::Baseline;
-            toks[k].baseline = Some(baseline);
-            toks[k].subject_end = Some(from);
-        }
-    }
-}
-
-/// A number followed in the same clause by another target, with no word
-/// joining them, only says what the second counts: `13 种致畸基因免费筛查
-/// 4350 人次`. Joined numbers are parallel targets: `1 个县级和 27 个乡镇级`.
-fn mark_modifiers(d: &Doc, toks: &mut [Tok]) {
-    let targets: Vec<usize> = (0..toks.len())
-        .filter(|&k| toks[k].role == Role::Target)
-        .collect();
-    for w in targets.windows(2) {
-        let (x, y) = (&toks[w[0]], &toks[w[1]]);
-        if x.depth != y.depth {
-            continue;
-        }
-        let between = d.folded(x.end, y.start);
-        let joined = between.chars().any(|c| COORDINATORS.contains(&c));
-        let bracket = between.contains(['(', ')']);
-        if !joined && !bracket {
-            toks[w[0]].role = Role::Modifier;
-        }
-    }
-}
-
 fn strip_leading<'a>(mut s: &'a str, words: &[&str]) -> &'a str {
     loop {
         let t = s.trim_start();
@@ -840,47 +256,42 @@ fn strip_leading<'a>(mut s: &'a str, words: &[&str]) -> &'a str {
     }
 }
 
-/// Trailing comparators off, and whether a `均`/`都` (both) was among them.
-fn strip_trailing(mut s: &str) -> (&str, bool) {
-    let mut both = false;
+/// How the words before a target spread over the targets after them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spread {
+    One,
+    /// `A和B标准均…`: every part has this one target.
+    Both,
+    /// `A、B分别…X、Y`: the parts take the targets in order.
+    Each,
+}
+
+/// Trailing comparators off, and whether a `均`/`都` (both) or a `分别`
+/// (respectively) was among them.
+fn strip_trailing(mut s: &str) -> (&str, Spread) {
+    let mut spread = Spread::One;
     loop {
         let t = s.trim_end();
         if let Some(r) = t.strip_suffix('均').or_else(|| t.strip_suffix('都')) {
-            both = true;
+            spread = Spread::Both;
+            s = r;
+            continue;
+        }
+        if let Some(r) = t.strip_suffix("分别") {
+            spread = Spread::Each;
             s = r;
             continue;
         }
         match COMPARATORS.iter().find(|w| t.ends_with(**w)) {
             Some(w) => s = &t[..t.len() - w.len()],
-            None => return (t, both),
+            None => return (t, spread),
         }
     }
-}
-
-/// Spaces only where the plan spaced a number; none inside a Chinese name.
-fn tidy(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' || c == '\u{3000}' {
-            let prev = out.chars().last();
-            let next = chars.get(i + 1).copied();
-            let keep = prev.is_some_and(|p| p.is_ascii_alphanumeric())
-                && next.is_some_and(|n| n.is_ascii_alphanumeric());
-            if keep && !out.ends_with(' ') {
-                out.push(' ');
-            }
-            continue;
-        }
-        out.push(c);
-    }
-    out.trim_matches(|c: char| c.is_whitespace() || "，,、；;：:。".contains(c))
-        .to_string()
 }
 
 /// `建成A卫生院、B卫生院、C卫生院等` → `建成`: the examples before 等 go, the
-/// verb stays. Listed examples are usually alike in length, so the verb is
-/// what the first example has beyond the last one.
+/// verb before them stays. Only a verb the drafter knows is kept, so an
+/// example is never cut in the middle of a word.
 fn drop_examples(pre: &str) -> String {
     let Some(list) = pre.strip_suffix('等') else {
         return pre.to_string();
@@ -889,13 +300,25 @@ fn drop_examples(pre: &str) -> String {
     if items.len() < 2 {
         return list.to_string();
     }
-    let first = items[0].chars().count();
-    let last = items[items.len() - 1].chars().count();
-    items[0].chars().take(first.saturating_sub(last)).collect()
+    let verbs = CARRY_VERBS.iter().chain(LIST_VERBS).chain(MILESTONE_VERBS);
+    let verb = verbs
+        .filter(|v| items[0].starts_with(**v))
+        .max_by_key(|v| v.len())
+        .copied()
+        .unwrap_or("");
+    verb.to_string()
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
     a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+fn common_suffix(a: &str, b: &str) -> usize {
+    a.chars()
+        .rev()
+        .zip(b.chars().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 fn starts_with_any(s: &str, words: &[&str]) -> Option<usize> {
@@ -961,6 +384,118 @@ fn text_without(d: &Doc, a: usize, b: usize, toks: &[Tok]) -> String {
         .collect()
 }
 
+/// Verbs opening a clause that says what a project achieves rather than a
+/// work of its own: `新建农村供水工程，解决 2.1 万人饮水提质问题`.
+/// (Not 使, which starts 使用面积 as often as 使 2 万人受益.)
+const OUTCOME_VERBS: &[&str] = &[
+    "解决", "惠及", "受益", "覆盖", "服务", "满足", "带动", "造福", "让",
+];
+/// Words that may stand before an outcome verb (`可解决`, `预计惠及`).
+const OUTCOME_ADVERBS: &[&str] = &[
+    "预计", "可以", "可", "将", "能够", "能", "直接", "有效", "力争", "年内", "确保", "切实",
+];
+
+/// The words of one target, before the name is made of them.
+struct Words {
+    /// Before the number, fillers and comparators off.
+    pre: String,
+    /// After the number, up to the next target.
+    post: String,
+    spread: Spread,
+    /// A word (`、`, `和` …) joins it to the next target of the clause.
+    joined_next: bool,
+}
+
+/// Where two targets of a clause are joined: the first `、` between them,
+/// else the last joining word (`1 个县级和 27 个乡镇级`: 和), never one
+/// inside brackets or quotes (`“和美乡村”`). None when nothing joins them.
+fn join_between(d: &Doc, x: &Tok, y: &Tok) -> Option<usize> {
+    if x.depth != y.depth {
+        return None;
+    }
+    let level = |i: usize| d.depth[i] == x.depth && !d.quoted[i];
+    (x.end..y.start)
+        .find(|&i| level(i) && d.f[i] == '、')
+        .or_else(|| {
+            (x.end..y.start)
+                .rev()
+                .find(|&i| level(i) && COORDINATORS.contains(&d.f[i]))
+        })
+}
+
+fn words_of(d: &Doc, c: Clause, toks: &[Tok], targets: &[&Tok], k: usize) -> Words {
+    let t = targets[k];
+    let mut pre_start = match k {
+        0 => c.start,
+        _ => join_between(d, targets[k - 1], t).map_or(t.start, |j| j + 1),
+    };
+    if t.depth > 0
+        && let Some(open) = (pre_start..t.start).rev().find(|&i| d.f[i] == '(')
+    {
+        pre_start = open + 1;
+    }
+    let pre_end = t.subject_end.unwrap_or(t.start);
+    let next_join = targets
+        .get(k + 1)
+        .and_then(|n| join_between(d, t, n).map(|j| (j, n)));
+    let mut post_end = match (next_join, targets.get(k + 1)) {
+        (Some((j, _)), _) => j,
+        (None, Some(n)) => n.start,
+        (None, None) => c.end,
+    };
+    if let Some(b) = post_bracket_cut(d, t.end, post_end) {
+        post_end = b;
+    }
+    let pre_raw = tidy(&text_without(d, pre_start, pre_end, toks));
+    let (pre, spread) = strip_trailing(strip_fillers(&pre_raw));
+    let post = tidy(&text_without(d, t.end, post_end, toks));
+    let post = strip_leading(&post, POST_FILLERS).trim_end_matches('等');
+    Words {
+        pre: drop_examples(pre),
+        post: post.to_string(),
+        spread,
+        joined_next: next_join.is_some(),
+    }
+}
+
+/// The head a list of targets shares after its last number: `新建 3 个、改造
+/// 5 个农村幸福院` (both are 农村幸福院), `1 个县级和 27 个乡镇级基层队伍`
+/// (both are 基层队伍). A target whose own words stop short takes it.
+fn shared_tail(w: &Words, next: Option<&Words>) -> String {
+    // What follows a list's last number may be a further step (`并投入使用`),
+    // which is no head.
+    let head = |n: &&Words| {
+        w.joined_next
+            && !["并", "及", "和", "以", "用于", "确保", "实现"]
+                .iter()
+                .any(|x| n.post.starts_with(x))
+    };
+    let Some(next) = next.filter(head) else {
+        return String::new();
+    };
+    if w.post.is_empty() {
+        return next.post.clone();
+    }
+    if w.post.ends_with('级')
+        && let Some(i) = next.post.find('级')
+    {
+        return next.post[i + '级'.len_utf8()..].to_string();
+    }
+    String::new()
+}
+
+/// Whether the clause opens with what a project achieves (`解决…`, `惠及…`).
+fn opens_with_outcome(d: &Doc, c: Clause, toks: &[Tok]) -> bool {
+    let Some(first) = toks.iter().find(|t| t.role == Role::Target) else {
+        return false;
+    };
+    let before = tidy(&d.orig(c.start, first.start));
+    let before = strip_leading(strip_fillers(&before), OUTCOME_ADVERBS);
+    // Nothing but the outcome verb and its object may stand before the
+    // number: `解决`, `受益群众`, `惠及居民`.
+    starts_with_any(before, OUTCOME_VERBS).is_some()
+}
+
 /// Read the targets of one item's text (its lead note already removed).
 pub fn read(text: &str) -> Reading {
     let d = Doc::new(text);
@@ -994,6 +529,42 @@ pub fn read(text: &str) -> Reading {
         let (a, b) = sents[c.sentence];
         tidy_quote(&d.orig(a, b))
     };
+    let has_targets: Vec<bool> = per_clause
+        .iter()
+        .map(|toks| toks.iter().any(|t| t.role == Role::Target))
+        .collect();
+    let clause_text = |ci: usize| tidy(&d.orig(clauses[ci].start, clauses[ci].end));
+    // The first clause usually names the task (`推进…建设`); it sets a
+    // stage only when it says what is built (`建设县城第二水厂`).
+    let may_set_stage = |ci: usize| {
+        !has_targets[ci]
+            && d.depth[clauses[ci].start] == 0
+            && !(ci == 0 && starts_with_any(&clause_text(ci), GENERAL_VERBS).is_some())
+    };
+
+    // A project clause without a number beside a clause saying what it
+    // achieves (`新建农村供水工程，解决 2.1 万人饮水提质问题`): the count is the
+    // indicator, the project goes into its name, and no stage is invented.
+    let mut project_of: Vec<Option<(String, String)>> = vec![None; clauses.len()];
+    let mut absorbed = vec![false; clauses.len()];
+    for ci in 0..clauses.len() {
+        if !may_set_stage(ci) {
+            continue;
+        }
+        let Some(project) = project_name(&d, clauses[ci]) else {
+            continue;
+        };
+        let outcome = [ci + 1, ci.wrapping_sub(1)].into_iter().find(|&cj| {
+            cj < clauses.len()
+                && clauses[cj].sentence == clauses[ci].sentence
+                && project_of[cj].is_none()
+                && opens_with_outcome(&d, clauses[cj], &per_clause[cj])
+        });
+        if let Some(cj) = outcome {
+            project_of[cj] = Some((project, clause_text(ci)));
+            absorbed[ci] = true;
+        }
+    }
 
     let mut found: Vec<Found> = Vec::new();
     // The last target named, which a following `其中…` divides.
@@ -1001,71 +572,97 @@ pub fn read(text: &str) -> Reading {
     for (ci, c) in clauses.iter().enumerate() {
         let toks = &per_clause[ci];
         let targets: Vec<&Tok> = toks.iter().filter(|t| t.role == Role::Target).collect();
-        let clause_text = tidy(&d.orig(c.start, c.end));
+        let this_clause = clause_text(ci);
         let part_of = last_name
             .clone()
             .filter(|_| d.folded(c.start, c.end).trim_start().starts_with("其中"));
+        let words: Vec<Words> = (0..targets.len())
+            .map(|k| words_of(&d, *c, toks, &targets, k))
+            .collect();
+        // `A、B分别达到 X、Y`: A takes X and B takes Y.
+        let mut each: Vec<Option<(String, String)>> = vec![None; targets.len()];
+        for k in 0..targets.len() {
+            if words[k].spread != Spread::Each {
+                continue;
+            }
+            let mut m = k;
+            while m + 1 < targets.len() && words[m].joined_next && words[m + 1].pre.is_empty() {
+                m += 1;
+            }
+            let n = m - k + 1;
+            if n < 2 {
+                continue;
+            }
+            let parts: Vec<String> = split_parallel(&words[k].pre)
+                .iter()
+                .map(|p| tidy(p))
+                .filter(|p| p.chars().count() >= 2)
+                .collect();
+            let (names, note) = if parts.len() == n {
+                (
+                    names::distribute(&parts),
+                    format!("原文用“分别”对应列出 {n} 个目标，已按顺序拆为 {n} 个指标"),
+                )
+            } else {
+                (
+                    vec![words[k].pre.clone(); n],
+                    format!(
+                        "原文用“分别”列出 {n} 个目标，但没有逐项写出各自的名称，请核对各指标名称"
+                    ),
+                )
+            };
+            for (j, name) in names.into_iter().enumerate() {
+                each[k + j] = Some((name, note.clone()));
+            }
+        }
         // (verb, what it governed) of the first target in a list.
         let mut carried_verb: Option<(String, String)> = None;
         for (k, t) in targets.iter().enumerate() {
-            // Where this target's words begin and end: split from its
-            // neighbours at the word joining them.
-            let split_after = |x: &Tok, y: &Tok| -> (usize, usize) {
-                // Targets at different bracket depths are split by the bracket.
-                let join = (x.end..y.start).find(|&i| {
-                    x.depth == y.depth && d.depth[i] == x.depth && COORDINATORS.contains(&d.f[i])
-                });
-                match join {
-                    Some(j) => (j, j + 1),
-                    None => (y.start, y.start),
+            let w = &words[k];
+            let mut extra = Vec::new();
+            let mut name = match &each[k] {
+                Some((name, note)) => {
+                    extra.push(note.clone());
+                    name.clone()
+                }
+                None => {
+                    let tail = shared_tail(w, words.get(k + 1));
+                    plain_verbs(&tidy(strip_fillers(&format!("{}{}{tail}", w.pre, w.post))))
                 }
             };
-            let mut pre_start = if k == 0 {
-                c.start
-            } else {
-                split_after(targets[k - 1], t).1
-            };
-            if t.depth > 0
-                && let Some(open) = (pre_start..t.start).rev().find(|&i| d.f[i] == '(')
-            {
-                pre_start = open + 1;
-            }
-            let pre_end = t.subject_end.unwrap_or(t.start);
-            let mut post_end = if k + 1 < targets.len() {
-                split_after(t, targets[k + 1]).0
-            } else {
-                c.end
-            };
-            if let Some(b) = post_bracket_cut(&d, t.end, post_end) {
-                post_end = b;
-            }
-            let pre_raw = tidy(&text_without(&d, pre_start, pre_end, toks));
-            let (pre, both) = strip_trailing(strip_fillers(&pre_raw));
-            let pre = drop_examples(pre);
-            let post = tidy(&text_without(&d, t.end, post_end, toks));
-            let post = strip_leading(&post, POST_FILLERS).trim_end_matches('等');
-            let mut name = plain_verbs(&tidy(strip_fillers(&format!("{pre}{post}"))));
-            if k == 0 {
+            if each[k].is_some() {
+                carried_verb = None;
+            } else if k == 0 {
                 carried_verb = CARRY_VERBS
                     .iter()
                     .find(|v| name.starts_with(**v))
                     .map(|v| (v.to_string(), name[v.len()..].to_string()));
             } else if let Some((v, first)) = &carried_verb
                 && starts_with_any(&name, CARRY_VERBS).is_none()
-                && common_prefix(first, &name) >= 2
+                && (common_prefix(first, &name) >= 2
+                    || common_suffix(first, &name) >= 2
+                    || (w.pre.is_empty() && words[0].pre == *v))
             {
                 // A parallel list repeats its qualifier (`创建市级“和美乡村”4 个、
-                // 市级“美丽屋场”4 个`); the verb belongs to every part.
+                // 市级“美丽屋场”4 个`), its head (`新建城区公厕 12 座、乡镇公厕
+                // 30 座`) or only its numbers (`建设 3 个A及 5 个B`); the verb
+                // belongs to every part.
                 name = format!("{v}{name}");
             }
-            let mut extra = Vec::new();
-            if let Some(parent) = &part_of {
+            if k == 0
+                && let Some((project, project_clause)) = &project_of[ci]
+            {
+                extra.push(format!(
+                    "原文“{project_clause}”本身没有数字，同句的“{this_clause}”是它的成效：已列为这一个数量指标并把工程写进名称，没有另列阶段性指标；如需调度工程进度，请另加一个 milestone 指标"
+                ));
+                name = names::join_overlapping(project, &name);
+            } else if let Some(parent) = &part_of {
                 name = format!("{parent}（{name}）");
                 extra.push("原文“其中…”是上一指标的细分，请核对是单列还是删去".to_string());
             } else if name.chars().count() <= 3 {
                 // `投资 2800 万元`, `覆盖率达 100%` say too little alone; the
                 // task says what of.
-                name = format!("{}{name}", title);
+                name = names::join_overlapping(&title, &name);
             }
             if t.depth > 0
                 && let Some(open) = (c.start..t.start).rev().find(|&i| d.f[i] == '(')
@@ -1083,6 +680,14 @@ pub fn read(text: &str) -> Reading {
             let (kind, mut notes) = kind_of(t);
             notes.extend(t.notes.iter().cloned());
             notes.extend(extra);
+            // A part of a list read as several targets (`分别`, `均`) is told
+            // by its own words: its siblings' words in the clause would
+            // decide who reports it.
+            let own_clause = if each[k].is_some() {
+                name.clone()
+            } else {
+                this_clause.clone()
+            };
             let base = Found {
                 name: name.clone(),
                 target: Some(t.num.clone()),
@@ -1090,12 +695,12 @@ pub fn read(text: &str) -> Reading {
                 unit: t.unit.clone(),
                 kind,
                 sentence: quote(c),
-                clause: clause_text.clone(),
+                clause: own_clause,
                 notes,
                 pos: t.start,
             };
             // `A和B标准均从 80 提高到 90`: one target for each of A and B.
-            let parts: Vec<String> = if both {
+            let parts: Vec<String> = if w.spread == Spread::Both && each[k].is_none() {
                 split_parallel(&name)
                     .into_iter()
                     .map(|p| tidy(&p))
@@ -1105,17 +710,11 @@ pub fn read(text: &str) -> Reading {
                 Vec::new()
             };
             if parts.len() >= 2 {
-                let suffix = ["标准", "覆盖率", "率"]
-                    .iter()
-                    .find(|s| parts[parts.len() - 1].ends_with(**s))
-                    .copied();
                 let n = parts.len();
-                for (pi, p) in parts.into_iter().enumerate() {
+                for (pi, p) in names::distribute(&parts).into_iter().enumerate() {
                     let mut f = base.clone();
-                    f.name = match suffix {
-                        Some(s) if !p.ends_with(s) => format!("{p}{s}"),
-                        _ => p,
-                    };
+                    f.clause = p.clone();
+                    f.name = p;
                     f.notes.push(format!(
                         "原文用“均”把 {n} 项写在一起，已拆为 {n} 个指标，目标相同"
                     ));
@@ -1131,11 +730,21 @@ pub fn read(text: &str) -> Reading {
                 found.push(f);
             }
         }
-        // The first clause usually names the task (`推进…建设`); it sets a
-        // stage only when it says what is built (`建设县城第二水厂`).
-        let names_task = ci == 0 && starts_with_any(&clause_text, GENERAL_VERBS).is_some();
-        if targets.is_empty() && !names_task && d.depth[c.start] == 0 {
-            for (mi, (name, notes)) in milestones(&d, *c).into_iter().enumerate() {
+        if may_set_stage(ci) && !absorbed[ci] {
+            // Say what is true of this sentence: a stage is drafted because
+            // this clause has no number, not because the sentence has none.
+            let sentence_counts = clauses
+                .iter()
+                .enumerate()
+                .any(|(j, o)| o.sentence == c.sentence && has_targets[j]);
+            let why = if sentence_counts {
+                format!(
+                    "“{this_clause}”没有数字目标，按阶段性指标（年度目标“完成”）起草；同句的数字目标另列为指标"
+                )
+            } else {
+                "原文这一句没有数字目标，按阶段性指标（年度目标“完成”）起草".to_string()
+            };
+            for (mi, (name, notes)) in milestones(&d, *c, &why).into_iter().enumerate() {
                 found.push(Found {
                     name,
                     target: None,
@@ -1143,7 +752,7 @@ pub fn read(text: &str) -> Reading {
                     unit: crate::plan::catalog::MILESTONE_UNIT.into(),
                     kind: Kind::Milestone,
                     sentence: quote(c),
-                    clause: clause_text.clone(),
+                    clause: this_clause.clone(),
                     notes,
                     pos: c.start * 8 + mi,
                 });
@@ -1170,9 +779,16 @@ pub fn read(text: &str) -> Reading {
     let mut notes = Vec::new();
     if found.is_empty() {
         let name = if title.is_empty() {
-            tidy(text)
+            first_phrase(text)
         } else {
             title.clone()
+        };
+        // The text may hold numbers that could not be targets; the note
+        // must not say there are none.
+        let why = if text.chars().any(|c| fold(c).is_ascii_digit()) {
+            "原文的数字都没有列为指标（原因见本任务的其他说明），整项暂按一个阶段性指标起草，请核对是否应为数量指标"
+        } else {
+            "原文没有数字目标，整项暂按一个阶段性指标起草"
         };
         found.push(Found {
             name,
@@ -1182,9 +798,27 @@ pub fn read(text: &str) -> Reading {
             kind: Kind::Milestone,
             sentence: tidy_quote(text),
             clause: tidy(text),
-            notes: vec!["原文没有找到数字目标，整项暂按一个阶段性指标起草".into()],
+            notes: vec![why.into()],
             pos: 0,
         });
+    }
+    for f in &mut found {
+        f.name = names::collapse_repeats(&f.name);
+    }
+    let named: Vec<names::Named> = found
+        .iter()
+        .map(|f| names::Named {
+            name: &f.name,
+            clause: &f.clause,
+            unit: &f.unit,
+        })
+        .collect();
+    let renamed = names::tell_apart(&named);
+    for (f, new) in found.iter_mut().zip(renamed) {
+        if let Some((name, note)) = new {
+            f.name = name;
+            f.notes.push(note);
+        }
     }
     notes.extend(unitless);
     if let Some(i) = text.find("为准") {
@@ -1198,10 +832,19 @@ pub fn read(text: &str) -> Reading {
         ));
     }
     Reading {
-        title,
+        title: names::collapse_repeats(&title),
         found,
         notes,
     }
+}
+
+/// The opening of a text up to its first punctuation: a title that ends
+/// at a word, never in the middle of one.
+pub fn first_phrase(text: &str) -> String {
+    let end = text
+        .find(['，', ',', '。', '；', ';', '：', ':'])
+        .unwrap_or(text.len());
+    tidy(&text[..end])
 }
 
 fn tidy_quote(s: &str) -> String {
@@ -1218,7 +861,7 @@ fn kind_of(t: &Tok) -> (Kind, Vec<String>) {
     if t.percent {
         if let Some(b) = &t.baseline {
             notes.push(format!(
-                "原文从 {}% 提高到 {}%；百分比指标只记目标，原值未写入",
+                "原文是把 {}% 提高到 {}%；百分比指标只记目标，原值未写入",
                 b.text, t.num.text
             ));
         }
@@ -1227,8 +870,8 @@ fn kind_of(t: &Tok) -> (Kind, Vec<String>) {
     if let Some(b) = &t.baseline {
         if !t.unit.starts_with('元') {
             notes.push(format!(
-                "原文为“从 {} 提高到 {}”，暂按标准类（standard）起草，也可能是数量类（count）",
-                b.text, t.num.text
+                "原文是由 {} 提高到 {} {}，暂按标准类（standard）起草，也可能是数量类（count）",
+                b.text, t.num.text, t.unit
             ));
         }
         if b.value >= t.num.value {
@@ -1259,17 +902,29 @@ fn title_of(d: &Doc, first: Option<Clause>, toks: Option<&Vec<Tok>>) -> String {
     let toks = toks.unwrap_or(&empty);
     let raw = tidy(&text_without(d, c.start, c.end, toks));
     let stripped = strip_fillers(strip_leading(&raw, TITLE_VERBS));
-    let (t, _) = strip_trailing(stripped);
+    // What stood around the numbers taken out (`达到 90% 以上`) goes with them.
+    let mut t = stripped;
+    loop {
+        let (s, _) = strip_trailing(t);
+        match POST_FILLERS.iter().find(|w| s.ends_with(**w)) {
+            Some(w) => t = &s[..s.len() - w.len()],
+            None => {
+                t = s;
+                break;
+            }
+        }
+    }
     let t = tidy(t);
     if t.chars().count() >= 2 { t } else { raw }
 }
 
-/// Milestones set by a clause without a number: `建成 X`, `X 整体搬迁`; a
-/// list after the verb (`建设 A 和 B`) is one milestone each.
-fn milestones(d: &Doc, c: Clause) -> Vec<(String, Vec<String>)> {
+/// What a clause without a number builds, as a name: `加快推进第一人民医院整体
+/// 搬迁` → `第一人民医院整体搬迁`, its purpose (`彻底解决…`) left out. None
+/// when the clause builds nothing.
+fn project_name(d: &Doc, c: Clause) -> Option<String> {
     let folded = d.folded(c.start, c.end);
     if !MILESTONE_VERBS.iter().any(|v| folded.contains(v)) {
-        return Vec::new();
+        return None;
     }
     let raw = tidy(&d.orig(c.start, c.end));
     let mut name = strip_leading(&raw, MILESTONE_ADVERBS).to_string();
@@ -1282,10 +937,16 @@ fn milestones(d: &Doc, c: Clause) -> Vec<(String, Vec<String>)> {
         name.truncate(i);
     }
     let name = tidy(name.trim_end_matches('等').trim_end_matches("工作"));
-    if name.chars().count() < 2 {
+    (name.chars().count() >= 2).then_some(name)
+}
+
+/// Milestones set by a clause without a number: `建成 X`, `X 整体搬迁`; a
+/// list after the verb (`建设 A 和 B`) is one milestone each. `why` is the
+/// note saying why a stage was drafted.
+fn milestones(d: &Doc, c: Clause, why: &str) -> Vec<(String, Vec<String>)> {
+    let Some(name) = project_name(d, c) else {
         return Vec::new();
-    }
-    let guess = "原文没有数字目标，按阶段性指标（年度目标“完成”）起草".to_string();
+    };
     if let Some(len) = starts_with_any(&name, LIST_VERBS) {
         let (verb, rest) = name.split_at(len);
         let parts: Vec<String> = split_parallel(rest).iter().map(|p| tidy(p)).collect();
@@ -1297,7 +958,7 @@ fn milestones(d: &Doc, c: Clause) -> Vec<(String, Vec<String>)> {
                     (
                         format!("{verb}{p}"),
                         vec![
-                            guess.clone(),
+                            why.to_string(),
                             format!("原文一句列了 {n} 个项目，已拆为 {n} 个阶段性指标"),
                         ],
                     )
@@ -1305,7 +966,7 @@ fn milestones(d: &Doc, c: Clause) -> Vec<(String, Vec<String>)> {
                 .collect();
         }
     }
-    vec![(name, vec![guess])]
+    vec![(name, vec![why.to_string()])]
 }
 
 #[cfg(test)]
@@ -1611,17 +1272,201 @@ mod tests {
     }
 
     #[test]
-    fn decimal_scaling_is_exact() {
-        let n = Num::parse("7.3").unwrap();
-        assert_eq!(n.scaled(4).unwrap().text, "73000");
+    fn a_project_with_a_counted_outcome_is_one_count_named_after_it() {
+        for (text, target, unit, project) in [
+            (
+                "新建农村供水工程，解决2.1万人饮水提质问题。",
+                "21000",
+                "人",
+                "农村供水工程",
+            ),
+            (
+                "改造城区老旧供水管网，惠及居民 1.5 万户。",
+                "1.5",
+                "万户",
+                "城区老旧供水管网",
+            ),
+            (
+                "提升城市供水安全保障。改造老旧小区二次供水设施，受益群众 8600 人。",
+                "8600",
+                "人",
+                "老旧小区二次供水设施",
+            ),
+            (
+                "建设乡村物流中心，可服务群众 3 万人次。",
+                "30000",
+                "人次",
+                "乡村物流中心",
+            ),
+        ] {
+            let r = read(text);
+            assert_eq!(r.found.len(), 1, "{text}: {:#?}", r.found);
+            let f = &r.found[0];
+            assert_eq!(
+                (
+                    f.target.as_ref().unwrap().text.as_str(),
+                    f.unit.as_str(),
+                    f.kind
+                ),
+                (target, unit, Kind::Count),
+                "{text}"
+            );
+            assert!(f.name.contains(project), "{text}: {}", f.name);
+            assert!(
+                f.notes
+                    .iter()
+                    .any(|n| n.contains("成效") && n.contains("没有另列阶段性指标")),
+                "{text}: {:?}",
+                f.notes
+            );
+        }
+        // A project beside a count of its own (a capacity, places, beds) keeps
+        // its stage, and the note says the number is the other indicator's.
+        for text in [
+            "建设县城第二水厂，新增日供水能力 3 万吨。",
+            "新建县第二实验小学，新增公办学位 1800 个。",
+        ] {
+            let r = read(text);
+            let kinds: Vec<Kind> = r.found.iter().map(|f| f.kind).collect();
+            assert_eq!(kinds, [Kind::Milestone, Kind::Count], "{text}");
+            let note = &r.found[0].notes[0];
+            assert!(
+                note.contains("同句的数字目标另列为指标") && !note.contains("原文这一句没有数字"),
+                "{text}: {note}"
+            );
+        }
+    }
+
+    #[test]
+    fn notes_about_missing_numbers_are_true_of_the_sentence() {
+        let r = read("推进县城第二污水处理厂建设。");
         assert_eq!(
-            Num::parse("0.12345").unwrap().scaled(4).unwrap().text,
-            "1234.5"
+            r.found[0].notes,
+            ["原文没有数字目标，整项暂按一个阶段性指标起草"]
+        );
+        let r = read("巩固提升 4.2 万农村人口供水保障水平。");
+        assert_eq!(r.found.len(), 1);
+        assert!(
+            !r.found[0].notes[0].contains("没有数字")
+                && r.found[0].notes[0].contains("数字都没有列为指标"),
+            "{:?}",
+            r.found[0].notes
+        );
+        let r = read("推进医共体建设。建成区全民健身中心并投入使用。");
+        assert!(
+            r.found[0].notes[0].starts_with("原文这一句没有数字目标"),
+            "{:?}",
+            r.found[0].notes
+        );
+    }
+
+    #[test]
+    fn respectively_gives_each_part_its_target() {
+        let r = read("城乡居民基本养老保险参保率、基本医疗保险参保率分别达到 95%、96%。");
+        let got: Vec<(&str, &str)> = r
+            .found
+            .iter()
+            .map(|f| (f.name.as_str(), f.target.as_ref().unwrap().text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("城乡居民基本养老保险参保率", "95"),
+                ("基本医疗保险参保率", "96")
+            ]
+        );
+        let r = read("城市、农村低保标准分别提高到每人每月 800 元和 600 元。");
+        let names: Vec<&str> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["城市低保标准", "农村低保标准"]);
+        // Parts the sentence does not name: one name, told apart and marked.
+        let r = read("城乡低保标准分别提高到每人每月 780 元、每人每年 6200 元。");
+        let names: Vec<&str> = r.found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["城乡低保标准（元/人·月）", "城乡低保标准（元/人·年）"]
+        );
+        assert!(
+            r.found
+                .iter()
+                .all(|f| f.notes.iter().any(|n| n.contains("同名")))
+        );
+        assert_eq!(r.title, "城乡低保标准");
+    }
+
+    #[test]
+    fn the_old_value_may_follow_you_as_well_as_cong() {
+        let f = one("城市低保标准由每人每月 720 元提高到 750 元。");
+        assert_eq!(
+            (
+                f.name.as_str(),
+                f.target.unwrap().text.as_str(),
+                f.baseline.unwrap().text.as_str(),
+                f.unit.as_str(),
+                f.kind
+            ),
+            ("城市低保标准", "750", "720", "元/人·月", Kind::Standard)
         );
         assert_eq!(
-            Num::parse("1").unwrap().scaled(8).unwrap().text,
-            "100000000"
+            read("城市低保标准由每人每月 720 元提高到 750 元。").title,
+            "城市低保标准"
         );
-        assert_eq!(normalise_number("007.50"), "7.5");
+    }
+
+    #[test]
+    fn names_are_whole_words_said_once() {
+        assert_eq!(
+            one("开展老年人免费健康体检，体检率达到 70%。").name,
+            "老年人免费健康体检率"
+        );
+        let names = |t: &str| {
+            read(t)
+                .found
+                .into_iter()
+                .map(|f| f.name)
+                .collect::<Vec<_>>()
+        };
+        // A head shared by a list after its last number.
+        assert_eq!(
+            names("新建 3 个、改造 5 个农村幸福院。"),
+            ["新建农村幸福院", "改造农村幸福院"]
+        );
+        assert_eq!(
+            names("为 1 个县级和 27 个乡镇（街道）级基层应急救援队伍配备救援装备。"),
+            [
+                "县级基层应急救援队伍配备救援装备",
+                "乡镇（街道）级基层应急救援队伍配备救援装备"
+            ]
+        );
+        // 和 inside a name joins nothing; the verb reaches every part.
+        assert_eq!(
+            names("建设 3 个和美乡村及 5 个美丽屋场。"),
+            ["建设和美乡村", "建设美丽屋场"]
+        );
+        assert_eq!(
+            names("新建城区公厕 12 座、乡镇公厕 30 座。"),
+            ["新建城区公厕", "新建乡镇公厕"]
+        );
+        // A further step after the list is no shared head.
+        assert_eq!(
+            names("新建公厕 10 座、改造公厕 20 座并投入使用。"),
+            ["新建公厕", "改造公厕并投入使用"]
+        );
+        // 使用面积 is no outcome: the building keeps its stage.
+        let kinds: Vec<Kind> = read("新建县体育馆，使用面积 5000 平方米。")
+            .found
+            .iter()
+            .map(|f| f.kind)
+            .collect();
+        assert_eq!(kinds, [Kind::Milestone, Kind::Count]);
+        // Examples before 等 go whole, never half of one.
+        assert_eq!(
+            names("建设城东片区幼儿园、城西幼儿园等 5 所幼儿园。"),
+            ["建设幼儿园"]
+        );
+        // A title loses what stood around its numbers.
+        assert_eq!(
+            read("城区空气质量优良天数比例达到 90% 以上。").title,
+            "城区空气质量优良天数比例"
+        );
     }
 }
