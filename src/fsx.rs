@@ -10,18 +10,29 @@ use std::path::{Path, PathBuf};
 /// Write `bytes` to `path` atomically (temp + fsync + rename), creating the
 /// parent folder if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+    write_via_temp(path, bytes, true)
+}
+
+/// Write a file that can be made again from what is kept elsewhere
+/// (receipts, reports), or one whose flush is left to a later [`sync_fs`]
+/// for many files at once: temp + rename, so no reader sees half a file,
+/// but no fsync of its own, so a burst of returns is not a burst of disk
+/// flushes.
+pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let tmp = temp_name(path);
     let result = (|| -> Result<()> {
-        let mut f = File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
+        let mut f = with_parent(path, || File::create(&tmp))
+            .with_context(|| format!("无法写入 {}", tmp.display()))?;
         f.write_all(bytes)
             .with_context(|| format!("无法写入 {}", tmp.display()))?;
-        f.sync_all()
-            .with_context(|| format!("无法写入 {}", tmp.display()))?;
+        if sync {
+            f.sync_all()
+                .with_context(|| format!("无法写入 {}", tmp.display()))?;
+        }
         fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))
     })();
     if result.is_err() {
@@ -30,24 +41,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result
 }
 
-/// Write a file that can be made again from what is kept elsewhere
-/// (receipts, reports): temp + rename, so no reader sees half a file, but no
-/// fsync, so a burst of returns is not a burst of disk flushes.
-pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
-    let tmp = temp_name(path);
-    fs::write(&tmp, bytes)
-        .with_context(|| format!("无法写入 {}", tmp.display()))
-        .and_then(|_| {
-            fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))
-        })
-        .inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
-        })
+/// Run `op`, and if it failed for want of `path`'s folder, make the folder
+/// and run it again: folders exist nearly always, and asking first would
+/// cost a system call per file.
+fn with_parent<T>(path: &Path, mut op: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    match op() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                fs::create_dir_all(dir)?;
+            }
+            op()
+        }
+        r => r,
+    }
+}
+
+/// Flush everything written to the file system that holds `dir`: one
+/// journal commit for a batch of files written with [`write_derived`],
+/// instead of an fsync per file.
+pub fn sync_fs(dir: &Path) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let d = File::open(dir).with_context(|| format!("无法打开 {}", dir.display()))?;
+    // SAFETY: syncfs only reads the descriptor it is given.
+    if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+        return Err(std::io::Error::last_os_error())
+            .with_context(|| format!("无法写入磁盘 {}", dir.display()));
+    }
+    Ok(())
 }
 
 /// A hidden temp name beside `path`, so watchers and globbing skip it.
@@ -167,10 +187,7 @@ pub fn open_regular(path: &Path) -> std::io::Result<Result<File, NotRegular>> {
 /// file systems, the copy is completed and synced under a temp name before
 /// the source is removed, so a crash leaves at worst two copies, never none.
 pub fn move_file(from: &Path, to: &Path) -> Result<()> {
-    if let Some(dir) = to.parent() {
-        fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
-    }
-    match fs::rename(from, to) {
+    match with_parent(to, || fs::rename(from, to)) {
         Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
             // Different file systems: copy what is there, never what a link

@@ -208,7 +208,8 @@ impl Ledger {
     /// Record one processed file in one transaction; an accepted return
     /// becomes the current one for its department and period.
     pub fn record(&mut self, f: &NewFile) -> Result<i64> {
-        let tx = self.conn.transaction()?;
+        // A savepoint: its own transaction alone, or one step of a batch.
+        let tx = self.conn.savepoint()?;
         tx.prepare_cached(
             "INSERT INTO files (sha256, name, size, received_at, verdict, department, period, archive_path, receipt_stem, duplicate_of)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -281,6 +282,25 @@ impl Ledger {
         }
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Start a batch: the files recorded until [`commit`](Self::commit) are
+    /// one transaction, on disk at once with one flush.
+    pub fn begin(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    pub fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Give up a batch: none of its files is recorded.
+    pub fn rollback(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 
     /// The latest accepted value of each of `department`'s indicators in a

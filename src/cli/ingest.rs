@@ -8,15 +8,20 @@ use crate::model::{Severity, Verdict};
 use crate::workspace::Workspace;
 use anyhow::Result;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub(super) fn run(ws: &Workspace, files: &[PathBuf], json: bool) -> Result<()> {
     let mut intake = Intake::open(ws)?;
+    let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let list: Vec<(&Path, &str)> = files
+        .iter()
+        .zip(&shown)
+        .map(|(p, s)| (p.as_path(), s.as_str()))
+        .collect();
     let mut results = Vec::new();
     let mut failed = false;
-    for path in files {
-        let shown = path.display().to_string();
-        match crate::cycle::take(&mut intake, ws, path, &shown) {
+    for r in crate::cycle::take_all(&mut intake, ws, &list) {
+        match r {
             Ok(r) => results.push(r),
             Err(e) => {
                 failed = true;

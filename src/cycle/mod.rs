@@ -18,22 +18,43 @@ use anyhow::Result;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Take one file through intake, then queue its receipt to its department.
-/// A receipt that cannot be queued (a malformed address in the
-/// configuration) is logged and does not undo the return that was recorded.
-pub fn take(intake: &mut Intake, ws: &Workspace, path: &Path, shown: &str) -> Result<FileResult> {
-    let result = intake.ingest(path, shown)?;
-    if let Err(e) = queue_receipt(ws, &result) {
-        tracing::warn!(file = %shown, error = %crate::error::chain(&e), "receipt not queued for mail");
+/// Take files through intake, then queue their receipts to their
+/// departments: the one step of `ingest` and of the daemon. A receipt that
+/// cannot be queued (a malformed address in the configuration) is logged
+/// and does not undo the return that was recorded.
+pub fn take_all(
+    intake: &mut Intake,
+    ws: &Workspace,
+    files: &[(&Path, &str)],
+) -> Vec<Result<FileResult>> {
+    let results = intake.ingest_all(files);
+    let mails: Vec<(usize, ReceiptMail)> = results
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.as_ref().ok().and_then(receipt_mail).map(|m| (i, m)))
+        .collect();
+    let (which, mails): (Vec<usize>, Vec<ReceiptMail>) = mails.into_iter().unzip();
+    for (i, queued) in which.into_iter().zip(mail::queue_receipts(ws, mails)) {
+        if let Err(e) = queued {
+            tracing::warn!(file = %files[i].1, error = %crate::error::chain(&e), "receipt not queued for mail");
+        }
     }
-    Ok(result)
+    results
 }
 
 /// Queue the receipt of a processed file to its department, if it has an
 /// address; a skipped file has no receipt and a department none.
 pub fn queue_receipt(ws: &Workspace, result: &FileResult) -> Result<()> {
+    if let Some(m) = receipt_mail(result) {
+        mail::queue_receipt(ws, m)?;
+    }
+    Ok(())
+}
+
+/// A processed file's receipt as a message to its department.
+fn receipt_mail(result: &FileResult) -> Option<ReceiptMail<'_>> {
     let (Some(filed), Some(department)) = (&result.receipt, &result.department) else {
-        return Ok(());
+        return None;
     };
     let mut attachments = vec![File::named(
         &filed.txt,
@@ -42,18 +63,14 @@ pub fn queue_receipt(ws: &Workspace, result: &FileResult) -> Result<()> {
     if let (Some(path), Some(bytes)) = (&filed.xlsx, &filed.receipt.marked) {
         attachments.push(File::named(path, bytes.clone()));
     }
-    mail::queue_receipt(
-        ws,
-        ReceiptMail {
-            department,
-            period: result.period,
-            verdict: result.verdict,
-            file_name: &filed.file_name,
-            text: &filed.receipt.text,
-            attachments,
-        },
-    )?;
-    Ok(())
+    Some(ReceiptMail {
+        department,
+        period: result.period,
+        verdict: result.verdict,
+        file_name: &filed.file_name,
+        text: &filed.receipt.text,
+        attachments,
+    })
 }
 
 /// Queue the period's bulletin to the leaders, with the master workbook and

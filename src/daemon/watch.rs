@@ -146,20 +146,19 @@ pub(super) fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake
             now.is_none() || refused.get(p) != now.as_ref()
         });
         let total = ready.len();
-        for (i, path) in ready.into_iter().enumerate() {
+        let mut done = 0;
+        for batch in ready.chunks(LOOK) {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            if let Err(e) = process(ws, &mut intake, &path) {
-                if e.downcast_ref::<NotTaken>().is_none() {
-                    return Err(e);
-                }
+            for path in process(ws, &mut intake, batch)? {
                 if let Ok(meta) = fs::symlink_metadata(&path) {
-                    refused.insert(path.clone(), (meta.len(), meta.modified().ok()));
+                    refused.insert(path, (meta.len(), meta.modified().ok()));
                 }
             }
-            if total >= 20 && ((i + 1) % 50 == 0 || i + 1 == total) {
-                tracing::info!(done = i + 1, total, "inbox progress");
+            done += batch.len();
+            if total >= 20 {
+                tracing::info!(done, total, "inbox progress");
             }
         }
         if total > 0 {
@@ -199,40 +198,51 @@ pub fn drain_inbox(ws: &Workspace) -> Result<usize> {
             Duration::ZERO,
             SystemTime::now(),
         );
-        for path in ready {
-            match process(ws, &mut intake, &path) {
-                Ok(()) => done += 1,
-                Err(e) if e.downcast_ref::<NotTaken>().is_some() => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let left = process(ws, &mut intake, &ready)?;
+        done += ready.len() - left.len();
     }
     Ok(done)
 }
 
-fn process(ws: &Workspace, intake: &mut Intake, path: &Path) -> Result<()> {
+/// Files taken at a time: their flush shared, the stop signal heard between.
+const LOOK: usize = 64;
+
+/// Take `paths` through intake and queue their receipts; the files left in
+/// the inbox because they could not be taken. A file that vanished between
+/// the look and the claim (the office took it back) is no error; one that
+/// cannot be moved (permissions on a share) is looked at again once it
+/// changes. Any other error stops the daemon.
+fn process(ws: &Workspace, intake: &mut Intake, paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let started = Instant::now();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    match cycle::take(intake, ws, path, &name) {
-        Ok(r) => {
-            log_result(&r, started.elapsed());
-            Ok(())
-        }
-        // The file vanished between the look and the claim (the office took
-        // it back), or cannot be moved (permissions on a share): nothing was
-        // received; it is looked at again once it changes.
-        Err(e) if e.downcast_ref::<NotTaken>().is_some() => {
-            if fs::symlink_metadata(path).is_ok() {
-                tracing::warn!(file = %name, error = %crate::error::chain(&e), "file left in the inbox");
-                return Err(e);
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    let files: Vec<(&Path, &str)> = paths
+        .iter()
+        .zip(&names)
+        .map(|(p, n)| (p.as_path(), n.as_str()))
+        .collect();
+    let results = cycle::take_all(intake, ws, &files);
+    let took = started.elapsed() / paths.len().max(1) as u32;
+    let mut left = Vec::new();
+    for ((path, name), r) in paths.iter().zip(&names).zip(results) {
+        match r {
+            Ok(r) => log_result(&r, took),
+            Err(e) if e.downcast_ref::<NotTaken>().is_some() => {
+                if fs::symlink_metadata(path).is_ok() {
+                    tracing::warn!(file = %name, error = %crate::error::chain(&e), "file left in the inbox");
+                    left.push(path.clone());
+                }
             }
-            Ok(())
+            Err(e) => return Err(e),
         }
-        Err(e) => Err(e),
     }
+    Ok(left)
 }
 
 fn log_result(r: &FileResult, took: Duration) {

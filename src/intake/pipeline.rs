@@ -21,6 +21,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -91,13 +92,40 @@ struct Recorded {
     duplicate_of: Option<(String, DateTime<FixedOffset>)>,
 }
 
-/// A claimed file and what is known of its bytes.
-struct Incoming<'p> {
-    claimed: &'p Path,
+/// How many files share one ledger transaction (one flush): enough to
+/// spread the flush thin, few enough to keep memory flat.
+const BATCH: usize = 64;
+
+/// A file claimed into `var/processing/`, locked there, its bytes read.
+struct Held {
+    claimed: PathBuf,
+    name: String,
     /// How the result names the file.
-    shown: &'p str,
+    shown: String,
+    /// Held until the file has left `var/processing/`.
+    _lock: fs::File,
+    /// Empty when too big to read, or not to be read again.
+    bytes: Vec<u8>,
     sha: String,
     size: u64,
+    too_big: bool,
+    /// A leftover whose second try died too: rejected unread.
+    give_up: bool,
+}
+
+/// What a file was taken as.
+enum Taken {
+    Held(Held),
+    /// Answered without reading (skipped, set aside).
+    Answered(FileResult),
+}
+
+/// A held file and what its record says, to archive and answer once the
+/// batch's transaction has committed.
+struct Plan {
+    held: Held,
+    recorded: Recorded,
+    parsed: Option<ParsedReturn>,
 }
 
 pub struct Intake<'a> {
@@ -132,19 +160,55 @@ impl<'a> Intake<'a> {
     /// `Err` means the file could not be taken at all (it stays where it was,
     /// [`NotTaken`]) or the workspace itself failed.
     pub fn ingest(&mut self, path: &Path, shown: &str) -> Result<FileResult> {
+        self.ingest_all(&[(path, shown)])
+            .pop()
+            .unwrap_or_else(|| Err(anyhow::anyhow!("没有处理任何文件")))
+    }
+
+    /// Take several files, in order: in batches whose files are read on
+    /// every core at once and recorded in one ledger transaction, on disk
+    /// with one flush before any of them leaves `var/processing/`.
+    pub fn ingest_all(&mut self, files: &[(&Path, &str)]) -> Vec<Result<FileResult>> {
+        let mut out = Vec::with_capacity(files.len());
+        for batch in files.chunks(BATCH) {
+            let mut results: Vec<Option<Result<FileResult>>> =
+                (0..batch.len()).map(|_| None).collect();
+            let mut held = Vec::new();
+            for (i, (path, shown)) in batch.iter().enumerate() {
+                match self.take(path, shown) {
+                    Ok(Taken::Answered(r)) => results[i] = Some(Ok(r)),
+                    Ok(Taken::Held(h)) => held.push((i, h)),
+                    Err(e) => results[i] = Some(Err(e)),
+                }
+            }
+            for (i, r) in self.settle(held) {
+                results[i] = Some(r);
+            }
+            out.extend(
+                results
+                    .into_iter()
+                    .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("文件未被处理")))),
+            );
+        }
+        out
+    }
+
+    /// Claim one file into `var/processing/` and read its bytes, or answer
+    /// it at once (skipped, set aside).
+    fn take(&mut self, path: &Path, shown: &str) -> Result<Taken> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if names::is_ignored(&name) {
-            return Ok(FileResult {
+            return Ok(Taken::Answered(FileResult {
                 file: shown.to_string(),
                 department: None,
                 period: None,
                 verdict: Verdict::Skipped,
                 findings: Vec::new(),
                 receipt: None,
-            });
+            }));
         }
         let meta = fs::symlink_metadata(path)
             .with_context(|| format!("找不到文件 {}", path.display()))
@@ -153,22 +217,23 @@ impl<'a> Intake<'a> {
         if let Some(kind) = fsx::NotRegular::of(&meta) {
             return if from_inbox {
                 self.set_aside(path, &name, shown, kind)
+                    .map(Taken::Answered)
             } else {
                 // Not ours to move: say what it is, read nothing.
-                Ok(FileResult {
+                Ok(Taken::Answered(FileResult {
                     file: shown.to_string(),
                     department: None,
                     period: None,
                     verdict: Verdict::Rejected,
                     findings: vec![not_a_file(&name, kind)],
                     receipt: None,
-                })
+                }))
             };
         }
         let claimed = self
             .claim(path, &name, from_inbox)
             .map_err(|e| NotTaken(crate::error::chain(&e)))?;
-        self.process_claimed(&claimed, &name, shown)
+        self.hold(claimed, &name, shown, false)
     }
 
     fn in_inbox(&self, path: &Path) -> bool {
@@ -176,11 +241,12 @@ impl<'a> Intake<'a> {
     }
 
     fn claim(&self, path: &Path, name: &str, from_inbox: bool) -> Result<PathBuf> {
-        let processing = self.ws.var().join("processing");
-        fs::create_dir_all(&processing)
-            .with_context(|| format!("无法创建目录 {}", processing.display()))?;
         let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-        let target = processing.join(format!("{stamp}-{}", fsx::safe_component(name)));
+        let target = self
+            .ws
+            .var()
+            .join("processing")
+            .join(format!("{stamp}-{}", fsx::safe_component(name)));
         if from_inbox {
             // A rename (what is moved is what was there, a link included),
             // or across file systems a synced copy before the original goes.
@@ -192,26 +258,27 @@ impl<'a> Intake<'a> {
                 Ok(Err(kind)) => anyhow::bail!("{} 是{}，不是文件", path.display(), kind.chinese()),
                 Err(e) => return Err(e).with_context(|| format!("无法读取 {}", path.display())),
             };
-            let tmp = fsx::temp_name(&target);
-            let mut dst =
-                fs::File::create(&tmp).with_context(|| format!("无法写入 {}", tmp.display()))?;
-            std::io::copy(&mut src, &mut dst)
+            let mut bytes = Vec::new();
+            src.read_to_end(&mut bytes)
                 .with_context(|| format!("无法读取 {}", path.display()))?;
-            drop(dst);
-            fs::rename(&tmp, &target).with_context(|| format!("无法写入 {}", target.display()))?;
+            fsx::write_derived(&target, &bytes)?;
         }
         Ok(target)
     }
 
-    /// Process a file already in `var/processing/`. `name` is its original
-    /// name, `shown` how the result names it.
-    fn process_claimed(&mut self, claimed: &Path, name: &str, shown: &str) -> Result<FileResult> {
-        let mut file = match fsx::open_regular(claimed)
+    /// Open and lock a file in `var/processing/` and read what it holds.
+    /// `give_up`: a leftover whose second try died too, not to be read again.
+    fn hold(&mut self, claimed: PathBuf, name: &str, shown: &str, give_up: bool) -> Result<Taken> {
+        let mut file = match fsx::open_regular(&claimed)
             .with_context(|| format!("无法读取 {}", claimed.display()))?
         {
             Ok(f) => f,
             // Swapped for a link between the look and the move.
-            Err(kind) => return self.set_aside(claimed, name, shown, kind),
+            Err(kind) => {
+                return self
+                    .set_aside(&claimed, name, shown, kind)
+                    .map(Taken::Answered);
+            }
         };
         // Held until the file has left `var/processing/`, so a recovery in
         // another process leaves it alone.
@@ -221,10 +288,9 @@ impl<'a> Intake<'a> {
             .metadata()
             .with_context(|| format!("无法读取 {}", claimed.display()))?
             .len();
-        let limits = &self.ws.config.limits;
-        let too_big = size > limits.max_file_mb * 1024 * 1024;
-        let (bytes, sha) = if too_big {
-            (Vec::new(), hash_file(&mut file, claimed)?)
+        let too_big = size > self.ws.config.limits.max_file_mb * 1024 * 1024;
+        let (bytes, sha) = if too_big || give_up {
+            (Vec::new(), hash_file(&mut file, &claimed)?)
         } else {
             let mut bytes = Vec::with_capacity(size as usize);
             file.read_to_end(&mut bytes)
@@ -232,18 +298,88 @@ impl<'a> Intake<'a> {
             let sha = crate::text::hex(&Sha256::digest(&bytes));
             (bytes, sha)
         };
-        let received_at = self.ws.clock.now().fixed_offset();
-        let incoming = Incoming {
+        Ok(Taken::Held(Held {
             claimed,
-            shown,
+            name: name.to_string(),
+            shown: shown.to_string(),
+            _lock: file,
+            bytes,
             sha,
             size,
-        };
+            too_big,
+            give_up,
+        }))
+    }
 
-        let earlier = self.ledger.files_by_hash(&incoming.sha)?;
-        if let Some(row) = earlier.iter().find(|r| !self.present(&r.archive_path)) {
+    /// Read the held files (on every core), decide and record each in order
+    /// in one transaction, commit, then archive and answer them.
+    fn settle(&mut self, held: Vec<(usize, Held)>) -> Vec<(usize, Result<FileResult>)> {
+        let wanted: Vec<(&str, &[u8])> = held
+            .iter()
+            .filter(|(_, h)| !h.too_big && !h.give_up)
+            .map(|(_, h)| (h.name.as_str(), h.bytes.as_slice()))
+            .collect();
+        let mut read = self.reader.read_all(&wanted).into_iter();
+        let mut plans: Vec<(usize, Result<Plan>)> = Vec::with_capacity(held.len());
+        let failed = |e: &anyhow::Error| anyhow::anyhow!("{}", crate::error::chain(e));
+        if let Err(e) = self.ledger.begin() {
+            return held
+                .into_iter()
+                .map(|(i, _)| (i, Err(failed(&e))))
+                .collect();
+        }
+        // Archives this batch will fill once it commits: not missing ones.
+        let mut pending = HashSet::new();
+        for (i, h) in held {
+            let outcome = if h.too_big || h.give_up {
+                None
+            } else {
+                read.next()
+            };
+            match self.decide(h, outcome, &pending) {
+                Ok(plan) => {
+                    pending.insert(plan.recorded.archive_path.clone());
+                    plans.push((i, Ok(plan)));
+                }
+                Err(e) => plans.push((i, Err(e))),
+            }
+        }
+        if let Err(e) = self.ledger.commit() {
+            self.ledger.rollback();
+            return plans
+                .into_iter()
+                .map(|(i, _)| (i, Err(failed(&e))))
+                .collect();
+        }
+        plans
+            .into_iter()
+            .map(|(i, plan)| (i, plan.and_then(|p| self.finish(p))))
+            .collect()
+    }
+
+    /// What becomes of one held file, recorded in the open transaction.
+    fn decide(
+        &mut self,
+        h: Held,
+        outcome: Option<Result<Outcome>>,
+        pending: &HashSet<String>,
+    ) -> Result<Plan> {
+        let received_at = self.ws.clock.now().fixed_offset();
+        let earlier = self.ledger.files_by_hash(&h.sha)?;
+        if let Some(row) = earlier
+            .iter()
+            .find(|r| !self.present(&r.archive_path) && !pending.contains(&r.archive_path))
+        {
             // The same file, recorded before a crash but never archived.
-            return self.finish_recorded(claimed, row, shown);
+            let parsed = match outcome {
+                Some(Ok(Outcome::Form(p))) if row.verdict != Verdict::Duplicate => Some(*p),
+                _ => None,
+            };
+            return Ok(Plan {
+                recorded: self.recorded(row)?,
+                parsed,
+                held: h,
+            });
         }
         // The same bytes as an accepted return are counted once; those of a
         // rejected file are read again and rejected again, since the clerk's
@@ -251,7 +387,7 @@ impl<'a> Intake<'a> {
         if let Some(first) = earlier.iter().find(|r| r.verdict == Verdict::Accepted) {
             let department = first.department.as_deref();
             let recorded = Recorded {
-                name: name.to_string(),
+                name: h.name.clone(),
                 department: first.department.clone(),
                 period: first.period,
                 received_at,
@@ -260,7 +396,7 @@ impl<'a> Intake<'a> {
                 receipt_stem: self.free_receipt_stem(
                     first.period,
                     department,
-                    name,
+                    &h.name,
                     received_at,
                     Verdict::Duplicate,
                 ),
@@ -268,31 +404,30 @@ impl<'a> Intake<'a> {
                     department,
                     first.period,
                     received_at,
-                    &incoming.sha,
-                    name,
+                    &h.sha,
+                    &h.name,
                 ),
                 duplicate_of: Some((first.name.clone(), first.received_at)),
             };
-            return self.file(&incoming, &recorded, Some(first.id), None, None);
+            self.record(&h, &recorded, Some(first.id), None)?;
+            return Ok(Plan {
+                recorded,
+                parsed: None,
+                held: h,
+            });
         }
-
-        let eval = if too_big {
+        let eval = if h.give_up {
+            Evaluation::rejected(vec![read_error_finding(workbook::ReadError::Crashed)])
+        } else if h.too_big {
             Evaluation::rejected(vec![read_error_finding(workbook::too_large_file(
-                size, limits,
+                h.size,
+                &self.ws.config.limits,
             ))])
         } else {
-            self.evaluate(&bytes, name)?
+            let outcome =
+                outcome.unwrap_or_else(|| Err(anyhow::anyhow!("文件没有交给读取进程")))?;
+            self.evaluate(outcome, &h.name)?
         };
-        self.file_evaluated(&incoming, name, received_at, eval)
-    }
-
-    fn file_evaluated(
-        &mut self,
-        incoming: &Incoming,
-        name: &str,
-        received_at: DateTime<FixedOffset>,
-        eval: Evaluation,
-    ) -> Result<FileResult> {
         let verdict = if eval.accepted.is_some() {
             Verdict::Accepted
         } else {
@@ -305,34 +440,36 @@ impl<'a> Intake<'a> {
             .filter(|_| !eval.findings.iter().any(|f| f.code == "unknown_period"));
         let department = eval.department.as_deref();
         let recorded = Recorded {
-            name: name.to_string(),
+            name: h.name.clone(),
             department: eval.department.clone(),
             period: eval.period,
             received_at,
             verdict,
-            receipt_stem: self.free_receipt_stem(filed, department, name, received_at, verdict),
-            archive_path: names::archive_path(department, filed, received_at, &incoming.sha, name),
+            receipt_stem: self.free_receipt_stem(filed, department, &h.name, received_at, verdict),
+            archive_path: names::archive_path(department, filed, received_at, &h.sha, &h.name),
             findings: eval.findings,
             duplicate_of: None,
         };
         let accepted = eval.accepted.as_ref().map(|(v, c)| (v.as_slice(), c));
-        self.file(incoming, &recorded, None, accepted, eval.parsed.as_ref())
+        self.record(&h, &recorded, None, accepted)?;
+        Ok(Plan {
+            recorded,
+            parsed: eval.parsed,
+            held: h,
+        })
     }
 
-    /// Record a file in the ledger, archive it, write its receipt. The
-    /// ledger's commit is on disk before the file leaves `var/processing/`.
-    fn file(
+    fn record(
         &mut self,
-        incoming: &Incoming,
+        h: &Held,
         r: &Recorded,
         duplicate_of: Option<i64>,
         accepted: Option<(&[Reported], &Contact)>,
-        parsed: Option<&ParsedReturn>,
-    ) -> Result<FileResult> {
+    ) -> Result<()> {
         self.ledger.record(&NewFile {
-            sha256: &incoming.sha,
+            sha256: &h.sha,
             name: &r.name,
-            size: incoming.size,
+            size: h.size,
             received_at: r.received_at,
             verdict: r.verdict,
             department: r.department.as_deref(),
@@ -343,9 +480,33 @@ impl<'a> Intake<'a> {
             findings: &r.findings,
             accepted,
         })?;
-        fsx::move_file(incoming.claimed, &self.ws.path(&r.archive_path))?;
-        let receipt = self.answer(r, parsed)?;
-        Ok(result_of(r, incoming.shown, receipt))
+        Ok(())
+    }
+
+    /// After the commit: the file leaves `var/processing/` for the archive,
+    /// and is answered.
+    fn finish(&mut self, p: Plan) -> Result<FileResult> {
+        fsx::move_file(&p.held.claimed, &self.ws.path(&p.recorded.archive_path))?;
+        let receipt = self.answer(&p.recorded, p.parsed.as_ref())?;
+        Ok(result_of(&p.recorded, &p.held.shown, receipt))
+    }
+
+    /// Process one file already in `var/processing/` (a leftover).
+    fn process_claimed(
+        &mut self,
+        claimed: PathBuf,
+        name: &str,
+        shown: &str,
+        give_up: bool,
+    ) -> Result<FileResult> {
+        match self.hold(claimed, name, shown, give_up)? {
+            Taken::Answered(r) => Ok(r),
+            Taken::Held(h) => self
+                .settle(vec![(0, h)])
+                .pop()
+                .map(|(_, r)| r)
+                .unwrap_or_else(|| Err(anyhow::anyhow!("文件未被处理"))),
+        }
     }
 
     /// Something in the inbox that is no regular file (a link, a pipe, a
@@ -371,13 +532,8 @@ impl<'a> Intake<'a> {
             archive_path: aside.clone(),
             duplicate_of: None,
         };
-        let target = self.ws.path(&aside);
-        if let Some(dir) = target.parent() {
-            fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
-        }
         // A rename moves the entry itself, never what a link points at.
-        fs::rename(path, &target)
-            .with_context(|| format!("无法移走 {}", path.display()))
+        fsx::move_file(path, &self.ws.path(&aside))
             .map_err(|e| NotTaken(crate::error::chain(&e)))?;
         tracing::warn!(file = %name, kind = kind.chinese(), "not a regular file; moved aside unread");
         self.ledger.record(&NewFile {
@@ -398,8 +554,8 @@ impl<'a> Intake<'a> {
         Ok(result_of(&recorded, shown, receipt))
     }
 
-    fn evaluate(&mut self, bytes: &[u8], name: &str) -> Result<Evaluation> {
-        let parsed = match self.reader.read(name, bytes)? {
+    fn evaluate(&mut self, outcome: Outcome, name: &str) -> Result<Evaluation> {
+        let parsed = match outcome {
             Outcome::Form(p) => *p,
             Outcome::NotAForm => {
                 return Ok(Evaluation::rejected(vec![Finding::error(
@@ -438,22 +594,6 @@ impl<'a> Intake<'a> {
             findings,
             accepted,
         })
-    }
-
-    /// A file the ledger already holds (a crash came between the commit and
-    /// the archive move): archive it where the ledger says and write its
-    /// receipt again from what was recorded.
-    fn finish_recorded(
-        &mut self,
-        claimed: &Path,
-        row: &FileRow,
-        shown: &str,
-    ) -> Result<FileResult> {
-        fsx::move_file(claimed, &self.ws.path(&row.archive_path))?;
-        let recorded = self.recorded(row)?;
-        let parsed = self.reread(row)?;
-        let receipt = self.answer(&recorded, parsed.as_ref())?;
-        Ok(result_of(&recorded, shown, receipt))
     }
 
     /// What the ledger says of `row`, as its receipt needs it.
@@ -519,7 +659,10 @@ impl<'a> Intake<'a> {
         for path in leftovers(&retry) {
             let original = original_name(&path);
             tracing::warn!(file = %original, "a file in hand when the process died twice; rejected unread");
-            results.extend(self.give_up(&path, &original)?);
+            match self.process_claimed(path, &original, &original, true) {
+                Err(e) if e.downcast_ref::<NotTaken>().is_some() => continue,
+                r => results.push(r?),
+            }
         }
         for path in leftovers(&processing) {
             let original = original_name(&path);
@@ -527,11 +670,9 @@ impl<'a> Intake<'a> {
                 continue;
             };
             let again = retry.join(file_name);
-            fs::create_dir_all(&retry)
-                .with_context(|| format!("无法创建目录 {}", retry.display()))?;
-            fs::rename(&path, &again).with_context(|| format!("无法移动 {}", path.display()))?;
+            fsx::move_file(&path, &again)?;
             tracing::info!(file = %original, "finishing a file left by an interrupted run");
-            match self.process_claimed(&again, &original, &original) {
+            match self.process_claimed(again, &original, &original, false) {
                 Err(e) if e.downcast_ref::<NotTaken>().is_some() => continue,
                 r => results.push(r?),
             }
@@ -548,34 +689,6 @@ impl<'a> Intake<'a> {
             }
         }
         Ok(results)
-    }
-
-    /// A leftover whose second attempt died too: recorded if the ledger
-    /// had it, else rejected without being read again.
-    fn give_up(&mut self, path: &Path, name: &str) -> Result<Option<FileResult>> {
-        let mut file = match fsx::open_regular(path)? {
-            Ok(f) => f,
-            Err(kind) => return self.set_aside(path, name, name, kind).map(Some),
-        };
-        if file.try_lock().is_err() {
-            return Ok(None);
-        }
-        let sha = hash_file(&mut file, path)?;
-        let size = file.metadata()?.len();
-        let earlier = self.ledger.files_by_hash(&sha)?;
-        if let Some(row) = earlier.iter().find(|r| !self.present(&r.archive_path)) {
-            return self.finish_recorded(path, row, name).map(Some);
-        }
-        let incoming = Incoming {
-            claimed: path,
-            shown: name,
-            sha,
-            size,
-        };
-        let received_at = self.ws.clock.now().fixed_offset();
-        let eval = Evaluation::rejected(vec![read_error_finding(workbook::ReadError::Crashed)]);
-        self.file_evaluated(&incoming, name, received_at, eval)
-            .map(Some)
     }
 
     /// Archived originals the ledger has no row for — its last commits lost
@@ -625,13 +738,14 @@ impl<'a> Intake<'a> {
                 .unwrap_or(&archived)
                 .to_string();
             tracing::warn!(file = %original, archive = %path.display(), "an archived return the ledger does not hold (a power cut?); recording it again");
-            let processing = self.ws.var().join("processing");
-            fs::create_dir_all(&processing)
-                .with_context(|| format!("无法创建目录 {}", processing.display()))?;
             let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-            let claimed = processing.join(format!("{stamp}-{}", fsx::safe_component(&original)));
-            fs::rename(&path, &claimed).with_context(|| format!("无法移动 {}", path.display()))?;
-            results.push(self.process_claimed(&claimed, &original, &original)?);
+            let claimed = self
+                .ws
+                .var()
+                .join("processing")
+                .join(format!("{stamp}-{}", fsx::safe_component(&original)));
+            fsx::move_file(&path, &claimed)?;
+            results.push(self.process_claimed(claimed, &original, &original, false)?);
         }
         Ok(results)
     }

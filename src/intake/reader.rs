@@ -311,10 +311,22 @@ fn fault(name: &str) {
 
 // ----------------------------------------------------------- the parent ---
 
-/// Reads files through worker processes.
+/// Reads files through worker processes, one lane per core: a batch of
+/// files is read on all lanes at once, a single file on the first.
 pub struct Reader {
+    how: Spawn,
+    lanes: Vec<Lane>,
+}
+
+/// How workers are started.
+struct Spawn {
     exe: PathBuf,
     limits: Limits,
+}
+
+/// One worker at a time, kept between files.
+#[derive(Default)]
+struct Lane {
     idle: Option<Worker>,
 }
 
@@ -343,20 +355,74 @@ enum Attempt {
 
 impl Reader {
     pub fn new(limits: &Limits) -> Result<Reader> {
+        let lanes = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
         Ok(Reader {
-            exe: worker_exe()?,
-            limits: limits.clone(),
-            idle: None,
+            how: Spawn {
+                exe: worker_exe()?,
+                limits: limits.clone(),
+            },
+            lanes: (0..lanes).map(|_| Lane::default()).collect(),
         })
     }
 
     /// Read one file. `Err` only when no worker can be started at all: the
     /// file is then not to blame and stays where it is.
     pub fn read(&mut self, name: &str, bytes: &[u8]) -> Result<Outcome> {
-        let mut attempt = self.attempt(name, bytes)?;
+        self.lanes[0].read(&self.how, name, bytes)
+    }
+
+    /// Read several files at once, one lane per core; the outcomes in the
+    /// order of `files`.
+    pub fn read_all(&mut self, files: &[(&str, &[u8])]) -> Vec<Result<Outcome>> {
+        if files.len() <= 1 || self.lanes.len() == 1 {
+            return files.iter().map(|(n, b)| self.read(n, b)).collect();
+        }
+        let how = &self.how;
+        let lanes = self.lanes.len();
+        let mut out: Vec<Option<Result<Outcome>>> = (0..files.len()).map(|_| None).collect();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = self
+                .lanes
+                .iter_mut()
+                .enumerate()
+                .map(|(l, lane)| {
+                    s.spawn(move || {
+                        files
+                            .iter()
+                            .enumerate()
+                            .skip(l)
+                            .step_by(lanes)
+                            .map(|(i, (n, b))| (i, lane.read(how, n, b)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok(done) => {
+                        for (i, r) in done {
+                            out[i] = Some(r);
+                        }
+                    }
+                    Err(_) => tracing::error!("a reader lane panicked"),
+                }
+            }
+        });
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("读取进程的调度线程异常退出"))))
+            .collect()
+    }
+}
+
+impl Lane {
+    fn read(&mut self, how: &Spawn, name: &str, bytes: &[u8]) -> Result<Outcome> {
+        let limits = &how.limits;
+        let mut attempt = self.attempt(how, name, bytes)?;
         if let Attempt::Died { fresh: false, .. } | Attempt::NotDelivered(_) = attempt {
             // It may have died of what earlier files left; a fresh worker decides.
-            attempt = self.attempt(name, bytes)?;
+            attempt = self.attempt(how, name, bytes)?;
         }
         Ok(match attempt {
             Attempt::NotDelivered(e) => {
@@ -375,30 +441,31 @@ impl Reader {
                 Outcome::Refused(ReadError::Crashed)
             }
             Attempt::Died { oom: true, .. } => {
-                tracing::warn!(file = %name, limit_mb = self.limits.max_reader_mb, "the reader ran out of memory on a file");
-                Outcome::Refused(ReadError::OutOfMemory(self.limits.max_reader_mb))
+                tracing::warn!(file = %name, limit_mb = limits.max_reader_mb, "the reader ran out of memory on a file");
+                Outcome::Refused(ReadError::OutOfMemory(limits.max_reader_mb))
             }
             Attempt::Died { oom: false, .. } => {
                 tracing::warn!(file = %name, "the reader died on a file");
                 Outcome::Refused(ReadError::Crashed)
             }
             Attempt::TimedOut => {
-                tracing::warn!(file = %name, secs = self.limits.max_reader_secs, "the reader took too long on a file");
-                Outcome::Refused(ReadError::TimedOut(self.limits.max_reader_secs))
+                tracing::warn!(file = %name, secs = limits.max_reader_secs, "the reader took too long on a file");
+                Outcome::Refused(ReadError::TimedOut(limits.max_reader_secs))
             }
         })
     }
 
-    fn attempt(&mut self, name: &str, bytes: &[u8]) -> Result<Attempt> {
+    fn attempt(&mut self, how: &Spawn, name: &str, bytes: &[u8]) -> Result<Attempt> {
+        let limits = &how.limits;
         let mut w = match self.idle.take() {
             Some(w) => w,
-            None => self.spawn()?,
+            None => how.spawn()?,
         };
         let fresh = w.served == 0;
         w.said.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let header = serde_json::to_vec(&Request {
             name: name.to_string(),
-            limits: self.limits.clone(),
+            limits: limits.clone(),
             len: bytes.len(),
         })?;
         let sent =
@@ -407,7 +474,7 @@ impl Reader {
             w.stop();
             return Ok(Attempt::NotDelivered(e));
         }
-        let timeout = Duration::from_secs(self.limits.max_reader_secs.max(1));
+        let timeout = Duration::from_secs(limits.max_reader_secs.max(1));
         match w.replies.recv_timeout(timeout) {
             Ok(Ok(Some(frame))) => match serde_json::from_slice::<Reply>(&frame) {
                 Ok(reply) => {
@@ -435,7 +502,9 @@ impl Reader {
             }
         }
     }
+}
 
+impl Spawn {
     fn spawn(&self) -> Result<Worker> {
         let mut cmd = Command::new(&self.exe);
         cmd.arg(WORKER_COMMAND)
@@ -519,7 +588,7 @@ impl Worker {
     }
 }
 
-impl Drop for Reader {
+impl Drop for Lane {
     fn drop(&mut self) {
         if let Some(w) = self.idle.take() {
             // Closing its input ends the worker's loop.

@@ -38,15 +38,22 @@ pub struct Receipt {
 }
 
 /// The receipt of one processed file: its text from `templates/receipt.txt`
-/// and, when the file could be read as a form, the marked copy.
+/// and, when a finding names a cell of the form, the marked copy.
 pub fn compose(
     t: &Templates,
     info: &ReceiptInfo,
     parsed: Option<&ParsedReturn>,
 ) -> Result<Receipt> {
+    // A marked copy only where there is a cell to mark (DESIGN.md).
+    let marks_a_cell = |p: &&ParsedReturn| {
+        info.findings
+            .iter()
+            .any(|f| f.cell.is_some() && f.sheet.as_deref() == Some(p.sheet.name.as_str()))
+    };
     Ok(Receipt {
         text: text(t, info)?,
         marked: parsed
+            .filter(marks_a_cell)
             .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
             .transpose()?,
     })

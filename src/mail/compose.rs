@@ -3,7 +3,7 @@
 //! department that has not reported. Each is worded here and handed to the
 //! queue; delivery is left to [`super::flush`].
 
-use super::enqueue::{File, Outgoing, Queued, enqueue};
+use super::enqueue::{File, Outgoing, Queued, enqueue, enqueue_with};
 use super::mime::{self, Mailbox};
 use super::queue::Kind;
 use crate::error::UserError;
@@ -88,6 +88,28 @@ pub fn queue_bulletin(ws: &Workspace, period: Period, mail: &BulletinMail) -> Re
 /// Queue a receipt to its department, if the department has
 /// `[departments."…"].email`.
 pub fn queue_receipt(ws: &Workspace, receipt: ReceiptMail) -> Result<Option<Queued>> {
+    receipt_with(ws, receipt, true)
+}
+
+/// Queue the receipts of a batch of files, flushed to disk together.
+pub fn queue_receipts(ws: &Workspace, receipts: Vec<ReceiptMail>) -> Vec<Result<Option<Queued>>> {
+    let out: Vec<_> = receipts
+        .into_iter()
+        .map(|r| receipt_with(ws, r, false))
+        .collect();
+    if out.iter().any(|r| matches!(r, Ok(Some(_))))
+        && let Err(e) = super::queue::sync(ws)
+    {
+        let why = crate::error::chain(&e);
+        return out
+            .into_iter()
+            .map(|r| r.and_then(|_| Err(anyhow::anyhow!("{why}"))))
+            .collect();
+    }
+    out
+}
+
+fn receipt_with(ws: &Workspace, receipt: ReceiptMail, durable: bool) -> Result<Option<Queued>> {
     let Some(to) = department_recipients(ws, receipt.department)? else {
         tracing::debug!(department = %receipt.department, "no email for this department; receipt not mailed");
         return Ok(None);
@@ -105,7 +127,7 @@ pub fn queue_receipt(ws: &Workspace, receipt: ReceiptMail) -> Result<Option<Queu
         },
         truncate(&mime::clean(receipt.file_name), 60)
     );
-    let q = enqueue(
+    let q = enqueue_with(
         ws,
         Outgoing {
             kind: Kind::Receipt,
@@ -117,6 +139,7 @@ pub fn queue_receipt(ws: &Workspace, receipt: ReceiptMail) -> Result<Option<Queu
             html: None,
             attachments: receipt.attachments,
         },
+        durable,
     )?;
     tracing::info!(id = %q.id, department = %receipt.department, "receipt queued");
     Ok(Some(q))

@@ -125,10 +125,16 @@ fn had(state: RcptState, gave_up: Option<GaveUp>) -> Had {
 /// Put a message in the queue for the addresses that have not had the
 /// same content, or find that they all have.
 pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
+    enqueue_with(ws, out, true)
+}
+
+/// [`enqueue`], its files flushed at once when `durable`, else left for one
+/// `queue::sync` after a batch.
+pub(super) fn enqueue_with(ws: &Workspace, out: Outgoing, durable: bool) -> Result<Queued> {
     // What a crash left is settled first, so its recipients count as they
     // stand (dropping removed recipients is left to the flush that follows,
     // which reports it).
-    queue::recover(ws, now(ws), super::flush::stale_secs(ws), false)?;
+    opened(ws)?;
     let attachments: Vec<Attachment> = out
         .attachments
         .into_iter()
@@ -156,10 +162,37 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
             .collect(),
     };
     let prefix = id_prefix(out.kind, period.as_deref());
-    let same: Vec<(Folder, Record)> = queue::load_everywhere(ws, &prefix)?
-        .into_iter()
-        .filter(|(_, r)| r.kind == out.kind && r.period == period && content.said_in(r))
-        .collect();
+    let content_key = content.hash();
+    // The messages of this content are found by name: the first of them is
+    // `<prefix><hash>`, later ones (for recipients added since) `…-2`, `…-3`.
+    let first = format!("{prefix}{}", &content_key[..16]);
+    let mut same: Vec<(Folder, Record)> = Vec::new();
+    let mut free = None;
+    for n in 1.. {
+        let id = if n == 1 {
+            first.clone()
+        } else {
+            format!("{first}-{n}")
+        };
+        match queue::locate(ws, &id) {
+            Some((f, r)) if r.content.as_deref() == Some(content_key.as_str()) => same.push((f, r)),
+            Some(_) => {}
+            None => {
+                free = Some(id);
+                break;
+            }
+        }
+    }
+    // Records from before contents were kept are matched by their key.
+    for id in legacy_ids(ws)?.iter().filter(|id| id.starts_with(&prefix)) {
+        if let Some((f, r)) = queue::locate(ws, id)
+            && r.kind == out.kind
+            && r.period == period
+            && content.said_in(&r)
+        {
+            same.push((f, r));
+        }
+    }
     let before = |address: &str| {
         same.iter()
             .flat_map(|(_, r)| &r.recipients)
@@ -210,20 +243,26 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
         tracing::info!(already = ?[&queued.sent_before, &queued.waiting], new = ?queued.new, "the same message is queued for the recipients that have not had it");
     }
     let key = content.key(&queued.new);
-    let id = format!("{prefix}{}", &key[..16]);
-    queued.id = id.clone();
     let now = now(ws);
-    if let Some((folder, old)) = queue::locate(ws, &id) {
-        queued.outcome = match folder {
-            Folder::Failed => {
-                requeue_failed(ws, old, now)?;
-                Enqueued::Requeued
-            }
-            Folder::Queue => Enqueued::AlreadyQueued,
-            Folder::Sent => Enqueued::AlreadySent,
-        };
+    // The same message for the same recipients that failed for all of them
+    // (out of attempts) starts again rather than twice.
+    let new_set = lowercase_set(&queued.new);
+    if let Some((Folder::Failed, old)) = same.iter().find(|(f, r)| {
+        *f == Folder::Failed
+            && lowercase_set(
+                &r.recipients
+                    .iter()
+                    .map(|x| x.address.clone())
+                    .collect::<Vec<_>>(),
+            ) == new_set
+    }) {
+        queued.id = old.id.clone();
+        queued.outcome = Enqueued::Requeued;
+        requeue_failed(ws, old.clone(), now)?;
         return Ok(queued);
     }
+    let id = free.unwrap_or(first);
+    queued.id = id.clone();
     let from = sender(ws);
     let mut to = out.to.clone();
     to.dedup_by(|a, b| a.address == b.address);
@@ -243,6 +282,7 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
         version: queue::RECORD_VERSION,
         id: id.clone(),
         key,
+        content: Some(content_key),
         kind: out.kind,
         period,
         subject,
@@ -261,7 +301,7 @@ pub(super) fn enqueue(ws: &Workspace, out: Outgoing) -> Result<Queued> {
         pid: None,
         note: None,
     };
-    queue::write_new(ws, &record, &eml)?;
+    queue::write_new(ws, &record, &eml, durable)?;
     tracing::info!(id = %id, kind = out.kind.as_str(), recipients = ?queued.new, "message queued");
     Ok(queued)
 }
@@ -335,7 +375,56 @@ struct KeyParts<'a> {
     attachments: &'a [(String, String)],
 }
 
+fn lowercase_set(addresses: &[String]) -> std::collections::BTreeSet<String> {
+    addresses.iter().map(|a| a.to_lowercase()).collect()
+}
+
+/// What has been done once in this process for a workspace's queue: claims
+/// a crash left settled, and the ids of records that predate content keys
+/// listed (they never grow: every new record has its content key).
+static OPENED: std::sync::Mutex<Vec<(std::path::PathBuf, std::sync::Arc<Vec<String>>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Settle what a crash left, once per process, before the first message is
+/// queued: its recipients count as they stand (dropping removed recipients
+/// is left to the flush that follows, which reports it).
+fn opened(ws: &Workspace) -> Result<()> {
+    legacy_ids(ws).map(|_| ())
+}
+
+fn legacy_ids(ws: &Workspace) -> Result<std::sync::Arc<Vec<String>>> {
+    let root = ws.mail_dir("");
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, ids)) = opened.iter().find(|(r, _)| *r == root) {
+        return Ok(ids.clone());
+    }
+    queue::recover(ws, now(ws), super::flush::stale_secs(ws), false)?;
+    let ids: Vec<String> = queue::load_everywhere(ws, "")?
+        .into_iter()
+        .filter(|(_, r)| r.content.is_none())
+        .map(|(_, r)| r.id)
+        .collect();
+    let ids = std::sync::Arc::new(ids);
+    opened.push((root, ids.clone()));
+    Ok(ids)
+}
+
 impl Content<'_> {
+    /// What the message says, without its recipients.
+    fn hash(&self) -> String {
+        let parts = KeyParts {
+            kind: self.kind,
+            period: self.period,
+            recipients: &[],
+            subject: self.subject,
+            text: self.text,
+            html: self.html,
+            attachments: &self.attachments,
+        };
+        let json = serde_json::to_vec(&parts).unwrap_or_default();
+        crate::text::hex(&Sha256::digest(&json))
+    }
+
     fn key(&self, recipients: &[String]) -> String {
         let mut recipients: Vec<String> = recipients.iter().map(|a| a.to_lowercase()).collect();
         recipients.sort();

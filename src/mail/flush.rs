@@ -571,6 +571,7 @@ mod tests {
             version: queue::RECORD_VERSION,
             id: "x".into(),
             key: "k".into(),
+            content: None,
             kind: queue::Kind::Bulletin,
             period: None,
             subject: "s".into(),

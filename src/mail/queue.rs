@@ -202,6 +202,11 @@ pub struct Record {
     pub id: String,
     /// Period + kind + recipients + content hash: the same key is the same message.
     pub key: String,
+    /// What the message says, whoever it goes to (kind, period, subject,
+    /// bodies, attachments), hashed; records written before it was kept
+    /// have none.
+    #[serde(default)]
+    pub content: Option<String>,
     pub kind: Kind,
     pub period: Option<String>,
     pub subject: String,
@@ -477,9 +482,25 @@ pub enum Enqueued {
 }
 
 /// Write a new message to the queue.
-pub fn write_new(ws: &Workspace, record: &Record, eml: &[u8]) -> Result<()> {
-    fsx::write_atomic(&path(ws, Folder::Queue, &record.id, "eml"), eml)?;
-    write_record(&path(ws, Folder::Queue, &record.id, "json"), record)
+/// Write a new message and its record: each flushed at once when
+/// `durable`, else left for one [`sync`] after a batch of them.
+pub fn write_new(ws: &Workspace, record: &Record, eml: &[u8], durable: bool) -> Result<()> {
+    let write = if durable {
+        fsx::write_atomic
+    } else {
+        fsx::write_derived
+    };
+    write(&path(ws, Folder::Queue, &record.id, "eml"), eml)?;
+    let mut r = record.clone();
+    r.version = RECORD_VERSION;
+    let mut bytes = serde_json::to_vec_pretty(&r)?;
+    bytes.push(b'\n');
+    write(&path(ws, Folder::Queue, &record.id, "json"), &bytes)
+}
+
+/// Flush the messages written by [`write_new`] without `durable`.
+pub fn sync(ws: &Workspace) -> Result<()> {
+    fsx::sync_fs(&ws.mail_dir(Folder::Queue.name()))
 }
 
 /// Take a queued message for sending; `None` if another sender took it first.
@@ -689,6 +710,7 @@ mod tests {
             version: RECORD_VERSION,
             id: "bulletin-2024-03-0".into(),
             key: "k".into(),
+            content: None,
             kind: Kind::Bulletin,
             period: Some("2024-03".into()),
             subject: "s".into(),

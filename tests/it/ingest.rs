@@ -312,6 +312,41 @@ fn walk(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+fn a_marked_copy_comes_only_with_a_finding_that_names_a_cell() {
+    let ws = issued();
+    let clean = fill(&ws, "县教育局", json!({}));
+    let warned = fill(
+        &ws,
+        "县残联",
+        json!({"footer": {"填报人": "李四", "联系电话": "不详", "填报日期": "2024-04-02"}}),
+    );
+    let run = ingest(&ws, &[&clean, &warned]).ok();
+    let doc = run.json();
+    assert_eq!(doc["results"][0]["findings"], json!([]), "{doc}");
+    assert!(
+        doc["results"][1]["findings"][0]["cell"].is_string(),
+        "{doc}"
+    );
+    let names = walk(&ws.path("outbox/receipts/2024-03"));
+    let of = |who: &str, ext: &str| {
+        names
+            .iter()
+            .filter(|n| n.contains(who) && n.ends_with(ext))
+            .count()
+    };
+    assert_eq!(
+        (of("县教育局", ".txt"), of("县教育局", ".xlsx")),
+        (1, 0),
+        "{names:?}"
+    );
+    assert_eq!(
+        (of("县残联", ".txt"), of("县残联", ".xlsx")),
+        (1, 1),
+        "{names:?}"
+    );
+}
+
+#[test]
 fn receipts_are_named_by_contract_and_point_at_cells() {
     let ws = issued();
     let f = fill(&ws, "县民政局", json!({"values": {"P12-1": "已完成"}}));
@@ -617,12 +652,11 @@ fn finding_unknown_period_for_a_month_not_yet_begun() {
         .ok();
     let f = fill_return(&ws, "县民政局", "2024-05", json!({}));
     let r = one(&ingest(&ws, &[&f]).code(1));
-    finding(&r, "unknown_period");
-    assert_eq!(
-        walk(&ws.path("outbox/receipts/_unidentified")).len(),
-        2,
-        "filed as unidentified"
-    );
+    let x = finding(&r, "unknown_period");
+    let filed = walk(&ws.path("outbox/receipts/_unidentified"));
+    assert_eq!(filed.len(), 1, "filed as unidentified: {filed:?}");
+    // The period comes from the signed `_meta`: no cell to mark, no copy.
+    assert!(x["cell"].is_null() && filed[0].ends_with(".txt"));
 }
 
 #[test]
