@@ -60,6 +60,8 @@ fn time(runs: &mut [Command]) -> Timed {
     let t = Instant::now();
     let mut rss: f64 = 0.0;
     for c in runs.iter_mut() {
+        // Waited for below with wait4, which also gives its own rusage.
+        #[allow(clippy::zombie_processes)]
         let child = c
             .stdout(Stdio::null())
             .stderr(Stdio::null())
