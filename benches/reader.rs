@@ -4,7 +4,8 @@
 //!   the serialised sheet) against reading it in this process;
 //! - starting a reader process;
 //! - a ledger commit with `synchronous=FULL` (on disk before a return
-//!   leaves `var/processing/`) against `NORMAL`.
+//!   leaves `var/processing/`) against `NORMAL`;
+//! - refusing a zip bomb.
 //!
 //!     cargo bench --bench reader            # 300 returns, 300 commits
 //!
@@ -46,10 +47,15 @@ fn main() {
                         Kind::Milestone => PrefillValue::Stage(STAGES[2].into()),
                         _ => PrefillValue::Number(ind.target * 0.5 + i as f64),
                     };
+                    // Every text column filled, as clerks do.
                     let row = PrefillRow {
                         done: Some(done),
-                        progress: "按计划推进".into(),
-                        ..Default::default()
+                        progress: format!(
+                            "本月完成{}，累计推进顺利，已完成阶段性目标并组织了督导检查",
+                            ind.name
+                        ),
+                        problems: "部分乡镇资金拨付进度偏慢，个别项目前期手续办理时间较长".into(),
+                        measures: "倒排工期、挂图作战，每周调度一次，确保下月前完成".into(),
                     };
                     (ind.code.clone(), row)
                 })
@@ -72,9 +78,11 @@ fn main() {
     let limits = Limits::default();
 
     let mut here = Vec::new();
+    let mut open = Vec::new();
     for f in &files {
         let t = Instant::now();
         let mut book = workbook::read(f, "xlsx", &limits).expect("reads");
+        open.push(t.elapsed().as_secs_f64() * 1e6);
         assert!(read::parse(&mut book).is_some());
         here.push(t.elapsed().as_secs_f64() * 1e6);
     }
@@ -95,14 +103,56 @@ fn main() {
         ));
         isolated.push(t.elapsed().as_secs_f64() * 1e6);
     }
+    let mut calamine_open = Vec::new();
+    for f in &files {
+        let t = Instant::now();
+        let x: calamine::Xlsx<_> =
+            calamine::Reader::new(std::io::Cursor::new(f.clone())).expect("opens");
+        calamine_open.push(t.elapsed().as_secs_f64() * 1e6);
+        drop(x);
+    }
+    println!(
+        "  calamine alone opening it: median {:.0} µs; file size median {:.0} KB",
+        median(calamine_open),
+        median(files.iter().map(|f| f.len() as f64 / 1024.0).collect())
+    );
     let (a, b) = (median(here), median(isolated));
-    println!("reader: {n} returns of 1–7 indicators");
-    println!("  read in this process      median {a:>7.0} µs a file");
+    println!("reader: {n} returns of 1–7 indicators, every text column filled");
+    println!(
+        "  read in this process      median {a:>7.0} µs a file ({:.0} µs to guard and open it)",
+        median(open)
+    );
     println!(
         "  read in a reader process  median {b:>7.0} µs a file (+{:.0} µs, the pipe and the sheet sent back)",
         b - a
     );
     println!("  starting a reader and its first file: {start:.1} ms");
+
+    // A zip bomb: one sheet part of 1 GB of spaces, about 1 MB on disk,
+    // refused by the guards before anything is parsed.
+    let bomb = {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .large_file(true);
+        z.start_file("xl/workbook.xml", opts).unwrap();
+        z.write_all(b"<workbook/>").unwrap();
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..1024 {
+            z.write_all(&chunk).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    };
+    let t = Instant::now();
+    let refused = reader.read("bomb.xlsx", &bomb).expect("read");
+    assert!(matches!(&refused, Outcome::Refused(e) if e.code() == "too_large"));
+    println!(
+        "  zip bomb ({:.1} MB on disk, 1 GB inflated): too_large in {:.0} ms",
+        bomb.len() as f64 / 1048576.0,
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     for sync in ["NORMAL", "FULL"] {
         let path = dir.path().join(format!("{sync}.sqlite"));

@@ -1,7 +1,7 @@
 //! Throughput beside the pipeline a county would write instead, in one run.
 //!
 //!     cargo bench --bench throughput
-//!     RETURNS=2000 ROUNDS=3 FLAT=20000 cargo bench --bench throughput
+//!     RETURNS=2000 ROUNDS=3 FLAT=20000 BENCH_DIR=target/tmp/throughput cargo bench --bench throughput
 //!
 //! Fills RETURNS returns the way clerks do (12 periods × 20 departments of
 //! the 2024 plan, 1–9 versions of each, 1–7 indicators, every text column
@@ -19,6 +19,8 @@
 //! Rounds alternate the pipelines; each ratio is taken within a round and
 //! the median quoted. Then FLAT returns go into one workspace in batches of
 //! RETURNS, to show the cost per return does not grow with the ledger.
+//! Run it on a quiet machine, not right after a test run: ext4 creates files
+//! slowly for about 30 seconds where thousands were just deleted.
 
 use minsheng::form::{FormSpec, Prefill, PrefillRow, PrefillValue, build};
 use minsheng::plan::Period;
@@ -246,17 +248,31 @@ fn main() {
     // SAFETY: single-threaded here; read by Workspace::open and the children.
     unsafe { std::env::set_var("MINSHENG_TODAY", TODAY) };
     let bin = minsheng();
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let base = workspace(&tmp.path().join("template"));
+    // ext4 creates files slowly for about 30 s where thousands were just
+    // deleted (FIELD-NOTES), which test runs and an earlier run of this
+    // bench do: the files are kept under target/ after the run, and cleared
+    // at the start of the next one, which then waits for ext4 to forget.
+    let root = std::env::var_os("BENCH_DIR").map_or_else(
+        || Path::new(env!("CARGO_TARGET_TMPDIR")).join("throughput"),
+        PathBuf::from,
+    );
+    if root.exists() {
+        std::fs::remove_dir_all(&root).expect("clear the last run");
+        eprintln!("cleared the last run's files; waiting 35 s before measuring");
+        std::thread::sleep(std::time::Duration::from_secs(35));
+    }
+    std::fs::create_dir_all(&root).expect("bench folder");
+    let tmp = root.as_path();
+    let base = workspace(&tmp.join("template"));
     let t = Instant::now();
-    let returns = fill(&base, &tmp.path().join("returns"), n, 0);
+    let returns = fill(&base, &tmp.join("returns"), n, 0);
     eprintln!("filled {n} returns in {:.1} s", t.elapsed().as_secs_f64());
     let key = base.signing_key().unwrap();
     if let Ok(keep) = std::env::var("FILL_ONLY") {
         // For profiling: the workspace and the returns, kept in `keep`.
         let keep = Path::new(&keep);
         copy_dir(&base.root, &keep.join("ws"));
-        copy_dir(&tmp.path().join("returns"), &keep.join("returns"));
+        copy_dir(&tmp.join("returns"), &keep.join("returns"));
         return;
     }
 
@@ -266,6 +282,17 @@ fn main() {
     let floor = std::env::var("FLOOR").unwrap_or("/tmp/floor-target/release/floor".into());
     let have_floor = Path::new(&floor).is_file();
 
+    // How fast this file system creates files right now: minsheng creates
+    // three a return (receipt, mail, its record), the peer and the floor one
+    // in all, so a slow spell of the file system weighs on minsheng alone.
+    let probe = tmp.join("probe");
+    std::fs::create_dir_all(&probe).unwrap();
+    let t = Instant::now();
+    for i in 0..3 * n {
+        std::fs::write(probe.join(format!("{i}.txt")), [b'x'; 2048]).unwrap();
+    }
+    let probe_secs = t.elapsed().as_secs_f64();
+
     let mut ours = Vec::new();
     let mut peers: Vec<(&str, Vec<Timed>)> =
         vec![("pandas + openpyxl", vec![]), ("pandas + calamine", vec![])];
@@ -273,7 +300,7 @@ fn main() {
     for r in 0..rounds {
         // Workspaces of earlier rounds are kept: deleting thousands of files
         // just before creating thousands more slows ext4 (FIELD-NOTES).
-        let root = tmp.path().join(format!("round{r}"));
+        let root = tmp.join(format!("round{r}"));
         copy_dir(&base.root, &root);
         std::fs::write(root.join("var/form.key"), minsheng::text::hex(&key)).unwrap();
         let inbox = into_inbox(&root, &returns);
@@ -306,21 +333,30 @@ fn main() {
             for (i, engine) in ["openpyxl", "calamine"].iter().enumerate() {
                 let mut c = Command::new(&peer_python);
                 c.arg(&peer_script)
-                    .arg(tmp.path().join("returns"))
-                    .arg(tmp.path().join(format!("peer-{r}-{engine}.xlsx")))
+                    .arg(tmp.join("returns"))
+                    .arg(tmp.join(format!("peer-{r}-{engine}.xlsx")))
                     .args(["--engine", engine]);
                 peers[i].1.push(time(&mut [c]));
             }
         }
         if have_floor {
             let mut c = Command::new(&floor);
-            c.arg(tmp.path().join("returns"))
-                .arg(tmp.path().join(format!("floor-{r}.xlsx")))
+            c.arg(tmp.join("returns"))
+                .arg(tmp.join(format!("floor-{r}.xlsx")))
                 .args(["--jobs", "2"]);
             floors.push(time(&mut [c]));
         }
     }
 
+    println!(
+        "file system: {} files of 2 KB created in {probe_secs:.2} s{}",
+        3 * n,
+        if probe_secs > 1.0 {
+            " — slow (thousands of files deleted nearby in the last minutes?): minsheng's figures suffer"
+        } else {
+            ""
+        }
+    );
     println!(
         "throughput: {n} returns (12 periods × 20 departments, 1–9 versions, 1–7 indicators), {rounds} rounds, {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -367,22 +403,23 @@ fn main() {
     if flat > 0 {
         // One workspace, batch after batch: the cost per return must not
         // grow with the ledger.
-        let root = tmp.path().join("flat");
+        let root = tmp.join("flat");
         copy_dir(&base.root, &root);
         std::fs::write(root.join("var/form.key"), minsheng::text::hex(&key)).unwrap();
         let batches = flat.div_ceil(n);
         println!("flat: {flat} returns into one workspace, {batches} ingest calls of {n}");
         for b in 0..batches {
-            let files = fill(&base, &tmp.path().join(format!("flat-{b}")), n, b + 1);
+            let files = fill(&base, &tmp.join(format!("flat-{b}")), n, b + 1);
             let inbox = into_inbox(&root, &files);
             let mut ingest = ingest_and_report(&bin, &root, &inbox);
             let t = time(&mut ingest[..1]);
             println!(
-                "  returns {:>6}–{:<6} CPU {:.2} ms a return, wall {:.2} s",
+                "  returns {:>6}–{:<6} CPU {:.2} ms a return, wall {:.2} s, peak RSS {:.0} MB",
                 b * n + 1,
                 (b + 1) * n,
                 t.cpu * 1000.0 / n as f64,
-                t.wall
+                t.wall,
+                t.rss
             );
         }
     }

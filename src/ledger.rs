@@ -90,6 +90,17 @@ CREATE TABLE reports (
 "#,
 ];
 
+// The queries run for every file taken in; each is answered from an index
+// (`every_query_on_the_ingest_path_uses_an_index`), so the cost of a return
+// does not grow with the ledger.
+const FILES_BY_HASH: &str = "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files WHERE sha256 = ?1 ORDER BY id";
+const NEXT_VERSION: &str =
+    "SELECT COALESCE(MAX(version), 0) + 1 FROM returns WHERE department = ?1 AND period = ?2";
+const RETIRE_CURRENT: &str =
+    "UPDATE returns SET current = 0 WHERE department = ?1 AND period = ?2 AND current = 1";
+const PREVIOUS_VALUES: &str = "SELECT r.period, v.indicator, v.amount, v.stage FROM returns r JOIN return_values v ON v.file_id = r.file_id WHERE r.department = ?1 AND r.period < ?2 AND r.current = 1 ORDER BY r.period";
+const RECEIPT_STEM_TAKEN: &str = "SELECT 1 FROM files WHERE receipt_stem = ?1 LIMIT 1";
+
 pub struct Ledger {
     conn: Connection,
 }
@@ -174,10 +185,7 @@ impl Ledger {
 
     /// Every processed file with these bytes, in the order received.
     pub fn files_by_hash(&self, sha256: &str) -> Result<Vec<FileRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
-             FROM files WHERE sha256 = ?1 ORDER BY id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(FILES_BY_HASH)?;
         let rows = stmt.query_map([sha256], file_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -249,11 +257,10 @@ impl Ledger {
             (f.accepted, f.department, f.period)
         {
             let period = period.to_string();
-            let version: i64 = tx.prepare_cached(
-                "SELECT COALESCE(MAX(version), 0) + 1 FROM returns WHERE department = ?1 AND period = ?2",
-            )?
-            .query_row(params![dept, period], |r| r.get(0))?;
-            tx.prepare_cached("UPDATE returns SET current = 0 WHERE department = ?1 AND period = ?2 AND current = 1")?
+            let version: i64 = tx
+                .prepare_cached(NEXT_VERSION)?
+                .query_row(params![dept, period], |r| r.get(0))?;
+            tx.prepare_cached(RETIRE_CURRENT)?
                 .execute(params![dept, period])?;
             tx.prepare_cached(
                 "INSERT INTO returns (file_id, department, period, version, current, filler, phone, fill_date)
@@ -310,12 +317,7 @@ impl Ledger {
         department: &str,
         period: Period,
     ) -> Result<HashMap<String, (Period, Value)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.period, v.indicator, v.amount, v.stage FROM returns r
-             JOIN return_values v ON v.file_id = r.file_id
-             WHERE r.department = ?1 AND r.period < ?2 AND r.current = 1
-             ORDER BY r.period",
-        )?;
+        let mut stmt = self.conn.prepare_cached(PREVIOUS_VALUES)?;
         let mut out = HashMap::new();
         let rows = stmt.query_map(params![department, period.to_string()], |r| {
             Ok((
@@ -450,7 +452,7 @@ impl Ledger {
     pub fn has_receipt_stem(&self, stem: &str) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT 1 FROM files WHERE receipt_stem = ?1 LIMIT 1")?
+            .prepare_cached(RECEIPT_STEM_TAKEN)?
             .query_row([stem], |_| Ok(()))
             .optional()?
             .is_some())
@@ -725,6 +727,37 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn every_query_on_the_ingest_path_uses_an_index() {
+        let l = Ledger::in_memory().unwrap();
+        for (name, sql) in [
+            ("FILES_BY_HASH", FILES_BY_HASH),
+            ("NEXT_VERSION", NEXT_VERSION),
+            ("RETIRE_CURRENT", RETIRE_CURRENT),
+            ("PREVIOUS_VALUES", PREVIOUS_VALUES),
+            ("RECEIPT_STEM_TAKEN", RECEIPT_STEM_TAKEN),
+        ] {
+            let mut stmt = l
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let args = ["a", "2024-03"];
+            let given = rusqlite::params_from_iter(&args[..sql.matches('?').count().min(2)]);
+            let steps: Vec<String> = stmt
+                .query_map(given, |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            assert!(!steps.is_empty(), "{name}");
+            for step in &steps {
+                assert!(
+                    step.starts_with("SEARCH") && step.contains("USING"),
+                    "{name} reads a table without an index: {steps:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,10 +21,11 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// The outcome for one file, as `ingest --json` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -114,10 +115,26 @@ struct Held {
 }
 
 /// What a file was taken as.
-enum Taken {
+enum Take {
     Held(Held),
     /// Answered without reading (skipped, set aside).
     Answered(FileResult),
+}
+
+/// A batch taken: the files answered at once, and the held ones (by their
+/// place in the batch) waiting for the reader.
+struct Taken {
+    results: Vec<Option<Result<FileResult>>>,
+    held: Vec<(usize, Held)>,
+}
+
+/// The names and bytes the reader is to read, moved out of the held files
+/// (a file too big to read, or not to be read again, is left out).
+fn wanted(held: &mut [(usize, Held)]) -> Vec<(String, Vec<u8>)> {
+    held.iter_mut()
+        .filter(|(_, h)| !h.too_big && !h.give_up)
+        .map(|(_, h)| (h.name.clone(), std::mem::take(&mut h.bytes)))
+        .collect()
 }
 
 /// A held file and what its record says, to archive and answer once the
@@ -134,7 +151,9 @@ pub struct Intake<'a> {
     templates: Templates,
     key: Vec<u8>,
     inbox: Option<PathBuf>,
-    reader: Reader,
+    /// Out of its place only while [`Intake::ingest_all`] lends it to the
+    /// thread that reads the next batch.
+    reader: Option<Reader>,
 }
 
 /// Where a file that is not a regular file goes, as it is: never opened,
@@ -152,7 +171,7 @@ impl<'a> Intake<'a> {
             templates: Templates::load(&ws.root)?,
             key: ws.signing_key()?,
             inbox: fs::canonicalize(ws.inbox()).ok(),
-            reader: Reader::new(&ws.config.limits)?,
+            reader: Some(Reader::new(&ws.config.limits)?),
         })
     }
 
@@ -169,39 +188,96 @@ impl<'a> Intake<'a> {
     /// every core at once and recorded in one ledger transaction, on disk
     /// with one flush before any of them leaves `var/processing/`.
     pub fn ingest_all(&mut self, files: &[(&Path, &str)]) -> Vec<Result<FileResult>> {
-        let mut out = Vec::with_capacity(files.len());
-        for batch in files.chunks(BATCH) {
-            let mut results: Vec<Option<Result<FileResult>>> =
-                (0..batch.len()).map(|_| None).collect();
-            let mut held = Vec::new();
-            for (i, (path, shown)) in batch.iter().enumerate() {
-                match self.take(path, shown) {
-                    Ok(Taken::Answered(r)) => results[i] = Some(Ok(r)),
-                    Ok(Taken::Held(h)) => held.push((i, h)),
-                    Err(e) => results[i] = Some(Err(e)),
+        let Some(mut reader) = self.reader.take() else {
+            return files
+                .iter()
+                .map(|_| Err(anyhow::anyhow!("读取进程不可用")))
+                .collect();
+        };
+        // While one batch is decided and recorded here, the next is read on
+        // the other cores.
+        let (out, reader) = std::thread::scope(|s| {
+            let (ask, asked) = mpsc::channel::<Vec<(String, Vec<u8>)>>();
+            let (tell, told) = mpsc::channel::<Vec<Result<Outcome>>>();
+            let lane = s.spawn(move || {
+                for batch in asked {
+                    let refs: Vec<(&str, &[u8])> = batch
+                        .iter()
+                        .map(|(n, b)| (n.as_str(), b.as_slice()))
+                        .collect();
+                    if tell.send(reader.read_all(&refs)).is_err() {
+                        break;
+                    }
+                }
+                reader
+            });
+            let mut out = Vec::with_capacity(files.len());
+            let mut in_flight: VecDeque<Taken> = VecDeque::new();
+            for batch in files.chunks(BATCH) {
+                let mut taken = self.take_batch(batch);
+                let _ = ask.send(wanted(&mut taken.held));
+                in_flight.push_back(taken);
+                if in_flight.len() > 1
+                    && let Some(t) = in_flight.pop_front()
+                {
+                    out.extend(self.settle_taken(t, told.recv().unwrap_or_default()));
                 }
             }
-            for (i, r) in self.settle(held) {
-                results[i] = Some(r);
+            while let Some(t) = in_flight.pop_front() {
+                out.extend(self.settle_taken(t, told.recv().unwrap_or_default()));
             }
-            out.extend(
-                results
-                    .into_iter()
-                    .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("文件未被处理")))),
-            );
+            drop(ask);
+            (out, lane.join())
+        });
+        match reader {
+            Ok(r) => self.reader = Some(r),
+            Err(_) => tracing::error!("the reading thread panicked; a new reader starts"),
+        }
+        if self.reader.is_none() {
+            self.reader = Reader::new(&self.ws.config.limits).ok();
         }
         out
     }
 
+    /// Take one batch of files: each answered at once or held for reading.
+    fn take_batch(&mut self, batch: &[(&Path, &str)]) -> Taken {
+        let mut results: Vec<Option<Result<FileResult>>> = (0..batch.len()).map(|_| None).collect();
+        let mut held = Vec::new();
+        for (i, (path, shown)) in batch.iter().enumerate() {
+            match self.take(path, shown) {
+                Ok(Take::Answered(r)) => results[i] = Some(Ok(r)),
+                Ok(Take::Held(h)) => held.push((i, h)),
+                Err(e) => results[i] = Some(Err(e)),
+            }
+        }
+        Taken { results, held }
+    }
+
+    /// Settle a taken batch with the reader's outcomes for its held files.
+    fn settle_taken(
+        &mut self,
+        t: Taken,
+        outcomes: Vec<Result<Outcome>>,
+    ) -> Vec<Result<FileResult>> {
+        let Taken { mut results, held } = t;
+        for (i, r) in self.settle_read(held, outcomes) {
+            results[i] = Some(r);
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(anyhow::anyhow!("文件未被处理"))))
+            .collect()
+    }
+
     /// Claim one file into `var/processing/` and read its bytes, or answer
     /// it at once (skipped, set aside).
-    fn take(&mut self, path: &Path, shown: &str) -> Result<Taken> {
+    fn take(&mut self, path: &Path, shown: &str) -> Result<Take> {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if names::is_ignored(&name) {
-            return Ok(Taken::Answered(FileResult {
+            return Ok(Take::Answered(FileResult {
                 file: shown.to_string(),
                 department: None,
                 period: None,
@@ -216,11 +292,10 @@ impl<'a> Intake<'a> {
         let from_inbox = self.in_inbox(path);
         if let Some(kind) = fsx::NotRegular::of(&meta) {
             return if from_inbox {
-                self.set_aside(path, &name, shown, kind)
-                    .map(Taken::Answered)
+                self.set_aside(path, &name, shown, kind).map(Take::Answered)
             } else {
                 // Not ours to move: say what it is, read nothing.
-                Ok(Taken::Answered(FileResult {
+                Ok(Take::Answered(FileResult {
                     file: shown.to_string(),
                     department: None,
                     period: None,
@@ -268,7 +343,7 @@ impl<'a> Intake<'a> {
 
     /// Open and lock a file in `var/processing/` and read what it holds.
     /// `give_up`: a leftover whose second try died too, not to be read again.
-    fn hold(&mut self, claimed: PathBuf, name: &str, shown: &str, give_up: bool) -> Result<Taken> {
+    fn hold(&mut self, claimed: PathBuf, name: &str, shown: &str, give_up: bool) -> Result<Take> {
         let mut file = match fsx::open_regular(&claimed)
             .with_context(|| format!("无法读取 {}", claimed.display()))?
         {
@@ -277,7 +352,7 @@ impl<'a> Intake<'a> {
             Err(kind) => {
                 return self
                     .set_aside(&claimed, name, shown, kind)
-                    .map(Taken::Answered);
+                    .map(Take::Answered);
             }
         };
         // Held until the file has left `var/processing/`, so a recovery in
@@ -298,7 +373,7 @@ impl<'a> Intake<'a> {
             let sha = crate::text::hex(&Sha256::digest(&bytes));
             (bytes, sha)
         };
-        Ok(Taken::Held(Held {
+        Ok(Take::Held(Held {
             claimed,
             name: name.to_string(),
             shown: shown.to_string(),
@@ -313,13 +388,31 @@ impl<'a> Intake<'a> {
 
     /// Read the held files (on every core), decide and record each in order
     /// in one transaction, commit, then archive and answer them.
-    fn settle(&mut self, held: Vec<(usize, Held)>) -> Vec<(usize, Result<FileResult>)> {
-        let wanted: Vec<(&str, &[u8])> = held
+    fn settle(&mut self, mut held: Vec<(usize, Held)>) -> Vec<(usize, Result<FileResult>)> {
+        let files = wanted(&mut held);
+        let refs: Vec<(&str, &[u8])> = files
             .iter()
-            .filter(|(_, h)| !h.too_big && !h.give_up)
-            .map(|(_, h)| (h.name.as_str(), h.bytes.as_slice()))
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
-        let mut read = self.reader.read_all(&wanted).into_iter();
+        let outcomes = match self.reader.as_mut() {
+            Some(r) => r.read_all(&refs),
+            None => refs
+                .iter()
+                .map(|_| Err(anyhow::anyhow!("读取进程不可用")))
+                .collect(),
+        };
+        self.settle_read(held, outcomes)
+    }
+
+    /// Decide and record the held files in order in one transaction, commit,
+    /// then archive and answer them; `outcomes` are the reader's, in the
+    /// order [`wanted`] asked for them.
+    fn settle_read(
+        &mut self,
+        held: Vec<(usize, Held)>,
+        outcomes: Vec<Result<Outcome>>,
+    ) -> Vec<(usize, Result<FileResult>)> {
+        let mut read = outcomes.into_iter();
         let mut plans: Vec<(usize, Result<Plan>)> = Vec::with_capacity(held.len());
         let failed = |e: &anyhow::Error| anyhow::anyhow!("{}", crate::error::chain(e));
         if let Err(e) = self.ledger.begin() {
@@ -500,8 +593,8 @@ impl<'a> Intake<'a> {
         give_up: bool,
     ) -> Result<FileResult> {
         match self.hold(claimed, name, shown, give_up)? {
-            Taken::Answered(r) => Ok(r),
-            Taken::Held(h) => self
+            Take::Answered(r) => Ok(r),
+            Take::Held(h) => self
                 .settle(vec![(0, h)])
                 .pop()
                 .map(|(_, r)| r)
@@ -634,7 +727,10 @@ impl<'a> Intake<'a> {
         if f.read_to_end(&mut bytes).is_err() {
             return Ok(None);
         }
-        Ok(match self.reader.read(&row.name, &bytes)? {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(None);
+        };
+        Ok(match reader.read(&row.name, &bytes)? {
             Outcome::Form(p) => Some(*p),
             _ => None,
         })

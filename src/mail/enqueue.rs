@@ -399,15 +399,31 @@ fn legacy_ids(ws: &Workspace) -> Result<std::sync::Arc<Vec<String>>> {
         return Ok(ids.clone());
     }
     queue::recover(ws, now(ws), super::flush::stale_secs(ws), false)?;
-    let ids: Vec<String> = queue::load_everywhere(ws, "")?
-        .into_iter()
-        .filter(|(_, r)| r.content.is_none())
-        .map(|(_, r)| r.id)
-        .collect();
+    // Listed once per workspace and kept: reading every record of a queue
+    // that has grown for a year would cost each process more and more.
+    let list = root.join(LEGACY_LIST);
+    let ids: Vec<String> = match std::fs::read(&list) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .with_context(|| format!("无法读取 {}", list.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let ids: Vec<String> = queue::load_everywhere(ws, "")?
+                .into_iter()
+                .filter(|(_, r)| r.content.is_none())
+                .map(|(_, r)| r.id)
+                .collect();
+            crate::fsx::write_atomic(&list, &serde_json::to_vec(&ids)?)?;
+            ids
+        }
+        Err(e) => return Err(e).with_context(|| format!("无法读取 {}", list.display())),
+    };
     let ids = std::sync::Arc::new(ids);
     opened.push((root, ids.clone()));
     Ok(ids)
 }
+
+/// The ids of the records written before messages kept their content key,
+/// beside the queue folders.
+const LEGACY_LIST: &str = ".records-without-content.json";
 
 impl Content<'_> {
     /// What the message says, without its recipients.
