@@ -33,6 +33,25 @@ pub(crate) fn start(ws: &Ws) -> Child {
         .expect("daemon starts")
 }
 
+/// Start the daemon with `env` added, its log appended to (a restart keeps
+/// what the run before it logged).
+pub(crate) fn start_with(ws: &Ws, env: &[(&str, &str)]) -> Child {
+    let mut cmd = ws.cmd(&["run"]);
+    cmd.env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(ws.dir.path().join("daemon.log"))
+                .unwrap(),
+        ));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("daemon starts")
+}
+
 pub(crate) fn log(ws: &Ws) -> String {
     std::fs::read_to_string(ws.dir.path().join("daemon.log")).unwrap_or_default()
 }

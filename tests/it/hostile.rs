@@ -3,12 +3,13 @@
 //! stopping the files behind it. The hostile files are made here, from the
 //! real fixtures, not committed as blobs.
 
-use crate::daemon::{count, count_files, drop_in, log, returns, stop, wait_for, workspace};
+use crate::daemon::{
+    count, count_files, drop_in, log, returns, start_with, stop, wait_for, workspace,
+};
 use crate::util::{Run, Ws, receipt_verdict, repo};
 use serde_json::Value;
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 fn ingest_with(ws: &Ws, files: &[&Path], env: &[(&str, &str)]) -> Run {
     let mut cmd = ws.cmd(&["ingest", "--json"]);
@@ -282,19 +283,7 @@ fn indicators_of(ws: &Ws, dept: &str) -> Vec<(String, String, Option<f64>)> {
 #[test]
 fn an_xlsb_return_is_read_and_lying_or_sprawling_ones_are_too_large() {
     let ws = ws_with("");
-    let headers = [
-        "序号",
-        "指标编号",
-        "重点民生实事",
-        "指标",
-        "单位",
-        "年度目标",
-        "累计完成",
-        "完成率",
-        "工作进展",
-        "存在问题",
-        "下步措施",
-    ];
+    let headers = minsheng::form::HEADERS;
     // 县民政局's March return as Excel saves a copy in binary: every
     // indicator at its target, the footer filled, no `_meta`.
     let inds = indicators_of(&ws, "县民政局");
@@ -450,23 +439,6 @@ fn the_daemon_takes_a_poison_file_and_every_good_one_behind_it() {
         ),
         1
     );
-}
-
-fn start_with(ws: &Ws, env: &[(&str, &str)]) -> std::process::Child {
-    let mut cmd = ws.cmd(&["run"]);
-    cmd.env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(ws.dir.path().join("daemon.log"))
-                .unwrap(),
-        ));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.spawn().expect("daemon starts")
 }
 
 fn in_processing(ws: &Ws) -> usize {

@@ -2,25 +2,12 @@
 //! of an ingest, and a power cut that took the ledger's last commit. Each
 //! return ends counted once, archived once, answered once.
 
-use crate::daemon::{count, count_files, drop_in, log, returns, stop, wait_for, workspace};
+use crate::daemon::{
+    count, count_files, drop_in, log, returns, start_with, stop, wait_for, workspace,
+};
 use crate::util::{BIN, Ws};
 use std::path::Path;
-use std::process::{Command, Stdio};
-
-fn start(ws: &Ws) -> std::process::Child {
-    ws.cmd(&["run"])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(ws.dir.path().join("daemon.log"))
-                .unwrap(),
-        ))
-        .spawn()
-        .expect("daemon starts")
-}
+use std::process::Command;
 
 fn files_under(dir: &Path) -> usize {
     count_files(dir, "")
@@ -63,7 +50,7 @@ fn counted_once(ws: &Ws, what: &str) {
 
 /// Start the daemon, let it finish what was left, stop it.
 fn next_start(ws: &Ws) {
-    let d = start(ws);
+    let d = start_with(ws, &[]);
     wait_for(ws, 30, "the file finished", || {
         files_under(&ws.path("inbox")) == 0
             && files_under(&ws.path("var/processing")) == 0
@@ -131,7 +118,7 @@ fn an_io_error_at_any_write_rename_or_fsync_of_an_ingest_is_finished_by_the_next
 fn a_power_cut_that_lost_the_last_commit_is_recorded_once_on_the_next_start() {
     let ws = workspace(0.2, "");
     let files = returns(&ws, 3);
-    let d = start(&ws);
+    let d = start_with(&ws, &[]);
     drop_in(&ws, &files[..2]);
     wait_for(&ws, 30, "two returns", || {
         count_files(&ws.path("outbox/receipts"), ".txt") == 2
@@ -147,7 +134,7 @@ fn a_power_cut_that_lost_the_last_commit_is_recorded_once_on_the_next_start() {
             std::fs::copy(var.join(f), saved.join(f)).unwrap();
         }
     }
-    let d = start(&ws);
+    let d = start_with(&ws, &[]);
     drop_in(&ws, &files[2..]);
     wait_for(&ws, 30, "the third", || {
         count_files(&ws.path("outbox/receipts"), ".txt") == 3
@@ -162,7 +149,7 @@ fn a_power_cut_that_lost_the_last_commit_is_recorded_once_on_the_next_start() {
     }
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM files"), 2);
     assert_eq!(files_under(&ws.path("var/archive")), 3);
-    let d = start(&ws);
+    let d = start_with(&ws, &[]);
     wait_for(&ws, 30, "the lost return recorded", || {
         count(&ws, "SELECT COUNT(*) FROM files") == 3
     });
@@ -175,7 +162,7 @@ fn a_power_cut_that_lost_the_last_commit_is_recorded_once_on_the_next_start() {
     );
     assert_eq!(files_under(&ws.path("var/archive")), 3, "archived once");
     // Restarting again changes nothing.
-    let d = start(&ws);
+    let d = start_with(&ws, &[]);
     std::thread::sleep(std::time::Duration::from_millis(800));
     assert!(stop(d).success());
     assert_eq!(count(&ws, "SELECT COUNT(*) FROM files"), 3);
