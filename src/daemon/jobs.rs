@@ -33,7 +33,7 @@ pub(super) fn jobs_loop(
         let Some(due) = job.last_at_or_before(&now) else {
             continue;
         };
-        let due = due.fixed_offset();
+        let due = to_the_second(due);
         let last = ledger.last_job_due(job.kind.name())?;
         if last.is_none_or(|l| l < due) {
             tracing::info!(job = job.kind.name(), due = %due.to_rfc3339(), "running a job missed while the daemon was down");
@@ -47,7 +47,7 @@ pub(super) fn jobs_loop(
             if let Some(d) = *due
                 && d <= now
             {
-                run_job(ws, &ledger, job.kind, d.fixed_offset());
+                run_job(ws, &ledger, job.kind, to_the_second(d));
                 *due = job.next_after(&now.max(d));
             }
         }
@@ -65,6 +65,15 @@ pub(super) fn jobs_loop(
         }
     }
     Ok(())
+}
+
+/// A due time as the ledger keeps it: croner carries the fraction of a
+/// second of the time it searched from, which must not make a run that was
+/// recorded look later than the one recorded.
+fn to_the_second(t: chrono::DateTime<chrono_tz::Tz>) -> DateTime<FixedOffset> {
+    use chrono::Timelike;
+    let t = t.fixed_offset();
+    t.with_nanosecond(0).unwrap_or(t)
 }
 
 /// Run one due job once: claimed in the ledger first, so neither a restart
