@@ -19,6 +19,7 @@ pub struct Config {
     pub departments: BTreeMap<String, DepartmentConfig>,
     pub schedule: Schedule,
     pub watch: Watch,
+    pub web: Web,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -220,6 +221,54 @@ impl Default for Watch {
             poll: false,
             poll_secs: 2.0,
         }
+    }
+}
+
+/// The page `run` serves: the office's console, the departments' pages and
+/// the leaders' board.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Web {
+    /// `host:port` to serve on; empty serves no page.
+    pub listen: String,
+    /// How departments and leaders reach the page (`http://192.0.2.10:8080`);
+    /// by default `http://<listen>`.
+    pub public_url: Option<String>,
+    /// Uploads in intake at once; more are answered 503 with `Retry-After`.
+    pub max_uploads: usize,
+    /// PEM certificate chain and key: both set serves HTTPS.
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+}
+
+impl Default for Web {
+    fn default() -> Self {
+        Web {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            max_uploads: 4,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}
+
+impl Web {
+    /// The address links start with: `public_url` without a trailing `/`,
+    /// else `http(s)://<listen>`; `None` when no page is served.
+    pub fn base_url(&self) -> Option<String> {
+        if let Some(u) = &self.public_url {
+            return Some(u.trim_end_matches('/').to_string());
+        }
+        if self.listen.is_empty() {
+            return None;
+        }
+        let scheme = if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        Some(format!("{scheme}://{}", self.listen))
     }
 }
 
