@@ -147,7 +147,9 @@ fn main() {
     };
     let t = Instant::now();
     let refused = reader.read("bomb.xlsx", &bomb).expect("read");
-    assert!(matches!(&refused, Outcome::Refused(e) if e.code() == "too_large"));
+    assert!(
+        matches!(&refused, Outcome::Refused(e) if e.code() == minsheng::model::FindingCode::TooLarge)
+    );
     println!(
         "  zip bomb ({:.1} MB on disk, 1 GB inflated): too_large in {:.0} ms",
         bomb.len() as f64 / 1048576.0,

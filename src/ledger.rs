@@ -3,7 +3,8 @@
 //! a later accepted return supersedes the earlier one, both kept.
 
 use crate::model::{
-    Contact, CurrentReturn, CurrentValue, Finding, Reported, Severity, Submission, Value, Verdict,
+    Contact, CurrentReturn, CurrentValue, Finding, FindingCode, Reported, Severity, Submission,
+    Value, Verdict,
 };
 use crate::plan::Period;
 use anyhow::{Context, Result};
@@ -198,7 +199,7 @@ impl Ledger {
             let code: String = r.get(0)?;
             let severity: String = r.get(1)?;
             Ok(Finding {
-                code: Finding::known_code(&code),
+                code: FindingCode::parse(&code),
                 severity: if severity == "error" {
                     Severity::Error
                 } else {
@@ -244,7 +245,7 @@ impl Ledger {
                 stmt.execute(params![
                     id,
                     seq as i64,
-                    x.code,
+                    x.code.as_str(),
                     x.severity.as_str(),
                     x.sheet,
                     x.cell,
@@ -592,7 +593,10 @@ mod tests {
             archive_path: "var/archive/x",
             receipt_stem: "x",
             duplicate_of: None,
-            findings: &[Finding::warning("contact_missing", "请填写填报人")],
+            findings: &[Finding::warning(
+                FindingCode::ContactMissing,
+                "请填写填报人",
+            )],
             accepted: (verdict == Verdict::Accepted).then_some((values, &contact)),
         })
         .unwrap()
@@ -633,7 +637,7 @@ mod tests {
             "second accepted version"
         );
         assert_eq!(s.rejected, 1);
-        assert_eq!(l.findings(1).unwrap()[0].code, "contact_missing");
+        assert_eq!(l.findings(1).unwrap()[0].code, FindingCode::ContactMissing);
         assert_eq!(l.files_by_hash("b").unwrap()[0].verdict, Verdict::Rejected);
         assert!(l.files_by_hash("zzz").unwrap().is_empty());
     }

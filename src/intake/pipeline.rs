@@ -12,7 +12,7 @@ use super::validate::{self, Rules};
 use super::workbook;
 use crate::fsx;
 use crate::ledger::{FileRow, Ledger, NewFile};
-use crate::model::{Contact, Finding, Reported, Verdict};
+use crate::model::{Contact, Finding, FindingCode, Reported, Verdict};
 use crate::plan::Period;
 use crate::plan::words::Words;
 use crate::templates::Templates;
@@ -528,9 +528,12 @@ impl<'a> Intake<'a> {
         };
         // A period the plan does not know (or that has not begun) is no
         // folder of its own: such files are filed with the unidentified ones.
-        let filed = eval
-            .period
-            .filter(|_| !eval.findings.iter().any(|f| f.code == "unknown_period"));
+        let filed = eval.period.filter(|_| {
+            !eval
+                .findings
+                .iter()
+                .any(|f| f.code == FindingCode::UnknownPeriod)
+        });
         let department = eval.department.as_deref();
         let recorded = Recorded {
             name: h.name.clone(),
@@ -652,7 +655,7 @@ impl<'a> Intake<'a> {
             Outcome::Form(p) => *p,
             Outcome::NotAForm => {
                 return Ok(Evaluation::rejected(vec![Finding::error(
-                    "not_a_form",
+                    FindingCode::NotAForm,
                     format!(
                         "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用{}下发的填报表填写",
                         Words::of(&self.ws.catalog).group
@@ -917,7 +920,7 @@ const NO_BYTES: &str = "-";
 
 fn not_a_file(name: &str, kind: fsx::NotRegular) -> Finding {
     Finding::error(
-        "unreadable",
+        FindingCode::Unreadable,
         format!(
             "收到的“{name}”是{}，不是普通文件，没有读取；请把填好的表格文件本身（.xlsx）放入收件箱或发送过来",
             kind.chinese()

@@ -6,7 +6,7 @@
 use super::read::{Col, ParsedReturn, cell_text};
 use super::value;
 use crate::config::PlanConfig;
-use crate::model::{Contact, Finding, Percent, Reported, Severity, Value, behind};
+use crate::model::{Contact, Finding, FindingCode, Percent, Reported, Severity, Value, behind};
 use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Kind, MILESTONE_TARGET};
 use crate::plan::words::Words;
@@ -48,14 +48,14 @@ pub fn identify(
             if !crate::form::meta::verify(meta, rules.key) {
                 findings.push(
                     Finding::error(
-                        "signature_invalid",
+                        FindingCode::SignatureInvalid,
                         format!("表格的校验信息不符：这不是本{group}下发的表格，或隐藏的校验页被改动过。请使用{group}下发的最新填报表重新填报"),
                     )
                     .at(crate::form::meta::SHEET, None),
                 );
             } else if meta.get("catalog").map(String::as_str) != Some(rules.catalog.id.as_str()) {
                 findings.push(Finding::error(
-                    "not_a_form",
+                    FindingCode::NotAForm,
                     format!(
                         "这张表属于另一份任务目录（{}），不是本年度{}的填报表",
                         meta.get("catalog").cloned().unwrap_or_default(),
@@ -79,7 +79,7 @@ pub fn identify(
                 .filter(|t| !t.is_empty())
                 .or(stem_guess.1.clone());
             findings.push(Finding::warning(
-                "meta_missing",
+                FindingCode::MetaMissing,
                 format!("表格缺少{group}下发时附带的隐藏校验页（可能是把内容复制到了新表格），已按“填报单位”“报送期次”和文件名识别。今后请直接在下发的表格中填写"),
             ));
             (dept, period)
@@ -97,7 +97,7 @@ pub fn identify(
             let named = other.filter(|d| !d.is_empty());
             findings.push(
                 Finding::error(
-                    "unknown_department",
+                    FindingCode::UnknownDepartment,
                     match named {
                         Some(d) => format!(
                             "填报单位“{d}”不是本次调度的报送单位，请使用{group}下发给本单位的表格"
@@ -130,7 +130,7 @@ pub fn identify(
                 ),
                 _ => format!("无法识别报送期次，请使用{group}下发的本期表格"),
             };
-            findings.push(Finding::error("unknown_period", msg).at(sheet, period_cell));
+            findings.push(Finding::error(FindingCode::UnknownPeriod, msg).at(sheet, period_cell));
         }
     }
     id
@@ -172,7 +172,7 @@ pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
     let words = Words::of(rules.catalog);
     if period.year != year {
         return Some(Finding::error(
-            "unknown_period",
+            FindingCode::UnknownPeriod,
             format!(
                 "报送期次 {period} 不在 {year} 年度计划内，请使用{}下发的本期表格",
                 words.group
@@ -181,13 +181,13 @@ pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
     }
     if period.first_day() > rules.today {
         return Some(Finding::error(
-            "unknown_period",
+            FindingCode::UnknownPeriod,
             format!("报送期次 {period} 尚未开始，请核对期次"),
         ));
     }
     if rules.plan.closed_through.is_some_and(|c| period <= c) {
         return Some(Finding::error(
-            "period_closed",
+            FindingCode::PeriodClosed,
             format!(
                 "{} 的报送已截止并关账，不再接收；如需更正请联系{}",
                 period.chinese(),
@@ -200,7 +200,7 @@ pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
         && period.months_until(current) > rules.plan.max_late_periods as i32
     {
         return Some(Finding::error(
-            "period_closed",
+            FindingCode::PeriodClosed,
             format!(
                 "{} 的报送期已过（超过 {} 个月），不再接收；如需更正请联系{}",
                 period.chinese(),
@@ -232,7 +232,7 @@ pub fn check(
         let Some(ind) = catalog.indicator(&row.code) else {
             findings.push(
                 Finding::error(
-                    "unknown_indicator",
+                    FindingCode::UnknownIndicator,
                     format!(
                         "指标编号 {} 不在任务目录中，请勿自行增加或修改指标编号",
                         row.code
@@ -246,7 +246,7 @@ pub fn check(
         if ind.department != department {
             findings.push(
                 Finding::error(
-                    "foreign_indicator",
+                    FindingCode::ForeignIndicator,
                     format!(
                         "指标 {} 由{}报送，不属于本单位，请删除该行",
                         row.code, ind.department
@@ -260,7 +260,7 @@ pub fn check(
         if !seen.insert(row.code.clone()) {
             findings.push(
                 Finding::error(
-                    "duplicate_indicator",
+                    FindingCode::DuplicateIndicator,
                     format!("指标 {} 重复填报，请只保留一行", row.code),
                 )
                 .at(sheet, code_cell)
@@ -284,7 +284,7 @@ pub fn check(
         if !seen.contains(&ind.code) {
             findings.push(
                 Finding::error(
-                    "missing_indicator",
+                    FindingCode::MissingIndicator,
                     format!(
                         "缺少指标 {}（{}）这一行，请使用下发的表格完整填报",
                         ind.code, ind.name
@@ -320,7 +320,7 @@ fn check_row(
         push(
             findings,
             Finding::error(
-                "target_changed",
+                FindingCode::TargetChanged,
                 format!(
                     "年度目标被改为“{}”，应为 {}，请勿修改年度目标",
                     cell_text(target),
@@ -339,7 +339,7 @@ fn check_row(
             push(
                 findings,
                 Finding::error(
-                    "unit_changed",
+                    FindingCode::UnitChanged,
                     format!(
                         "单位被改为“{}”，应为“{}”，请勿修改单位",
                         cell_text(unit),
@@ -364,7 +364,7 @@ fn check_row(
         push(
             findings,
             Finding::warning(
-                "percent_scaled",
+                FindingCode::PercentScaled,
                 format!(
                     "填写的是 {}，已按 {} 理解；百分比指标请直接填百分数，如 95",
                     crate::text::number(fraction),
@@ -381,7 +381,7 @@ fn check_row(
         push(
             findings,
             Finding::warning(
-                "far_above_target",
+                FindingCode::FarAboveTarget,
                 format!(
                     "累计完成 {} {} 远超年度目标 {} {}，请核对是否多填了位数或单位",
                     crate::text::number(v),
@@ -404,8 +404,8 @@ fn check_row(
             prev.display(ind)
         );
         let finding = match rules.plan.decrease {
-            Severity::Error => Finding::error("decreased", f),
-            Severity::Warning => Finding::warning("decreased", f),
+            Severity::Error => Finding::error(FindingCode::Decreased, f),
+            Severity::Warning => Finding::warning(FindingCode::Decreased, f),
         };
         push(findings, finding, Some(done_col));
     }
@@ -418,7 +418,7 @@ fn check_row(
                 push(
                     findings,
                     Finding::error(
-                        "reason_missing",
+                        FindingCode::ReasonMissing,
                         format!(
                             "完成率 {} 低于序时进度 {}，请在“{what}”中说明原因和措施",
                             Percent::of(progress),
@@ -455,24 +455,28 @@ fn target_matches(cell: &Data, ind: &Indicator) -> bool {
 fn value_finding(problem: value::Problem, ind: &Indicator) -> Finding {
     use value::Problem::*;
     match problem {
-        Missing => Finding::error("value_missing", format!("“{}”的累计完成未填写", ind.name)),
+        Missing => Finding::error(
+            FindingCode::ValueMissing,
+            format!("“{}”的累计完成未填写", ind.name),
+        ),
         FormulaNoValue => Finding::error(
-            "formula_no_value",
+            FindingCode::FormulaNoValue,
             "累计完成是公式，但文件中没有保存计算结果；请在 Excel 或 WPS 中打开、确认数字显示正确后保存再报送，或直接填写数字",
         ),
-        NotANumber(typed) => {
-            Finding::error("not_a_number", format!("累计完成应为数字，现为“{typed}”"))
-        }
+        NotANumber(typed) => Finding::error(
+            FindingCode::NotANumber,
+            format!("累计完成应为数字，现为“{typed}”"),
+        ),
         Negative(v) => Finding::error(
-            "negative",
+            FindingCode::Negative,
             format!("累计完成不能为负数，现为 {}", crate::text::number(v)),
         ),
         PercentOver100(v) => Finding::error(
-            "percent_over_100",
+            FindingCode::PercentOver100,
             format!("百分比不能超过 100%，现为 {}%", crate::text::number(v)),
         ),
         BadStage(typed) => Finding::error(
-            "bad_stage",
+            FindingCode::BadStage,
             format!(
                 "进度阶段应从下拉列表选择（未启动、前期工作、开工建设、主体完工、完成），现为“{typed}”"
             ),
@@ -492,7 +496,7 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
             Some(l) if !l.text().is_empty() => *slot = l.text(),
             found => findings.push(
                 Finding::warning(
-                    "contact_missing",
+                    FindingCode::ContactMissing,
                     format!("请填写{label}，便于{group}核实数据时联系"),
                 )
                 .at(sheet, found.map(|l| l.at)),
@@ -502,7 +506,7 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
     if !contact.phone.is_empty() && !is_phone(&contact.phone) {
         findings.push(
             Finding::warning(
-                "phone_invalid",
+                FindingCode::PhoneInvalid,
                 format!("联系电话“{}”不像是电话号码，请核对", contact.phone),
             )
             .at(sheet, get("联系电话").map(|l| l.at)),
@@ -646,7 +650,7 @@ mod tests {
     }
 
     fn codes(f: &[Finding]) -> Vec<&'static str> {
-        f.iter().map(|f| f.code).collect()
+        f.iter().map(|f| f.code.as_str()).collect()
     }
 
     #[test]
@@ -667,7 +671,10 @@ mod tests {
             ("张三", "0730-6221234"),
         );
         let (f, _) = run(&p, &HashMap::new());
-        let nan = f.iter().find(|f| f.code == "not_a_number").unwrap();
+        let nan = f
+            .iter()
+            .find(|f| f.code == FindingCode::NotANumber)
+            .unwrap();
         let row = p.rows.iter().find(|r| r.code == "P12-1").unwrap().row;
         assert_eq!(nan.cell.as_deref(), Some(a1(row, 6).as_str()));
         assert_eq!(
@@ -687,7 +694,10 @@ mod tests {
             ("张三", "13800001111"),
         );
         let (f, _) = run(&p, &HashMap::new());
-        let reasons: Vec<_> = f.iter().filter(|f| f.code == "reason_missing").collect();
+        let reasons: Vec<_> = f
+            .iter()
+            .filter(|f| f.code == FindingCode::ReasonMissing)
+            .collect();
         assert_eq!(reasons.len(), 2, "{f:?}");
         assert!(
             reasons
@@ -710,7 +720,7 @@ mod tests {
             (Period::new(2024, 2).unwrap(), Value::Number(250.0)),
         )]);
         let (f, _) = run(&p, &prev);
-        let d = f.iter().find(|f| f.code == "decreased").unwrap();
+        let d = f.iter().find(|f| f.code == FindingCode::Decreased).unwrap();
         assert!(d.is_error());
         assert!(d.message.contains("2024年2月"), "{}", d.message);
     }
@@ -735,7 +745,10 @@ mod tests {
         ] {
             assert!(codes(&f).contains(&code), "{code} not in {:?}", codes(&f));
         }
-        let missing = f.iter().find(|f| f.code == "missing_indicator").unwrap();
+        let missing = f
+            .iter()
+            .find(|f| f.code == FindingCode::MissingIndicator)
+            .unwrap();
         assert!(missing.cell.is_none() && missing.sheet.is_some());
     }
 
@@ -746,11 +759,11 @@ mod tests {
         let r = rules(&c, &plan);
         let p = |s: &str| s.parse::<Period>().unwrap();
         assert_eq!(
-            period_problem(p("2023-12"), &r).unwrap().code,
+            period_problem(p("2023-12"), &r).unwrap().code.as_str(),
             "unknown_period"
         );
         assert_eq!(
-            period_problem(p("2024-05"), &r).unwrap().code,
+            period_problem(p("2024-05"), &r).unwrap().code.as_str(),
             "unknown_period"
         );
         assert!(
@@ -764,7 +777,7 @@ mod tests {
         plan.closed_through = Some(p("2024-02"));
         let r = rules(&c, &plan);
         assert_eq!(
-            period_problem(p("2024-02"), &r).unwrap().code,
+            period_problem(p("2024-02"), &r).unwrap().code.as_str(),
             "period_closed"
         );
         assert!(period_problem(p("2024-03"), &r).is_none());

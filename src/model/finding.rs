@@ -19,9 +19,86 @@ impl Severity {
     }
 }
 
+/// Declares the finding codes with the stable strings of DESIGN.md: a typo
+/// is a compile error, and every code has exactly one spelling.
+macro_rules! finding_codes {
+    ($($variant:ident => $text:literal,)*) => {
+        /// What a finding is about; serialised as DESIGN.md's string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FindingCode {
+            $($variant,)*
+            /// A code read back from a ledger written by a later version.
+            Unknown,
+        }
+
+        impl FindingCode {
+            pub const ALL: &[FindingCode] = &[$(FindingCode::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FindingCode::$variant => $text,)*
+                    FindingCode::Unknown => "unknown",
+                }
+            }
+
+            /// A code read back from storage; one this version does not know is `Unknown`.
+            pub fn parse(code: &str) -> FindingCode {
+                match code {
+                    $($text => FindingCode::$variant,)*
+                    _ => FindingCode::Unknown,
+                }
+            }
+        }
+    };
+}
+
+finding_codes! {
+    Unreadable => "unreadable",
+    Encrypted => "encrypted",
+    TooLarge => "too_large",
+    UnsupportedFormat => "unsupported_format",
+    NotAForm => "not_a_form",
+    MetaMissing => "meta_missing",
+    SignatureInvalid => "signature_invalid",
+    UnknownDepartment => "unknown_department",
+    UnknownPeriod => "unknown_period",
+    PeriodClosed => "period_closed",
+    UnknownIndicator => "unknown_indicator",
+    DuplicateIndicator => "duplicate_indicator",
+    ForeignIndicator => "foreign_indicator",
+    MissingIndicator => "missing_indicator",
+    TargetChanged => "target_changed",
+    UnitChanged => "unit_changed",
+    ValueMissing => "value_missing",
+    NotANumber => "not_a_number",
+    Negative => "negative",
+    PercentOver100 => "percent_over_100",
+    PercentScaled => "percent_scaled",
+    Decreased => "decreased",
+    FarAboveTarget => "far_above_target",
+    BadStage => "bad_stage",
+    FormulaNoValue => "formula_no_value",
+    ReasonMissing => "reason_missing",
+    ContactMissing => "contact_missing",
+    PhoneInvalid => "phone_invalid",
+    WrongDepartment => "wrong_department",
+}
+
+impl Serialize for FindingCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for FindingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: FindingCode,
     pub severity: Severity,
     pub sheet: Option<String>,
     pub cell: Option<String>,
@@ -30,7 +107,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Finding {
+    pub fn error(code: FindingCode, message: impl Into<String>) -> Finding {
         Finding {
             code,
             severity: Severity::Error,
@@ -41,7 +118,7 @@ impl Finding {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Finding {
+    pub fn warning(code: FindingCode, message: impl Into<String>) -> Finding {
         Finding {
             severity: Severity::Warning,
             ..Finding::error(code, message)
@@ -68,49 +145,7 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
-
-    /// A finding code read back from storage, as the `&'static str` of the
-    /// known set, so no code is leaked per read; an unknown one is `unknown`.
-    pub fn known_code(code: &str) -> &'static str {
-        CODES
-            .iter()
-            .find(|c| **c == code)
-            .copied()
-            .unwrap_or("unknown")
-    }
 }
-
-/// The stable finding codes of DESIGN.md.
-const CODES: &[&str] = &[
-    "unreadable",
-    "encrypted",
-    "too_large",
-    "unsupported_format",
-    "not_a_form",
-    "meta_missing",
-    "signature_invalid",
-    "unknown_department",
-    "unknown_period",
-    "period_closed",
-    "unknown_indicator",
-    "duplicate_indicator",
-    "foreign_indicator",
-    "missing_indicator",
-    "target_changed",
-    "unit_changed",
-    "value_missing",
-    "not_a_number",
-    "negative",
-    "percent_over_100",
-    "percent_scaled",
-    "decreased",
-    "far_above_target",
-    "bad_stage",
-    "formula_no_value",
-    "reason_missing",
-    "contact_missing",
-    "phone_invalid",
-];
 
 /// `(row, col)` zero-based → `G7`.
 pub fn a1(row: u32, col: u32) -> String {
@@ -131,14 +166,24 @@ mod tests {
     fn cells_are_plain_a1_references() {
         assert_eq!(a1(6, 6), "G7");
         assert_eq!(a1(0, 26), "AA1");
-        let f = Finding::error("negative", "不能为负数").at("填报表", Some((6, 6)));
+        let f = Finding::error(FindingCode::Negative, "不能为负数").at("填报表", Some((6, 6)));
         assert_eq!(f.cell.as_deref(), Some("G7"));
         assert_eq!(f.message, "G7：不能为负数");
     }
 
     #[test]
-    fn known_codes_read_back_and_strangers_do_not_leak() {
-        assert_eq!(Finding::known_code("decreased"), "decreased");
-        assert_eq!(Finding::known_code("made_up"), "unknown");
+    fn codes_read_back_as_they_were_written_and_strangers_are_unknown() {
+        for code in FindingCode::ALL {
+            assert_eq!(FindingCode::parse(code.as_str()), *code);
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
+        }
+        assert_eq!(
+            FindingCode::parse("percent_over_100"),
+            FindingCode::PercentOver100
+        );
+        assert_eq!(FindingCode::parse("made_up"), FindingCode::Unknown);
     }
 }

@@ -9,7 +9,7 @@ mod submission;
 mod value;
 mod verdict;
 
-pub use finding::{Finding, Severity, a1};
+pub use finding::{Finding, FindingCode, Severity, a1};
 pub use submission::{Contact, CurrentReturn, CurrentValue, Reported, Submission};
 pub use value::{Percent, Points, Value, behind};
 pub use verdict::Verdict;

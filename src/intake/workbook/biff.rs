@@ -159,7 +159,7 @@ mod tests {
         };
         assert!(check_declared(10, 100, &tight).is_ok());
         assert_eq!(
-            check_declared(10, 101, &tight).unwrap_err().code(),
+            check_declared(10, 101, &tight).unwrap_err().code().as_str(),
             "too_large"
         );
     }

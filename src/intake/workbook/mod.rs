@@ -6,6 +6,7 @@
 //! [`package`] for zip packages, [`biff`] for old-format Excel.
 
 use crate::config::Limits;
+use crate::model::FindingCode;
 use calamine::{Data, Range, Reader, SheetVisible};
 use std::io::Cursor;
 
@@ -170,15 +171,15 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> FindingCode {
         match self {
             ReadError::Empty
             | ReadError::Unreadable(_)
             | ReadError::Crashed
-            | ReadError::TimedOut(_) => "unreadable",
-            ReadError::Encrypted => "encrypted",
-            ReadError::TooLarge(_) | ReadError::OutOfMemory(_) => "too_large",
-            ReadError::Unsupported(_) => "unsupported_format",
+            | ReadError::TimedOut(_) => FindingCode::Unreadable,
+            ReadError::Encrypted => FindingCode::Encrypted,
+            ReadError::TooLarge(_) | ReadError::OutOfMemory(_) => FindingCode::TooLarge,
+            ReadError::Unsupported(_) => FindingCode::UnsupportedFormat,
         }
     }
 }
@@ -372,19 +373,24 @@ mod tests {
         assert_eq!(
             read(b"a,b,c\n1,2,3\n", "xlsx", &limits())
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "unsupported_format"
         );
         assert_eq!(
             read(&[0x00, 0xff, 0x13, 0x37, 0x80], "xlsx", &limits())
                 .unwrap_err()
-                .code(),
+                .code()
+                .as_str(),
             "unreadable"
         );
         let mut truncated = xlsx(&[(0, 0, "x")]);
         truncated.truncate(truncated.len() / 2);
         assert_eq!(
-            read(&truncated, "xlsx", &limits()).unwrap_err().code(),
+            read(&truncated, "xlsx", &limits())
+                .unwrap_err()
+                .code()
+                .as_str(),
             "unreadable"
         );
     }
@@ -397,7 +403,10 @@ mod tests {
         };
         let cells: Vec<(u32, u16, &str)> = (0..20).map(|r| (r, 0, "x")).collect();
         assert_eq!(
-            read(&xlsx(&cells), "xlsx", &tight).unwrap_err().code(),
+            read(&xlsx(&cells), "xlsx", &tight)
+                .unwrap_err()
+                .code()
+                .as_str(),
             "too_large"
         );
     }
@@ -406,7 +415,7 @@ mod tests {
     fn a_far_corner_cell_is_refused_before_calamine_allocates_it() {
         let bytes = xlsx(&[(0, 0, "a"), (1_048_575, 16_383, "b")]);
         let e = read(&bytes, "xlsx", &limits()).unwrap_err();
-        assert_eq!(e.code(), "too_large", "{e}");
+        assert_eq!(e.code().as_str(), "too_large", "{e}");
     }
 
     #[test]
@@ -488,6 +497,6 @@ mod tests {
         let bytes = z.finish().unwrap().into_inner();
         assert!(bytes.len() < 2000);
         let e = read(&bytes, "ods", &limits()).unwrap_err();
-        assert_eq!(e.code(), "too_large", "{e}");
+        assert_eq!(e.code().as_str(), "too_large", "{e}");
     }
 }
