@@ -3,29 +3,34 @@
 
 use super::output::{print_json, print_text};
 use crate::error::ItemsFailed;
-use crate::intake::{FileResult, Intake};
+use crate::intake::{Arrival, FileResult, Intake};
 use crate::model::{Severity, Verdict};
 use crate::workspace::Workspace;
 use anyhow::Result;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub(super) fn run(ws: &Workspace, files: &[PathBuf], json: bool) -> Result<()> {
     let mut intake = Intake::open(ws)?;
-    let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    let list: Vec<(&Path, &str)> = files
+    let arrivals: Vec<Arrival> = files
         .iter()
-        .zip(&shown)
-        .map(|(p, s)| (p.as_path(), s.as_str()))
+        .map(|p| Arrival::dropped(p, p.display().to_string()))
         .collect();
+    let taken = crate::cycle::take(&mut intake, ws, &arrivals)?;
+    if !taken.recovered.is_empty() {
+        eprintln!(
+            "另外处理了上次中断时留下的 {} 个文件（回执已写入 outbox/receipts/）",
+            taken.recovered.len()
+        );
+    }
     let mut results = Vec::new();
     let mut failed = false;
-    for r in crate::cycle::take_all(&mut intake, ws, &list) {
+    for r in taken.results {
         match r {
             Ok(r) => results.push(r),
             Err(e) => {
                 failed = true;
-                eprintln!("错误：{}", crate::error::chain(&e));
+                eprintln!("错误：{e}");
             }
         }
     }

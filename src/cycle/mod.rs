@@ -6,7 +6,7 @@
 pub mod remind;
 
 use crate::form::{Prefill, PrefillRow, PrefillValue};
-use crate::intake::{FileResult, Intake};
+use crate::intake::{Arrival, FileResult, Intake, Taken};
 use crate::ledger::Ledger;
 use crate::mail::{self, BulletinMail, File, FlushSummary, ReceiptMail};
 use crate::model::Value;
@@ -16,39 +16,35 @@ use crate::report::ReportFiles;
 use crate::workspace::Workspace;
 use anyhow::Result;
 use std::collections::HashMap;
-use std::path::Path;
 
-/// Take files through intake, then queue their receipts to their
-/// departments: the one step of `ingest` and of the daemon. A receipt that
-/// cannot be queued (a malformed address in the configuration) is logged
-/// and does not undo the return that was recorded.
-pub fn take_all(
-    intake: &mut Intake,
-    ws: &Workspace,
-    files: &[(&Path, &str)],
-) -> Vec<Result<FileResult>> {
-    let results = intake.ingest_all(files);
-    let mails: Vec<(usize, ReceiptMail)> = results
+/// Take files in through the one intake step (which first finishes what a
+/// crash left), then queue every receipt to its department in one batch:
+/// what `ingest`, the daemon, the demo and the web page's uploads call. A
+/// receipt that cannot be queued (a malformed address in the configuration)
+/// is logged and does not undo the return that was recorded.
+pub fn take(intake: &mut Intake, ws: &Workspace, arrivals: &[Arrival]) -> Result<Taken> {
+    let taken = intake.take(arrivals)?;
+    let done = taken
+        .recovered
         .iter()
-        .enumerate()
-        .filter_map(|(i, r)| r.as_ref().ok().and_then(receipt_mail).map(|m| (i, m)))
-        .collect();
-    let (which, mails): (Vec<usize>, Vec<ReceiptMail>) = mails.into_iter().unzip();
-    for (i, queued) in which.into_iter().zip(mail::queue_receipts(ws, mails)) {
-        if let Err(e) = queued {
-            tracing::warn!(file = %files[i].1, error = %crate::error::chain(&e), "receipt not queued for mail");
-        }
-    }
-    results
+        .chain(taken.results.iter().filter_map(|r| r.as_ref().ok()));
+    queue_receipts(ws, done);
+    Ok(taken)
 }
 
-/// Queue the receipt of a processed file to its department, if it has an
-/// address; a skipped file has no receipt and a department none.
-pub fn queue_receipt(ws: &Workspace, result: &FileResult) -> Result<()> {
-    if let Some(m) = receipt_mail(result) {
-        mail::queue_receipt(ws, m)?;
+/// Queue the receipts of processed files to their departments, in one
+/// batch flushed to disk once. A skipped file has no receipt, and a
+/// department without an address gets none; a receipt that cannot be queued
+/// is logged.
+pub fn queue_receipts<'r>(ws: &Workspace, results: impl Iterator<Item = &'r FileResult>) {
+    let (files, mails): (Vec<&str>, Vec<ReceiptMail>) = results
+        .filter_map(|r| receipt_mail(r).map(|m| (r.file.as_str(), m)))
+        .unzip();
+    for (file, queued) in files.into_iter().zip(mail::queue_receipts(ws, mails)) {
+        if let Err(e) = queued {
+            tracing::warn!(file = %file, error = %crate::error::chain(&e), "receipt not queued for mail");
+        }
     }
-    Ok(())
 }
 
 /// A processed file's receipt as a message to its department.

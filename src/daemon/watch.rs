@@ -4,7 +4,7 @@
 
 use super::Wake;
 use crate::cycle;
-use crate::intake::{FileResult, Intake, NotTaken, names};
+use crate::intake::{Arrival, FileResult, Intake, TakeError, names};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use std::collections::HashMap;
@@ -121,11 +121,9 @@ fn settled(
 
 pub(super) fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake>) -> Result<()> {
     let mut intake = Intake::open(ws)?;
-    for r in intake.recover()? {
+    // Nothing new yet: what a crash left is finished before the first look.
+    for r in cycle::take(&mut intake, ws, &[])?.recovered {
         log_result(&r, Duration::ZERO);
-        if let Err(e) = cycle::queue_receipt(ws, &r) {
-            tracing::warn!(file = %r.file, error = %crate::error::chain(&e), "receipt not queued for mail");
-        }
     }
     let settle = Duration::from_secs_f64(ws.config.watch.settle_secs.max(0.0));
     let poll = Duration::from_secs_f64(ws.config.watch.poll_secs.max(0.1));
@@ -222,24 +220,27 @@ fn process(ws: &Workspace, intake: &mut Intake, paths: &[PathBuf]) -> Result<Vec
                 .unwrap_or_default()
         })
         .collect();
-    let files: Vec<(&Path, &str)> = paths
+    let arrivals: Vec<Arrival> = paths
         .iter()
         .zip(&names)
-        .map(|(p, n)| (p.as_path(), n.as_str()))
+        .map(|(p, n)| Arrival::dropped(p, n.as_str()))
         .collect();
-    let results = cycle::take_all(intake, ws, &files);
+    let taken = cycle::take(intake, ws, &arrivals)?;
+    for r in &taken.recovered {
+        log_result(r, Duration::ZERO);
+    }
     let took = started.elapsed() / paths.len().max(1) as u32;
     let mut left = Vec::new();
-    for ((path, name), r) in paths.iter().zip(&names).zip(results) {
+    for ((path, name), r) in paths.iter().zip(&names).zip(taken.results) {
         match r {
             Ok(r) => log_result(&r, took),
-            Err(e) if e.downcast_ref::<NotTaken>().is_some() => {
+            Err(TakeError::NotTaken(why)) => {
                 if fs::symlink_metadata(path).is_ok() {
-                    tracing::warn!(file = %name, error = %crate::error::chain(&e), "file left in the inbox");
+                    tracing::warn!(file = %name, error = %why, "file left in the inbox");
                     left.push(path.clone());
                 }
             }
-            Err(e) => return Err(e),
+            Err(TakeError::Failed(e)) => return Err(e),
         }
     }
     Ok(left)

@@ -1,21 +1,29 @@
 //! Intake: a returned file's bytes become a verdict, a ledger entry, an
-//! archived original and a receipt.
+//! archived original and a receipt, by one step whatever the door.
 //!
-//! [`workbook`] guards calamine and opens the bytes as sheets; [`read`]
-//! finds the form in them by meaning; [`value`] reads what a clerk typed;
-//! [`validate`] holds the rules; [`receipt`] words the answer; [`pipeline`]
-//! runs a file through all of it in the order that survives a crash, and
-//! [`names`] says how received files are named and filed. The reading —
-//! guards, calamine, finding the form — happens in a child process
-//! ([`reader`]), so no file can take the service down.
+//! The path of a file, each step in its own file: a [`door`] (the inbox,
+//! `ingest`, an upload) → [`claim`] into `var/processing/` → read in a
+//! reader process ([`reader`]: guards and sheets in [`workbook`], the form
+//! found by meaning in [`read`]) → [`decide`] (pure: [`validate`]'s rules,
+//! [`value`]s as clerks type them) → [`settle`]: recorded in the ledger in
+//! one transaction, then archived → [`answer`]ed with a [`receipt`].
+//! [`take`] drives it, batch after batch, and [`recover`] feeds it what a
+//! crash left; [`names`] says how received files are named and filed.
 
+mod answer;
+mod claim;
+mod decide;
+mod door;
 pub mod names;
-pub mod pipeline;
 pub mod read;
 pub mod reader;
 pub mod receipt;
+mod recover;
+mod settle;
+mod take;
 pub mod validate;
 pub mod value;
 pub mod workbook;
 
-pub use pipeline::{FileResult, FiledReceipt, Intake, NotTaken};
+pub use door::{Arrival, Door, TakeError};
+pub use take::{FileResult, FiledReceipt, Intake, Taken};

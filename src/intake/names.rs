@@ -65,14 +65,48 @@ pub fn archive_path(
     format!(
         "var/archive/{folder}/{}-{}-{}",
         at.format("%Y%m%d%H%M%S"),
-        &sha[..12],
+        sha.get(..12).unwrap_or(sha),
         safe_component(name)
     )
+}
+
+/// The name a file is claimed under in `var/processing/` (or set aside
+/// under): `<nanoseconds>-<name>`, so two files of one name never meet.
+pub fn claimed(name: &str) -> String {
+    let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!("{stamp}-{}", safe_component(name))
+}
+
+/// The name a file had before [`claimed`] named it; what recovery has to
+/// go by when the process that claimed it is gone.
+pub fn claimed_original(claimed: &str) -> &str {
+    claimed.split_once('-').map_or(claimed, |(_, n)| n)
+}
+
+/// The name a file had before [`archive_path`] named it; what recovery has
+/// to go by when the ledger lost the file's row.
+pub fn archived_original(archived: &str) -> &str {
+    archived.splitn(3, '-').nth(2).unwrap_or(archived)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_read_back_as_they_were_written() {
+        for name in ["2024-03-县教育局.xlsx", "报表.v2.xlsx", "a-b-c.xls", "x"] {
+            assert_eq!(claimed_original(&claimed(name)), name);
+            let at = chrono::DateTime::parse_from_rfc3339("2024-04-03T09:12:05+08:00").unwrap();
+            let path = archive_path(Some("县教育局"), None, at, &"ab".repeat(32), name);
+            let file = path.rsplit('/').next().unwrap();
+            assert_eq!(archived_original(file), name);
+        }
+        // A hash shorter than the archive's 12 digits is no panic.
+        assert!(
+            archive_path(None, None, chrono::Utc::now().fixed_offset(), "-", "a").ends_with("--a")
+        );
+    }
 
     #[test]
     fn lock_and_temp_files_are_ignored() {

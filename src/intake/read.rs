@@ -8,7 +8,9 @@ use calamine::Data;
 use std::collections::BTreeMap;
 
 /// The columns of the form, by header name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Col {
     Seq,
     Code,
@@ -182,13 +184,6 @@ pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
         parsed.sheet.formulas = book.formulas(&parsed.sheet.name);
     }
     Some(parsed)
-}
-
-/// The form on `sheet` again, from a sheet [`parse`] found (in the reader
-/// process) and the `_meta` values it read: the same result, found the same way.
-pub fn from_located(sheet: Sheet, meta: Option<BTreeMap<String, String>>) -> Option<ParsedReturn> {
-    let (header_row, cols) = find_header(&sheet)?;
-    Some(build(sheet, header_row, cols, meta))
 }
 
 fn is_meta_sheet(name: &str) -> bool {

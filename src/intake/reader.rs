@@ -2,10 +2,11 @@
 //! what was foreseen. The guards, calamine and finding the form run in a
 //! worker process of this same binary (`minsheng __reader`) under an
 //! address-space limit (`[limits] max_reader_mb`) and a time limit
-//! (`[limits] max_reader_secs`); the worker only turns bytes into the sheet
-//! that holds the form, sent back over a pipe. Whatever a file does to the
-//! worker — an abort, a panic, running out of memory, hanging — the parent
-//! sees a [`ReadError`] for that file and goes on with the next one.
+//! (`[limits] max_reader_secs`); the worker only turns bytes into the form
+//! it finds (the sheet, its header, rows and labels), sent back over a
+//! pipe. Whatever a file does to the worker — an abort, a panic, running out
+//! of memory, hanging — the parent sees a [`ReadError`] for that file and
+//! goes on with the next one.
 //!
 //! Workers are kept and fed file after file: starting one costs a few
 //! milliseconds, more than reading a form. One that has served many files is
@@ -13,7 +14,7 @@
 //! dies after serving others is given the file again, fresh, before the file
 //! is blamed.
 
-use super::read::{self, ParsedReturn};
+use super::read::{self, Col, Labeled, ParsedReturn, Row};
 use super::workbook::{self, ReadError, Sheet};
 use crate::config::Limits;
 use anyhow::{Context, Result};
@@ -59,13 +60,92 @@ struct Request {
 
 #[derive(Serialize, Deserialize)]
 enum Reply {
-    Form {
-        sheet: WireSheet,
-        meta: Option<BTreeMap<String, String>>,
-    },
+    Form(Box<WireForm>),
     NotAForm,
     Refused(ReadError),
     Panicked(String),
+}
+
+/// The form as the worker found it: the sheet, and where its header, rows
+/// and labels are, so the parent builds nothing again.
+#[derive(Serialize, Deserialize)]
+struct WireForm {
+    sheet: WireSheet,
+    meta: Option<BTreeMap<String, String>>,
+    unit: Option<WireLabel>,
+    period: Option<WireLabel>,
+    header_row: u32,
+    cols: Vec<(Col, u32)>,
+    rows: Vec<(u32, String)>,
+    footer: Vec<(String, WireLabel)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireLabel {
+    at: (u32, u32),
+    value: Option<Cell>,
+}
+
+impl WireLabel {
+    fn of(l: &Labeled) -> WireLabel {
+        WireLabel {
+            at: l.at,
+            value: Cell::of(&l.value),
+        }
+    }
+
+    fn labeled(self) -> Labeled {
+        Labeled {
+            at: self.at,
+            value: self.value.map_or(Data::Empty, Cell::data),
+        }
+    }
+}
+
+impl WireForm {
+    fn of(p: ParsedReturn) -> WireForm {
+        WireForm {
+            sheet: WireSheet::of(&p.sheet),
+            unit: p.unit.as_ref().map(WireLabel::of),
+            period: p.period.as_ref().map(WireLabel::of),
+            header_row: p.header_row,
+            cols: p.cols.into_iter().collect(),
+            rows: p.rows.into_iter().map(|r| (r.row, r.code)).collect(),
+            footer: p
+                .footer
+                .iter()
+                .map(|(k, v)| (k.to_string(), WireLabel::of(v)))
+                .collect(),
+            meta: p.meta,
+        }
+    }
+
+    fn parsed(self) -> ParsedReturn {
+        ParsedReturn {
+            sheet: self.sheet.sheet(),
+            meta: self.meta,
+            unit: self.unit.map(WireLabel::labeled),
+            period: self.period.map(WireLabel::labeled),
+            header_row: self.header_row,
+            cols: self.cols.into_iter().collect(),
+            rows: self
+                .rows
+                .into_iter()
+                .map(|(row, code)| Row { row, code })
+                .collect(),
+            // Only the labels the form has come back; any other key is no label.
+            footer: self
+                .footer
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    read::FOOTER_LABELS
+                        .iter()
+                        .find(|l| **l == k)
+                        .map(|l| (*l, v.labeled()))
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -274,10 +354,7 @@ fn read_one(bytes: &[u8], request: &Request) -> Reply {
         Err(e) => return Reply::Refused(e),
     };
     match read::parse(&mut book) {
-        Some(parsed) => Reply::Form {
-            sheet: WireSheet::of(&parsed.sheet),
-            meta: parsed.meta,
-        },
+        Some(parsed) => Reply::Form(Box::new(WireForm::of(parsed))),
         None => Reply::NotAForm,
     }
 }
@@ -428,12 +505,7 @@ impl Lane {
             Attempt::NotDelivered(e) => {
                 return Err(e).context("无法把文件交给读取进程");
             }
-            Attempt::Replied(Reply::Form { sheet, meta }) => {
-                match read::from_located(sheet.sheet(), meta) {
-                    Some(p) => Outcome::Form(Box::new(p)),
-                    None => Outcome::NotAForm,
-                }
-            }
+            Attempt::Replied(Reply::Form(form)) => Outcome::Form(Box::new(form.parsed())),
             Attempt::Replied(Reply::NotAForm) => Outcome::NotAForm,
             Attempt::Replied(Reply::Refused(e)) => Outcome::Refused(e),
             Attempt::Replied(Reply::Panicked(what)) => {

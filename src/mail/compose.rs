@@ -85,18 +85,10 @@ pub fn queue_bulletin(ws: &Workspace, period: Period, mail: &BulletinMail) -> Re
     )
 }
 
-/// Queue a receipt to its department, if the department has
-/// `[departments."…"].email`.
-pub fn queue_receipt(ws: &Workspace, receipt: ReceiptMail) -> Result<Option<Queued>> {
-    receipt_with(ws, receipt, true)
-}
-
-/// Queue the receipts of a batch of files, flushed to disk together.
+/// Queue the receipts of a batch of files, each to its department if it has
+/// `[departments."…"].email`, flushed to disk together.
 pub fn queue_receipts(ws: &Workspace, receipts: Vec<ReceiptMail>) -> Vec<Result<Option<Queued>>> {
-    let out: Vec<_> = receipts
-        .into_iter()
-        .map(|r| receipt_with(ws, r, false))
-        .collect();
+    let out: Vec<_> = receipts.into_iter().map(|r| receipt(ws, r)).collect();
     if out.iter().any(|r| matches!(r, Ok(Some(_))))
         && let Err(e) = super::queue::sync(ws)
     {
@@ -109,7 +101,7 @@ pub fn queue_receipts(ws: &Workspace, receipts: Vec<ReceiptMail>) -> Vec<Result<
     out
 }
 
-fn receipt_with(ws: &Workspace, receipt: ReceiptMail, durable: bool) -> Result<Option<Queued>> {
+fn receipt(ws: &Workspace, receipt: ReceiptMail) -> Result<Option<Queued>> {
     let Some(to) = department_recipients(ws, receipt.department)? else {
         tracing::debug!(department = %receipt.department, "no email for this department; receipt not mailed");
         return Ok(None);
@@ -139,7 +131,7 @@ fn receipt_with(ws: &Workspace, receipt: ReceiptMail, durable: bool) -> Result<O
             html: None,
             attachments: receipt.attachments,
         },
-        durable,
+        false,
     )?;
     tracing::info!(id = %q.id, department = %receipt.department, "receipt queued");
     Ok(Some(q))

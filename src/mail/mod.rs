@@ -22,8 +22,8 @@ mod smtp;
 
 pub use check::{TestSent, send_test};
 pub use compose::{
-    BulletinMail, ReceiptMail, ReminderMail, department_recipients, queue_bulletin, queue_receipt,
-    queue_receipts, queue_reminder,
+    BulletinMail, ReceiptMail, ReminderMail, department_recipients, queue_bulletin, queue_receipts,
+    queue_reminder,
 };
 pub use enqueue::{File, Queued};
 pub use flush::{Delivery, FlushSummary, flush, flush_all};

@@ -1233,13 +1233,13 @@ fn a_receipt_goes_to_its_department_alone_with_the_receipt_files() {
             file_name: "2024-03-县民政局\r\nBcc: evil@example.com.xlsx".into(),
         }),
     };
-    minsheng::cycle::queue_receipt(&w, &result).unwrap();
+    minsheng::cycle::queue_receipts(&w, [&result].into_iter());
     // A department without an email gets nothing; neither does a skipped file.
     let mut other = result.clone();
     other.department = Some("县教育局".into());
-    minsheng::cycle::queue_receipt(&w, &other).unwrap();
+    minsheng::cycle::queue_receipts(&w, [&other].into_iter());
     other.receipt = None;
-    minsheng::cycle::queue_receipt(&w, &other).unwrap();
+    minsheng::cycle::queue_receipts(&w, [&other].into_iter());
     assert_eq!(queued(&ws).len(), 1);
 
     flush(&ws).ok();
