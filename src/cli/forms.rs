@@ -17,7 +17,8 @@ pub(super) fn run(
     draft: bool,
     json: bool,
 ) -> Result<()> {
-    super::review_gate(ws, draft, "生成正式填报表")?;
+    crate::cycle::gate::review_gate(ws, draft, crate::cycle::gate::Act::Forms)
+        .map_err(|r| crate::error::UserError::usage(r.to_string()))?;
     let period = super::period_arg(ws, period)?;
     let departments = chosen_departments(&ws.catalog, department)?;
     let ledger = Ledger::open(&ws.ledger_path())?;

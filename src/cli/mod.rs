@@ -61,22 +61,6 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// The review gate: what sends a catalog's figures out (forms, the
-/// bulletin, reminders) refuses a catalog that still holds `待核对` marks,
-/// unless the office asks for a draft. `what` is the refused act
-/// (`生成正式填报表`).
-fn review_gate(ws: &Workspace, draft: bool, what: &str) -> Result<()> {
-    match ws.catalog.check_reviewed() {
-        Err(unreviewed) if !draft => Err(UserError::usage(format!(
-            "任务目录 {} {unreviewed}，不能{what}。请打开该文件，对照每条标记核对、改正后删去该标记\
-             （minsheng catalog 列出全部标记）；全部删去即完成核对。如确需先用未核对的目录，加 --draft",
-            ws.config.plan.catalog
-        ))
-        .into()),
-        _ => Ok(()),
-    }
-}
-
 /// The period a command was given, or the default one, checked against the plan year.
 fn period_arg(ws: &Workspace, given: Option<&str>) -> Result<Period> {
     let Some(s) = given else {

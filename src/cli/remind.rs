@@ -3,29 +3,23 @@
 
 use super::mail::flush_text;
 use super::output::print_text;
-use crate::cycle::remind::{RemindSummary, remind};
+use crate::cycle::remind::{RemindSummary, remind_and_send};
 use crate::error::ItemsFailed;
-use crate::mail::{self, Enqueued};
+use crate::mail::Enqueued;
 use crate::text::chinese_date;
 use crate::workspace::Workspace;
 use anyhow::Result;
 
 pub(super) fn run(ws: &Workspace, period: Option<&str>, draft: bool) -> Result<()> {
-    super::review_gate(ws, draft, "发送催报邮件")?;
+    crate::cycle::gate::review_gate(ws, draft, crate::cycle::gate::Act::Reminders)
+        .map_err(|r| crate::error::UserError::usage(r.to_string()))?;
     let period = super::period_arg(ws, period)?;
-    let summary = remind(ws, period)?;
+    let (summary, sent) = remind_and_send(ws, period)?;
     print_text(&render_reminders(ws, &summary))?;
     let mut failed = !summary.problems.is_empty();
-    if !summary.reminded.is_empty() {
-        match mail::flush(ws) {
-            Ok(f) => {
-                print_text(&flush_text(&f))?;
-                failed |= !f.all_delivered();
-            }
-            Err(e) => {
-                return Err(e.context("催报邮件已放入发信队列，但未能发送"));
-            }
-        }
+    if let Some(f) = sent {
+        print_text(&flush_text(&f))?;
+        failed |= !f.all_delivered();
     }
     if failed {
         return Err(ItemsFailed.into());

@@ -3,6 +3,7 @@
 //! queue the bulletin; remind the departments that are late. Each stage
 //! below knows nothing of the ones after it; this is where they meet.
 
+pub mod gate;
 pub mod remind;
 
 use crate::form::{Prefill, PrefillRow, PrefillValue};

@@ -3,7 +3,7 @@
 
 use crate::error::UserError;
 use crate::ledger::Ledger;
-use crate::mail::{self, File, Queued, ReminderMail};
+use crate::mail::{self, File, FlushSummary, Queued, ReminderMail};
 use crate::model::Verdict;
 use crate::plan::Period;
 use crate::report;
@@ -42,11 +42,26 @@ pub struct NoEmail {
     pub phone: Option<String>,
 }
 
+/// Queue the reminders ([`remind`]) and try delivery at once, as the
+/// bulletin is sent: what fails stays queued for the next flush. The
+/// delivery's summary when anything was queued.
+pub fn remind_and_send(
+    ws: &Workspace,
+    period: Period,
+) -> Result<(RemindSummary, Option<FlushSummary>)> {
+    let summary = remind(ws, period)?;
+    if summary.reminded.is_empty() {
+        return Ok((summary, None));
+    }
+    let sent = mail::flush(ws).map_err(|e| e.context("催报邮件已放入发信队列，但未能发送"))?;
+    Ok((summary, Some(sent)))
+}
+
 /// Queue a reminder, with the department's form attached (issued first if
 /// missing) and the deadline, to each department with an email that has
 /// no accepted return for `period`. The reminder names today's date, so a
 /// second run on the same day sends nothing new.
-pub fn remind(ws: &Workspace, period: Period) -> Result<RemindSummary> {
+fn remind(ws: &Workspace, period: Period) -> Result<RemindSummary> {
     if ws
         .config
         .plan

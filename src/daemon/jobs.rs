@@ -4,7 +4,7 @@
 
 use super::Wake;
 use super::schedule::{Job, JobKind};
-use crate::cycle;
+use crate::cycle::{self, gate, gate::Act};
 use crate::ledger::Ledger;
 use crate::workspace::Workspace;
 use anyhow::Result;
@@ -110,39 +110,33 @@ fn run_job(ws: &Workspace, ledger: &Ledger, kind: JobKind, due: DateTime<FixedOf
     }
 }
 
-/// The review gate of the scheduled mail: a catalog that still holds
-/// `待核对` marks sends no bulletin and no reminder. The daemon read the
-/// catalog when it started, so the fix is to review it and restart.
-fn refuse_unreviewed(ws: &Workspace) -> Result<()> {
-    match ws.catalog.check_reviewed() {
-        Ok(()) => Ok(()),
-        Err(u) => {
-            let lines: Vec<String> = u.shown_lines().iter().map(usize::to_string).collect();
-            anyhow::bail!(
-                "refused, nothing mailed: the catalog {} still holds {} 待核对 review marks (lines {}{}); review it, remove the marks and restart the daemon",
-                ws.config.plan.catalog,
-                u.marks,
-                lines.join(", "),
-                if u.lines.len() > lines.len() {
-                    ", …"
-                } else {
-                    ""
-                }
-            )
-        }
-    }
+/// The gate's refusal in the log (the English line the IT person greps,
+/// the office's Chinese words beside it), and as the job's outcome.
+fn refused(r: gate::Refused) -> anyhow::Error {
+    let u = &r.unreviewed;
+    let lines: Vec<String> = u.shown_lines().iter().map(usize::to_string).collect();
+    let more = if u.lines.len() > lines.len() {
+        ", …"
+    } else {
+        ""
+    };
+    tracing::error!(
+        refusal = %r,
+        "refused, nothing mailed: the catalog {} still holds {} 待核对 review marks (lines {}{more}); review it, remove the marks and restart the daemon",
+        r.catalog,
+        u.marks,
+        lines.join(", "),
+    );
+    anyhow::Error::new(r)
 }
 
 fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
     let period = ws.default_period();
-    if matches!(
-        kind,
-        JobKind::Report | JobKind::Reminder | JobKind::DeadlineReminder
-    ) {
-        refuse_unreviewed(ws)?;
-    }
+    // The daemon read the catalog when it started: the fix is to review it
+    // and restart; nothing is mailed meanwhile.
     match kind {
         JobKind::Report => {
+            gate::review_gate(ws, false, Act::Bulletin).map_err(refused)?;
             let files = crate::report::generate(ws, ledger, period)?;
             if ws.config.leaders.is_empty() {
                 return Ok(format!(
@@ -157,8 +151,13 @@ fn execute(ws: &Workspace, ledger: &Ledger, kind: JobKind) -> Result<String> {
             ))
         }
         JobKind::Reminder | JobKind::DeadlineReminder => {
-            cycle::remind::remind(ws, period)?;
-            Ok(format!("reminders for {period} queued"))
+            gate::review_gate(ws, false, Act::Reminders).map_err(refused)?;
+            let (summary, sent) = cycle::remind::remind_and_send(ws, period)?;
+            Ok(format!(
+                "reminders for {period}: {} queued, {} delivered",
+                summary.reminded.len(),
+                sent.map_or(0, |s| s.delivered.len())
+            ))
         }
         JobKind::Mail => {
             let sent = crate::mail::flush(ws)?;

@@ -52,7 +52,9 @@ fn counted_once(ws: &Ws, what: &str) {
 fn next_start(ws: &Ws) {
     let d = start_with(ws, &[]);
     wait_for(ws, 30, "the file finished", || {
-        files_under(&ws.path("inbox")) == 0
+        // Up, with its signal handler: a stop before it would kill it.
+        log(ws).contains("watching the inbox")
+            && files_under(&ws.path("inbox")) == 0
             && files_under(&ws.path("var/processing")) == 0
             && count_files(&ws.path("outbox/receipts"), ".txt") >= 1
     });
@@ -171,4 +173,133 @@ fn a_power_cut_that_lost_the_last_commit_is_recorded_once_on_the_next_start() {
         "{}",
         log(&ws)
     );
+}
+
+/// Run `ingest` on `file`, with the reader made to hang on it, and kill the
+/// process once the file is in hand: what a power cut or `kill -9` leaves.
+fn kill_ingest_in_hand(ws: &Ws, file: &Path) {
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let mut child = ws
+        .cmd(&["ingest", file.to_str().unwrap()])
+        .env("MINSHENG_READER_FAULT", format!("hang:{name}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(ws, 30, "the file in hand", || {
+        files_under(&ws.path("var/processing")) == 1
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_file_a_killed_ingest_left_in_hand_is_finished_by_the_next_ingest() {
+    let ws = workspace(0.2, "");
+    let files = returns(&ws, 2);
+    drop_in(&ws, &files[..1]);
+    let first = ws.path("inbox").join(files[0].file_name().unwrap());
+    kill_ingest_in_hand(&ws, &first);
+    assert_eq!(
+        files_under(&ws.path("inbox")),
+        0,
+        "claimed before it was read"
+    );
+    let run = ws
+        .run(&["ingest", "--json", files[1].to_str().unwrap()])
+        .ok();
+    let results = run.json()["results"].as_array().unwrap().clone();
+    assert_eq!(
+        results.len(),
+        1,
+        "the results are the files given: {}",
+        run.stdout
+    );
+    assert_eq!(results[0]["verdict"], "accepted");
+    assert!(
+        run.stderr.contains("上次中断时留下的 1 个文件"),
+        "the office is told: {}",
+        run.stderr
+    );
+    assert_eq!(count(&ws, "SELECT COUNT(*) FROM files"), 2);
+    assert_eq!(
+        count(&ws, "SELECT COUNT(*) FROM returns WHERE current = 1"),
+        2,
+        "both counted, each once"
+    );
+    assert_eq!(
+        files_under(&ws.path("var/processing")),
+        0,
+        "nothing left in hand"
+    );
+    assert_eq!(files_under(&ws.path("var/archive")), 2);
+    assert_eq!(count_files(&ws.path("outbox/receipts"), "-accepted.txt"), 2);
+    // Nothing is finished twice.
+    ws.run(&["ingest", files[1].to_str().unwrap()]);
+    assert_eq!(
+        count(&ws, "SELECT COUNT(*) FROM returns WHERE current = 1"),
+        2
+    );
+}
+
+#[test]
+fn a_file_a_killed_ingest_left_in_hand_is_finished_by_the_daemon() {
+    let ws = workspace(0.2, "");
+    let files = returns(&ws, 1);
+    kill_ingest_in_hand(&ws, &files[0]);
+    next_start(&ws);
+    counted_once(&ws, "left by a killed ingest");
+}
+
+#[test]
+fn a_ledger_that_fails_mid_ingest_is_told_and_the_file_finished_later() {
+    // The ledger refuses every new row, as a full or failing disk would,
+    // once the file has been claimed and read: the command must end (no
+    // endless search for a free receipt name), say so in Chinese, and leave
+    // the return in hand for the next ingest.
+    let ws = workspace(0.2, "");
+    let files = returns(&ws, 2);
+    ws.run(&["status"]);
+    let db = rusqlite::Connection::open(ws.path("var/ledger.sqlite")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER failing BEFORE INSERT ON files BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .unwrap();
+    let out = Command::new("timeout")
+        .arg("60")
+        .arg(BIN)
+        .args(["ingest", "--json"])
+        .arg(&files[0])
+        .arg("--workspace")
+        .arg(ws.root())
+        .env("MINSHENG_TODAY", &ws.today)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(124), "the ingest hung: {stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("错误：") && stderr.contains("disk I/O error"),
+        "{stderr}"
+    );
+    assert_eq!(files_under(&ws.path("var/processing")), 1, "still in hand");
+    assert_eq!(
+        count_files(&ws.path("outbox/receipts"), ".txt"),
+        0,
+        "no receipt for nothing recorded"
+    );
+    db.execute_batch("DROP TRIGGER failing;").unwrap();
+    let run = ws
+        .run(&["ingest", "--json", files[1].to_str().unwrap()])
+        .ok();
+    assert_eq!(run.json()["results"][0]["verdict"], "accepted");
+    assert_eq!(
+        count(&ws, "SELECT COUNT(*) FROM returns WHERE current = 1"),
+        2,
+        "the first return too, once"
+    );
+    assert_eq!(files_under(&ws.path("var/processing")), 0);
+    assert_eq!(count_files(&ws.path("outbox/receipts"), "-accepted.txt"), 2);
 }
