@@ -148,6 +148,7 @@ impl Ledger {
         Ledger::setup(conn).with_context(|| format!("无法打开台账 {}", path.display()))
     }
 
+    #[cfg(test)]
     pub fn in_memory() -> Result<Ledger> {
         Ledger::setup(Connection::open_in_memory()?)
     }

@@ -178,10 +178,6 @@ impl Workspace {
         self.var().join("ledger.sqlite")
     }
 
-    pub fn templates_dir(&self) -> PathBuf {
-        self.path("templates")
-    }
-
     /// The key that signs issued forms, created on first use (0600, in `var/`,
     /// never in the repo). A second process racing to create it reads the
     /// winner's key.

@@ -32,6 +32,7 @@ pub struct Sheet {
 
 impl Sheet {
     /// A sheet from rows of values, for tests of the logic after reading.
+    #[cfg(test)]
     pub fn from_rows(name: &str, rows: &[&[Data]]) -> Sheet {
         let width = rows.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
         let mut cells = Range::new((0, 0), (rows.len().max(1) as u32 - 1, width.max(1) - 1));
@@ -87,10 +88,12 @@ impl std::fmt::Debug for Book {
 enum Source {
     File(Box<calamine::Sheets<Cursor<Vec<u8>>>>),
     /// Sheets built in memory, for tests of the logic after reading.
+    #[cfg(test)]
     Memory(Vec<Sheet>),
 }
 
 impl Book {
+    #[cfg(test)]
     pub fn from_sheets(format: Format, sheets: Vec<Sheet>) -> Book {
         let names = sheets.iter().map(|s| (s.name.clone(), s.visible)).collect();
         Book {
@@ -109,6 +112,7 @@ impl Book {
             .find(|(n, _)| n == name)
             .is_some_and(|(_, v)| *v);
         match &mut self.source {
+            #[cfg(test)]
             Source::Memory(sheets) => sheets.iter().find(|s| s.name == name).cloned(),
             Source::File(wb) => match wb.worksheet_range(name) {
                 Ok(cells) => Some(Sheet {
@@ -128,6 +132,7 @@ impl Book {
     /// The formula text of the cells of sheet `name` (empty if none).
     pub fn formulas(&mut self, name: &str) -> Range<String> {
         match &mut self.source {
+            #[cfg(test)]
             Source::Memory(sheets) => sheets
                 .iter()
                 .find(|s| s.name == name)
