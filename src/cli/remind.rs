@@ -19,7 +19,7 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, draft: bool) -> Result<(
     if !summary.reminded.is_empty() {
         match mail::flush(ws) {
             Ok(f) => {
-                print_text(&flush_text(&f))?;
+                print_text(&flush_text(&f, ws.catalog.tz))?;
                 failed |= !f.all_delivered();
             }
             Err(e) => {

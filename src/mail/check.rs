@@ -59,7 +59,10 @@ pub fn send_test(ws: &Workspace, address: &str) -> Result<TestSent> {
     });
     let mut session = server
         .connect()
-        .map_err(|f| anyhow::anyhow!("测试邮件未能发出：{}", f.explain(smtp)))?;
+        .map_err(|u| {
+            tracing::info!(error = %u.detail, "the test message could not reach the server");
+            anyhow::anyhow!("测试邮件未能发出：{}", u.fault.explain(smtp))
+        })?;
     let sent = session.send(&server.from.address, &[to_address], &eml, |_, _| Ok(()));
     session.quit();
     match sent.outcome {

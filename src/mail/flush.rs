@@ -15,7 +15,7 @@ use super::mime;
 use super::pause::{self, Pause};
 use super::queue::{self, Folder, GaveUp, RcptState, Record, Stage, State};
 use super::reply::{Meaning, Reply};
-use super::smtp::{self, Failure, Fault, SendError};
+use super::smtp::{self, Failure, Fault, SendError, Unreachable};
 use crate::config::MailConfig;
 use crate::fsx;
 use crate::workspace::Workspace;
@@ -265,7 +265,8 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
     let server = match smtp::Server::new(smtp, &ws.root) {
         Ok(s) => s,
         Err(e) => {
-            summary.paused = Some(pause::record(ws, Fault::Config { detail: e.0 }, smtp, now)?);
+            let fault = Fault::Config { detail: e.0 };
+            summary.paused = Some(pause::record(ws, fault.into(), smtp, now)?);
             summary.untried = due.len();
             return Ok(summary);
         }
@@ -318,7 +319,7 @@ struct Link<'a> {
 impl Link<'_> {
     /// A session ready for the next message; the first one made ends a
     /// pause.
-    fn ready(&mut self, ws: &Workspace) -> Result<&mut smtp::Session, Fault> {
+    fn ready(&mut self, ws: &Workspace) -> Result<&mut smtp::Session, Unreachable> {
         if self.session.as_mut().is_some_and(|s| !s.usable()) {
             self.session = None;
         }
@@ -329,7 +330,9 @@ impl Link<'_> {
             }
             self.session = Some(s);
         }
-        self.session.as_mut().ok_or(Fault::Other)
+        self.session
+            .as_mut()
+            .ok_or_else(|| Unreachable::from(Fault::Other))
     }
 }
 

@@ -5,7 +5,7 @@
 //! tells it once and `status`, `mail list` and the office's pages show it
 //! until a flush gets through, which removes it.
 
-use super::smtp::Fault;
+use super::smtp::{Fault, Unreachable};
 use crate::config::Smtp;
 use crate::fsx;
 use crate::workspace::Workspace;
@@ -57,21 +57,25 @@ pub fn pause_state(ws: &Workspace) -> Option<Pause> {
 /// changes, not at every flush that meets it again.
 pub(super) fn record(
     ws: &Workspace,
-    fault: Fault,
+    why: Unreachable,
     smtp: &Smtp,
     now: DateTime<FixedOffset>,
 ) -> Result<Pause> {
+    let Unreachable { fault, detail } = why;
     let message = fault.explain(smtp);
     let server = format!("{}:{}", smtp.host.trim(), smtp.port);
     let pause = match pause_state(ws) {
-        Some(p) if p.fault == fault && p.server == server => Pause {
+        Some(p) if p.fault == fault && p.server == server => {
+            tracing::debug!(server = %server, error = %detail, "mail delivery still paused");
+            Pause {
             message,
             last_try: now,
             tries: p.tries.saturating_add(1),
             ..p
-        },
+            }
+        }
         _ => {
-            tracing::error!(server = %server, fault = ?fault, "mail delivery paused until the setup is fixed; no message's attempts are counted");
+            tracing::error!(server = %server, fault = ?fault, error = %detail, "mail delivery paused until the setup is fixed; no message's attempts are counted");
             Pause {
                 fault,
                 server,

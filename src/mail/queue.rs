@@ -585,8 +585,13 @@ pub fn recover(
         if !left_over(&claimed, &r, now, stale_secs, own_claims_stale) {
             continue;
         }
+        let data_out = r.state != State::Sent && r.stage == Some(Stage::Data);
         let to = recovered(ws, &mut r, now);
-        tracing::warn!(id = %r.id, state = ?r.state, "finished the claim of a sender that died");
+        if data_out && r.state == State::Uncertain {
+            tracing::warn!(id = %r.id, "a send was interrupted after its data went out; holding it as uncertain");
+        } else {
+            tracing::info!(id = %r.id, state = ?r.state, "finished the claim of a sender that died");
+        }
         release_claim(ws, &r, to)?;
     }
     Ok(())

@@ -86,6 +86,23 @@ pub enum Fault {
     Other,
 }
 
+/// A [`Fault`] met while connecting, with the library's own words for the
+/// log.
+#[derive(Debug, Clone)]
+pub struct Unreachable {
+    pub fault: Fault,
+    pub detail: String,
+}
+
+impl From<Fault> for Unreachable {
+    fn from(fault: Fault) -> Unreachable {
+        Unreachable {
+            detail: format!("{fault:?}"),
+            fault,
+        }
+    }
+}
+
 /// Why a certificate is not trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,13 +179,14 @@ impl Fault {
                     .as_deref()
                     .map(|c| format!("，服务器回复代码 {c}"))
                     .unwrap_or_default();
+                // "登录被拒绝" first: the words the office searches for.
                 let app = if code.as_deref().is_some_and(|c| c.starts_with("534")) {
                     "服务器要求使用授权码（客户端专用密码）而不是网页登录密码；"
                 } else {
                     ""
                 };
                 format!(
-                    "登录发信服务器 {server} 被拒绝（账号 {user}{said}）：用户名或密码（授权码）不对，或邮箱未开启 SMTP 服务。{app}请检查环境变量 {} 中的密码或授权码，以及 [smtp] 的 username；改正后发信自动恢复（值守程序需重新启动才能读到新的环境变量）",
+                    "登录被拒绝：发信服务器 {server} 不接受账号 {user} 的登录{said}。用户名或密码（授权码）不对，或邮箱未开启 SMTP 服务。{app}请检查环境变量 {} 中的密码或授权码，以及 [smtp] 的 username；改正后发信自动恢复（值守程序需重新启动才能读到新的环境变量）",
                     smtp.password_env
                 )
             }
@@ -347,7 +365,7 @@ impl Server {
     }
 
     /// Connect, encrypt and log in; a failure is the setup's, not a message's.
-    pub fn connect(&self) -> Result<Session, Fault> {
+    pub fn connect(&self) -> Result<Session, Unreachable> {
         let wrapper = match self.security {
             Security::Tls => self.tls.as_ref(),
             _ => None,
@@ -358,12 +376,14 @@ impl Server {
         let addresses: Vec<SocketAddr> = match (self.host.as_str(), self.port).to_socket_addrs() {
             Ok(a) => a.collect(),
             Err(e) => {
-                tracing::warn!(server = %self.name(), error = %e, "the mail server's name does not resolve");
-                Vec::new()
+                return Err(Unreachable {
+                    fault: Fault::UnknownHost,
+                    detail: e.to_string(),
+                });
             }
         };
         if addresses.is_empty() {
-            return Err(Fault::UnknownHost);
+            return Err(Fault::UnknownHost.into());
         }
         let mut conn = SmtpConnection::connect(
             addresses.as_slice(),
@@ -375,11 +395,11 @@ impl Server {
         .map_err(|e| self.fault(&e))?;
         if self.security == Security::Starttls {
             let Some(tls) = &self.tls else {
-                return Err(Fault::StartTlsMissing);
+                return Err(Fault::StartTlsMissing.into());
             };
             if !conn.can_starttls() {
                 conn.abort();
-                return Err(Fault::StartTlsMissing);
+                return Err(Fault::StartTlsMissing.into());
             }
             conn.starttls(tls, &self.hello).map_err(|e| self.fault(&e))?;
         }
@@ -387,10 +407,9 @@ impl Server {
             && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
         {
             conn.abort();
-            tracing::warn!(server = %self.name(), error = %chain(&e), "the mail server refused the login");
             // A refused login shows in lettre as a negative reply (535),
             // or as a closed connection when the server hangs up on it.
-            return Err(match cause(&e) {
+            let fault = match cause(&e) {
                 Cause::Timeout => Fault::NoAnswer {
                     secs: self.timeout.as_secs(),
                 },
@@ -398,6 +417,10 @@ impl Server {
                     code: Some(code_of(&r)),
                 },
                 _ => Fault::Login { code: None },
+            };
+            return Err(Unreachable {
+                fault,
+                detail: chain(&e),
             });
         }
         Ok(Session {
@@ -406,9 +429,8 @@ impl Server {
         })
     }
 
-    fn fault(&self, e: &SmtpError) -> Fault {
-        tracing::warn!(server = %self.name(), error = %chain(e), "cannot reach the mail server");
-        match cause(e) {
+    fn fault(&self, e: &SmtpError) -> Unreachable {
+        let fault = match cause(e) {
             Cause::ConnectionRefused => Fault::ConnectionRefused,
             Cause::Timeout => Fault::NoAnswer {
                 secs: self.timeout.as_secs(),
@@ -418,6 +440,10 @@ impl Server {
             Cause::Tls => Fault::Handshake,
             Cause::Reply(r) => Fault::Unavailable { code: code_of(&r) },
             Cause::Other => Fault::Other,
+        };
+        Unreachable {
+            fault,
+            detail: chain(e),
         }
     }
 }
