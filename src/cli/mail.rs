@@ -20,7 +20,10 @@ pub(super) fn run(ws: &Workspace, action: &MailAction) -> Result<()> {
         MailAction::Flush => {
             let summary = mail::flush_all(ws)?;
             if summary.no_server {
-                return Err(UserError::usage(flush_text(&summary, ws.catalog.tz).trim_end().to_string()).into());
+                return Err(UserError::usage(
+                    flush_text(&summary, ws.catalog.tz).trim_end().to_string(),
+                )
+                .into());
             }
             print_text(&flush_text(&summary, ws.catalog.tz))?;
             // Held or paused mail waits for the office: not a success.

@@ -57,12 +57,10 @@ pub fn send_test(ws: &Workspace, address: &str) -> Result<TestSent> {
         date: now.to_rfc2822(),
         message_id: message_id(&server.from, now),
     });
-    let mut session = server
-        .connect()
-        .map_err(|u| {
-            tracing::info!(error = %u.detail, "the test message could not reach the server");
-            anyhow::anyhow!("测试邮件未能发出：{}", u.fault.explain(smtp))
-        })?;
+    let mut session = server.connect().map_err(|u| {
+        tracing::info!(error = %u.detail, "the test message could not reach the server");
+        anyhow::anyhow!("测试邮件未能发出：{}", u.fault.explain(smtp))
+    })?;
     let sent = session.send(&server.from.address, &[to_address], &eml, |_, _| Ok(()));
     session.quit();
     match sent.outcome {

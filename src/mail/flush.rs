@@ -205,7 +205,11 @@ pub(super) fn open(ws: &Workspace, own_claims_stale: bool) -> Result<Vec<Deliver
 
 /// Give up the waiting recipients of `r` that `minsheng.toml` no longer
 /// names (in memory; the caller writes or only shows it), and name them.
-pub(super) fn drop_removed(ws: &Workspace, r: &mut Record, now: DateTime<FixedOffset>) -> Vec<String> {
+pub(super) fn drop_removed(
+    ws: &Workspace,
+    r: &mut Record,
+    now: DateTime<FixedOffset>,
+) -> Vec<String> {
     let gone = removed(ws, r);
     for address in &gone {
         if let Some(x) = r.recipient_mut(address) {

@@ -566,7 +566,13 @@ mod tests {
         let good = sample("调度通报", "张三", "表.xlsx");
         let mut out = Vec::new();
         for cut in 0..12 {
-            for junk in [&[0xe6u8][..], &[0xe6, 0x97], &[0x80, 0x80, 0x80], &[0xff], &[0]] {
+            for junk in [
+                &[0xe6u8][..],
+                &[0xe6, 0x97],
+                &[0x80, 0x80, 0x80],
+                &[0xff],
+                &[0],
+            ] {
                 let mut v = good[..cut].to_vec();
                 v.extend_from_slice(junk);
                 v.extend_from_slice(&good[cut..]);

@@ -89,9 +89,7 @@ pub fn pending(ws: &Workspace) -> Result<QueueCounts> {
         failed: l.failed.len(),
         sent: l.sent.len(),
         failed_recipients: all().filter(|x| given_up(x)).count(),
-        removed_recipients: all()
-            .filter(|x| x.gave_up == Some(GaveUp::Removed))
-            .count(),
+        removed_recipients: all().filter(|x| x.gave_up == Some(GaveUp::Removed)).count(),
     })
 }
 

@@ -68,10 +68,10 @@ pub(super) fn record(
         Some(p) if p.fault == fault && p.server == server => {
             tracing::debug!(server = %server, error = %detail, "mail delivery still paused");
             Pause {
-            message,
-            last_try: now,
-            tries: p.tries.saturating_add(1),
-            ..p
+                message,
+                last_try: now,
+                tries: p.tries.saturating_add(1),
+                ..p
             }
         }
         _ => {

@@ -328,7 +328,10 @@ mod tests {
             assert!(!m.label().is_empty() && !m.advice().is_empty());
             assert!(!m.label().is_ascii());
             let typed = m.advice_typed();
-            assert!(!typed.contains("minsheng.toml") && !typed.contains("release"), "{m:?}");
+            assert!(
+                !typed.contains("minsheng.toml") && !typed.contains("release"),
+                "{m:?}"
+            );
         }
     }
 }

@@ -63,25 +63,35 @@ impl std::error::Error for SetupError {}
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// `[smtp]` cannot be used as written (the words say why).
-    Config { detail: String },
+    Config {
+        detail: String,
+    },
     /// The host name does not resolve.
     UnknownHost,
     /// Nothing listens on the host and port.
     ConnectionRefused,
     /// No answer within the timeout.
-    NoAnswer { secs: u64 },
+    NoAnswer {
+        secs: u64,
+    },
     /// The server hung up before we were logged in.
     Closed,
     /// The encryption could not be set up (often `security` not matching the port).
     Handshake,
     /// The server's certificate is not trusted.
-    Certificate { why: CertWhy },
+    Certificate {
+        why: CertWhy,
+    },
     StartTlsMissing,
     /// The server refused the login (`535`, `534`), or hung up on it.
-    Login { code: Option<String> },
+    Login {
+        code: Option<String>,
+    },
     /// The server refused to serve us before the login (`421`, `554` at
     /// the greeting or to EHLO).
-    Unavailable { code: String },
+    Unavailable {
+        code: String,
+    },
     /// Any other failure to talk to the server (its words are in the log).
     Other,
 }
@@ -162,7 +172,9 @@ impl Fault {
             }
             Fault::Certificate { why } => {
                 let now = match &smtp.extra_ca_file {
-                    Some(file) => format!("（现在 extra_ca_file 指定的 {file} 不是签发这张证书的机构）"),
+                    Some(file) => {
+                        format!("（现在 extra_ca_file 指定的 {file} 不是签发这张证书的机构）")
+                    }
                     None => String::new(),
                 };
                 format!(
@@ -204,15 +216,28 @@ impl Fault {
 /// acts on. `Refused` is the message refused at DATA or after its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    SenderRefused { from: String, reply: Reply },
-    RecipientsRefused { refused: Vec<(String, Reply)> },
-    Refused { reply: Reply },
-    Timeout { secs: u64 },
+    SenderRefused {
+        from: String,
+        reply: Reply,
+    },
+    RecipientsRefused {
+        refused: Vec<(String, Reply)>,
+    },
+    Refused {
+        reply: Reply,
+    },
+    Timeout {
+        secs: u64,
+    },
     /// The connection broke, or the message could not be read; the words
     /// are Chinese.
-    Broken { detail: String },
+    Broken {
+        detail: String,
+    },
     /// The message could not be read or written here (Chinese words).
-    Local { detail: String },
+    Local {
+        detail: String,
+    },
 }
 
 impl fmt::Display for Failure {
@@ -230,7 +255,11 @@ impl fmt::Display for Failure {
                 write!(f, "收件人被服务器拒绝：{}", list.join("；"))
             }
             Failure::Refused { reply } => {
-                write!(f, "服务器拒收这封邮件（{reply}）：{}", explain(reply, false))
+                write!(
+                    f,
+                    "服务器拒收这封邮件（{reply}）：{}",
+                    explain(reply, false)
+                )
             }
             Failure::Timeout { secs } => {
                 write!(f, "发信服务器在 {secs} 秒内没有回应，连接已超时")
@@ -401,7 +430,8 @@ impl Server {
                 conn.abort();
                 return Err(Fault::StartTlsMissing.into());
             }
-            conn.starttls(tls, &self.hello).map_err(|e| self.fault(&e))?;
+            conn.starttls(tls, &self.hello)
+                .map_err(|e| self.fault(&e))?;
         }
         if let Some(credentials) = &self.credentials
             && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
@@ -523,9 +553,7 @@ impl Session {
             Ok(r) => Ok(response_text(&r)),
             Err(e) => match negative(&e) {
                 Some(reply) => Err(SendError::NotSent(Failure::Refused { reply })),
-                None => {
-                    Err(SendError::Unknown(self.broken(&e)))
-                }
+                None => Err(SendError::Unknown(self.broken(&e))),
             },
         };
         t
@@ -621,7 +649,6 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     mime::clean(&parts.join(": "))
 }
-
 
 /// What an error from lettre comes down to, by its kind and the kinds of
 /// the errors inside it (the OS's `io::Error`, rustls' `Error`).

@@ -596,7 +596,10 @@ fn after_max_attempts_a_message_moves_to_failed_and_can_be_released() {
     let busy = Smtpd::start(
         &tmp.path().join("busy"),
         0,
-        &["--reject-data", "451 4.3.0 Temporary failure, try again later"],
+        &[
+            "--reject-data",
+            "451 4.3.0 Temporary failure, try again later",
+        ],
     );
     let port = busy.port;
     let ws = Ws::new();
@@ -2109,7 +2112,7 @@ fn assert_plain_chinese(text: &str, what: &str) {
         let mut streak = 0;
         for (i, w) in words.iter().enumerate() {
             let english = w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic());
-            let command = words[..i].iter().any(|w| *w == "minsheng");
+            let command = words[..i].contains(&"minsheng");
             streak = if english && !command { streak + 1 } else { 0 };
             assert!(streak < 3, "{what}: English in “{run}” of {text}");
         }
@@ -2120,7 +2123,11 @@ fn assert_plain_chinese(text: &str, what: &str) {
 fn a_wrong_password_pauses_delivery_without_counting_attempts_and_the_right_one_delivers_each_once()
 {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Smtpd::start(&tmp.path().join("in"), 0, &["--auth", "zhuanban:正确的授权码"]);
+    let server = Smtpd::start(
+        &tmp.path().join("in"),
+        0,
+        &["--auth", "zhuanban:正确的授权码"],
+    );
     let ws = Ws::new();
     configure(
         &ws,
@@ -2131,8 +2138,12 @@ fn a_wrong_password_pauses_delivery_without_counting_attempts_and_the_right_one_
     );
     let w = open(&ws);
     for n in 1..=3 {
-        mail::queue_bulletin(&w, period(), &bulletin(&format!("调度通报（第{n}份）"), vec![]))
-            .unwrap();
+        mail::queue_bulletin(
+            &w,
+            period(),
+            &bulletin(&format!("调度通报（第{n}份）"), vec![]),
+        )
+        .unwrap();
     }
     let wrong = [("MINSHENG_SMTP_PASSWORD", "错误的密码")];
     for n in 1..=10 {
@@ -2147,11 +2158,11 @@ fn a_wrong_password_pauses_delivery_without_counting_attempts_and_the_right_one_
         let q = queued(&ws);
         assert_eq!(q.len(), 3, "flush {n}");
         for r in &q {
-            assert_eq!((&r["state"], &r["attempts"]), (&Value::from("queued"), &Value::from(0)));
-            assert!(
-                rcpt_states(r).iter().all(|(_, s)| *s == "queued"),
-                "{r}"
+            assert_eq!(
+                (&r["state"], &r["attempts"]),
+                (&Value::from("queued"), &Value::from(0))
             );
+            assert!(rcpt_states(r).iter().all(|(_, s)| *s == "queued"), "{r}");
         }
     }
     assert!(server.received().is_empty());
@@ -2171,7 +2182,12 @@ fn a_wrong_password_pauses_delivery_without_counting_attempts_and_the_right_one_
     assert!(status.contains("发信已暂停"), "{status}");
     assert!(status.contains("MINSHENG_SMTP_PASSWORD"), "{status}");
     let doc = ws.run(&["status", "--period", P, "--json"]).ok().json();
-    assert!(doc["mail"]["paused"].as_str().unwrap().contains("登录被拒绝"));
+    assert!(
+        doc["mail"]["paused"]
+            .as_str()
+            .unwrap()
+            .contains("登录被拒绝")
+    );
     assert_eq!(doc["mail"]["failed"], 0);
 
     // The password is put right: each message goes out once, the pause ends.
@@ -2187,7 +2203,12 @@ fn a_wrong_password_pauses_delivery_without_counting_attempts_and_the_right_one_
     assert_eq!(sent.len(), 3);
     assert!(sent.iter().all(|p| record(p)["attempts"] == 1));
     assert_eq!(mail::pause_state(&w), None);
-    assert!(!ws.run(&["status", "--period", P]).ok().stdout.contains("暂停"));
+    assert!(
+        !ws.run(&["status", "--period", P])
+            .ok()
+            .stdout
+            .contains("暂停")
+    );
 }
 
 #[test]
@@ -2201,7 +2222,11 @@ fn every_kind_of_failure_is_told_in_chinese_without_english_or_links() {
     let resetting = server("resetting", &["--reset-at-rcpt"]);
     let other_ca = server(
         "other-ca",
-        &["--tls", other_cert.to_str().unwrap(), other_key.to_str().unwrap()],
+        &[
+            "--tls",
+            other_cert.to_str().unwrap(),
+            other_key.to_str().unwrap(),
+        ],
     );
     let silent = server("silent", &["--silent"]);
     let login = server("login", &["--auth", "zhuanban:正确的授权码"]);
@@ -2209,13 +2234,69 @@ fn every_kind_of_failure_is_told_in_chinese_without_english_or_links() {
     // (what, host, port, security, more [smtp], words the office must see,
     //  whether it pauses the queue)
     let cases = [
-        ("refused", "127.0.0.1", free_port(), "none", "", "拒绝连接", true),
-        ("reset mid-session", "127.0.0.1", resetting.port, "none", "", "连接中断", false),
-        ("TLS closed without notify", "127.0.0.1", closing.port, "tls", trust, "随即断开", true),
-        ("certificate of another CA", "127.0.0.1", other_ca.port, "tls", trust, "证书不受信任", true),
-        ("timeout", "127.0.0.1", silent.port, "none", "", "秒内没有回应", true),
-        ("DNS failure", "mail.minsheng-test.invalid", 25, "none", "", "找不到发信服务器", true),
-        ("535", "127.0.0.1", login.port, "none", "username = \"zhuanban\"", "登录被拒绝", true),
+        (
+            "refused",
+            "127.0.0.1",
+            free_port(),
+            "none",
+            "",
+            "拒绝连接",
+            true,
+        ),
+        (
+            "reset mid-session",
+            "127.0.0.1",
+            resetting.port,
+            "none",
+            "",
+            "连接中断",
+            false,
+        ),
+        (
+            "TLS closed without notify",
+            "127.0.0.1",
+            closing.port,
+            "tls",
+            trust,
+            "随即断开",
+            true,
+        ),
+        (
+            "certificate of another CA",
+            "127.0.0.1",
+            other_ca.port,
+            "tls",
+            trust,
+            "证书不受信任",
+            true,
+        ),
+        (
+            "timeout",
+            "127.0.0.1",
+            silent.port,
+            "none",
+            "",
+            "秒内没有回应",
+            true,
+        ),
+        (
+            "DNS failure",
+            "mail.minsheng-test.invalid",
+            25,
+            "none",
+            "",
+            "找不到发信服务器",
+            true,
+        ),
+        (
+            "535",
+            "127.0.0.1",
+            login.port,
+            "none",
+            "username = \"zhuanban\"",
+            "登录被拒绝",
+            true,
+        ),
     ];
     for (what, host, port, security, more, words, pauses) in cases {
         let ws = Ws::new();
@@ -2395,9 +2476,13 @@ fn a_queued_message_with_broken_bytes_in_its_headers_panics_nothing() {
     let mut ids = Vec::new();
     for n in 0..6 {
         ids.push(
-            mail::queue_bulletin(&w, period(), &bulletin(&format!("调度通报（损坏{n}）"), vec![]))
-                .unwrap()
-                .id,
+            mail::queue_bulletin(
+                &w,
+                period(),
+                &bulletin(&format!("调度通报（损坏{n}）"), vec![]),
+            )
+            .unwrap()
+            .id,
         );
     }
     // Broken UTF-8 across the first header bytes, a lone continuation
@@ -2440,7 +2525,10 @@ fn a_queued_message_with_broken_bytes_in_its_headers_panics_nothing() {
             "report = \"0 0 9 1 * *\"",
             "report = \"0 0 9 1 1 * 2099\"\nmail = \"*/2 * * * * *\"",
         )
-        .replace("reminder = \"0 0 9 20 * *\"", "reminder = \"0 0 9 2 1 * 2099\"");
+        .replace(
+            "reminder = \"0 0 9 20 * *\"",
+            "reminder = \"0 0 9 2 1 * 2099\"",
+        );
     ws.write(
         "minsheng.toml",
         &format!("{schedule}\n{}{LEADERS}", smtp(server.port, "none", "")),
