@@ -88,7 +88,7 @@ fn due_text(t: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> String {
 /// Why delivery is paused and what to fix, for `mail flush` and `mail list`.
 pub(super) fn pause_text(p: &Pause, waiting: usize, tz: Tz) -> String {
     format!(
-        "发信已暂停（{} 起，已连续 {} 次未能连上）：{}
+        "发信已暂停（{} 起，已连续 {} 次未能发出）：{}
   {} 封邮件留在队列中，不计入尝试次数；问题解决后自动恢复发送（值守程序每分钟重试，也可运行 minsheng mail flush）。
 ",
         p.since.with_timezone(&tz).format("%Y-%m-%d %H:%M"),

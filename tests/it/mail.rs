@@ -750,6 +750,13 @@ fn mail_test_reports_a_spam_rejection_and_a_refused_recipient_in_chinese() {
     let run = ws.run(&["mail", "test", "nobody@example.cn"]).code(1);
     assert!(run.stderr.contains("收件人被服务器拒绝"), "{}", run.stderr);
     assert!(run.stderr.contains("nobody@example.cn"), "{}", run.stderr);
+    // The address was typed here, not taken from the configuration.
+    assert!(
+        run.stderr.contains("请核对输入的邮箱地址"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("minsheng.toml"), "{}", run.stderr);
     let run = ws.run(&["mail", "test", "不是地址"]).code(2);
     assert!(run.stderr.contains("邮箱地址"), "{}", run.stderr);
 }
@@ -2520,18 +2527,13 @@ fn a_queued_message_with_broken_bytes_in_its_headers_panics_nothing() {
     let mut eml = b"\xe6\x97\xa5\xe6\x97\xa5\r\n".to_vec();
     eml.extend(std::fs::read(&p).unwrap());
     std::fs::write(&p, eml).unwrap();
-    let schedule = minsheng::config::TEMPLATE
-        .replace(
-            "report = \"0 0 9 1 * *\"",
-            "report = \"0 0 9 1 1 * 2099\"\nmail = \"*/2 * * * * *\"",
-        )
-        .replace(
-            "reminder = \"0 0 9 20 * *\"",
-            "reminder = \"0 0 9 2 1 * 2099\"",
-        );
     ws.write(
         "minsheng.toml",
-        &format!("{schedule}\n{}{LEADERS}", smtp(server.port, "none", "")),
+        &format!(
+            "{}\n{}{LEADERS}",
+            mail_every_second(),
+            smtp(server.port, "none", "")
+        ),
     );
     let mut daemon = ws
         .cmd(&["run"])
@@ -2548,4 +2550,67 @@ fn a_queued_message_with_broken_bytes_in_its_headers_panics_nothing() {
     daemon.wait().unwrap();
     assert!(alive, "the daemon ended");
     assert_eq!(server.received().len(), 7);
+}
+
+/// The shipped configuration with the daemon delivering mail every second
+/// and no other job due.
+fn mail_every_second() -> String {
+    minsheng::config::TEMPLATE
+        .replace(
+            "report = \"0 0 9 1 * *\"",
+            "report = \"0 0 9 1 1 * 2099\"\nmail = \"* * * * * *\"",
+        )
+        .replace(
+            "reminder = \"0 0 9 20 * *\"",
+            "reminder = \"0 0 9 2 1 * 2099\"",
+        )
+}
+
+#[test]
+fn the_daemon_tells_a_pause_once_and_resumes_by_itself_when_the_server_is_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let ws = Ws::new();
+    ws.write(
+        "minsheng.toml",
+        &format!(
+            "{}\n{}{LEADERS}",
+            mail_every_second(),
+            smtp(port, "none", "")
+        ),
+    );
+    let w = open(&ws);
+    mail::queue_bulletin(&w, period(), &bulletin("调度通报（暂停）", vec![])).unwrap();
+    let log = tmp.path().join("daemon.log");
+    let mut daemon = ws
+        .cmd(&["run"])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while mail::pause_state(&w).is_none_or(|p| p.tries < 4) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(queued(&ws)[0]["attempts"], 0);
+    let server = Smtpd::start(&tmp.path().join("in"), port, &[]);
+    let start = std::time::Instant::now();
+    while server.received().is_empty() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(server.received().len(), 1, "{text}");
+    assert_eq!(text.matches("mail delivery paused").count(), 1, "{text}");
+    assert!(text.contains("delivery resumed"), "{text}");
+    assert_eq!(mail::pause_state(&w), None);
+    let sent = files_in(&ws.path("outbox/mail/sent"), "json");
+    assert_eq!(record(&sent[0])["attempts"], 1);
 }
