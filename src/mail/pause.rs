@@ -75,7 +75,7 @@ pub(super) fn record(
             }
         }
         _ => {
-            tracing::error!(server = %server, fault = ?fault, error = %detail, "mail delivery paused until the setup is fixed; no message's attempts are counted");
+            tracing::error!(server = %server, fault = fault.name(), error = %detail, "mail delivery paused until the setup is fixed; no message's attempts are counted");
             Pause {
                 fault,
                 server,

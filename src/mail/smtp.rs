@@ -107,7 +107,7 @@ pub struct Unreachable {
 impl From<Fault> for Unreachable {
     fn from(fault: Fault) -> Unreachable {
         Unreachable {
-            detail: format!("{fault:?}"),
+            detail: fault.name().to_string(),
             fault,
         }
     }
@@ -142,6 +142,23 @@ const SECURITY_HINT: &str =
     "加密方式 security 可能与端口不匹配：465 端口用 \"tls\"，587 或 25 端口用 \"starttls\"";
 
 impl Fault {
+    /// The fault's name, for the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::Config { .. } => "unusable [smtp] configuration",
+            Fault::UnknownHost => "unknown host",
+            Fault::ConnectionRefused => "connection refused",
+            Fault::NoAnswer { .. } => "no answer",
+            Fault::Closed => "closed before login",
+            Fault::Handshake => "TLS handshake failed",
+            Fault::Certificate { .. } => "untrusted certificate",
+            Fault::StartTlsMissing => "no STARTTLS",
+            Fault::Login { .. } => "login refused",
+            Fault::Unavailable { .. } => "service refused",
+            Fault::Other => "other",
+        }
+    }
+
     /// What is wrong and what to fix, in Chinese, naming the setting
     /// (`host`, `port`, the environment variable named by `password_env`,
     /// `extra_ca_file`) to look at.
@@ -758,6 +775,100 @@ fn io_words(kind: std::io::ErrorKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn smtp() -> Smtp {
+        crate::config::Config::parse(
+            "[smtp]\nhost = \"mail.pingjiang.gov.cn\"\nport = 465\nusername = \"zhuanban\"\npassword_env = \"PJ_MAIL_CODE\"\nfrom = \"zhuanban@pingjiang.gov.cn\"\nextra_ca_file = \"var/county-ca.pem\"\n",
+            "minsheng.toml",
+        )
+        .unwrap()
+        .smtp
+        .unwrap()
+    }
+
+    /// Chinese, no link, no run of three English words.
+    fn plain_chinese(text: &str) -> bool {
+        let english_run = text.split(|c: char| !c.is_ascii()).any(|run| {
+            run.split(' ').collect::<Vec<_>>().windows(3).any(|w| {
+                w.iter()
+                    .all(|x| x.len() > 1 && x.chars().all(|c| c.is_ascii_alphabetic()))
+            })
+        });
+        !text.contains("http") && !english_run && text.chars().any(|c| !c.is_ascii())
+    }
+
+    #[test]
+    fn every_fault_says_in_chinese_what_to_fix() {
+        let smtp = smtp();
+        let server = "mail.pingjiang.gov.cn:465";
+        let cases: Vec<(Fault, &str)> = vec![
+            (
+                Fault::Config {
+                    detail: "环境变量 PJ_MAIL_CODE 没有设置".into(),
+                },
+                "PJ_MAIL_CODE",
+            ),
+            (Fault::UnknownHost, "host"),
+            (Fault::ConnectionRefused, server),
+            (Fault::NoAnswer { secs: 30 }, server),
+            (Fault::Closed, server),
+            (Fault::Handshake, "security"),
+            (Fault::StartTlsMissing, "security"),
+            (
+                Fault::Login {
+                    code: Some("535 5.7.8".into()),
+                },
+                "PJ_MAIL_CODE",
+            ),
+            (
+                Fault::Login {
+                    code: Some("534 5.7.9".into()),
+                },
+                "授权码",
+            ),
+            (Fault::Login { code: None }, "PJ_MAIL_CODE"),
+            (Fault::Unavailable { code: "421".into() }, server),
+            (Fault::Other, server),
+        ];
+        for why in [
+            CertWhy::UnknownIssuer,
+            CertWhy::Expired,
+            CertWhy::NotYetValid,
+            CertWhy::WrongName,
+            CertWhy::Revoked,
+            CertWhy::Other,
+        ] {
+            let text = Fault::Certificate { why }.explain(&smtp);
+            assert!(
+                text.contains("extra_ca_file") && text.contains("var/county-ca.pem"),
+                "{text}"
+            );
+            assert!(plain_chinese(&text), "{text}");
+        }
+        for (fault, names) in cases {
+            let text = fault.explain(&smtp);
+            assert!(text.contains(names), "{fault:?}: {text}");
+            assert!(plain_chinese(&text), "{fault:?}: {text}");
+        }
+        let reply = Reply::parse("535 5.7.8 Authentication credentials invalid").unwrap();
+        for cause in [
+            Cause::ConnectionRefused,
+            Cause::Timeout,
+            Cause::Reset,
+            Cause::Closed,
+            Cause::TlsClosed,
+            Cause::Certificate(CertWhy::UnknownIssuer),
+            Cause::Tls,
+            Cause::Reply(reply),
+            Cause::Other,
+        ] {
+            let text = Failure::Broken {
+                detail: cause.words(30),
+            }
+            .to_string();
+            assert!(plain_chinese(&text), "{cause:?}: {text}");
+        }
+    }
 
     #[test]
     fn the_greeting_is_the_configured_name_or_the_domain_of_the_sender() {
