@@ -57,9 +57,6 @@ pub struct FlushSummary {
     pub moved_to_failed: Vec<String>,
     /// Delivery is paused by a fault of the setup.
     pub paused: Option<Pause>,
-    /// Messages due but not tried because delivery is paused (no attempt
-    /// counted).
-    pub untried: usize,
     /// When the flush ran (the plan's clock).
     pub at: Option<DateTime<FixedOffset>>,
 }
@@ -271,7 +268,6 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
         Err(e) => {
             let fault = Fault::Config { detail: e.0 };
             summary.paused = Some(pause::record(ws, fault.into(), smtp, now)?);
-            summary.untried = due.len();
             return Ok(summary);
         }
     };
@@ -279,7 +275,6 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
         server: &server,
         session: None,
     };
-    let mut left = due.len();
     if due.is_empty()
         && let Err(fault) = link.ready(ws)
     {
@@ -290,11 +285,9 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
             Ok(s) => s,
             Err(fault) => {
                 summary.paused = Some(pause::record(ws, fault, smtp, now)?);
-                summary.untried = left;
                 break;
             }
         };
-        left -= 1;
         let Some(mut r) = queue::claim(ws, &waiting.id)? else {
             summary.busy += 1;
             continue;
