@@ -794,7 +794,7 @@ mod tests {
                     .all(|x| x.len() > 1 && x.chars().all(|c| c.is_ascii_alphabetic()))
             })
         });
-        !text.contains("http") && !english_run && text.chars().any(|c| !c.is_ascii())
+        !text.contains("http") && !english_run && !text.is_ascii()
     }
 
     #[test]
