@@ -6,8 +6,8 @@ use super::args::MailAction;
 use super::output::{print_json, print_text};
 use crate::error::{ItemsFailed, UserError};
 use crate::mail::{
-    self, Delivery, Enqueued, FlushSummary, GaveUp, Listing, Meaning, Queued, RcptState, Recipient,
-    Record, Released, Reply, State,
+    self, Delivery, Enqueued, FlushSummary, GaveUp, Listing, Meaning, Pause, Queued, RcptState,
+    Recipient, Record, Released, Reply, State,
 };
 use crate::text::{pad, truncate};
 use crate::workspace::Workspace;
@@ -20,10 +20,14 @@ pub(super) fn run(ws: &Workspace, action: &MailAction) -> Result<()> {
         MailAction::Flush => {
             let summary = mail::flush_all(ws)?;
             if summary.no_server {
-                return Err(UserError::usage(flush_text(&summary).trim_end().to_string()).into());
+                return Err(UserError::usage(
+                    flush_text(&summary, ws.catalog.tz).trim_end().to_string(),
+                )
+                .into());
             }
-            print_text(&flush_text(&summary))?;
-            if summary.all_delivered() {
+            print_text(&flush_text(&summary, ws.catalog.tz))?;
+            // Held or paused mail waits for the office: not a success.
+            if summary.settled() {
                 Ok(())
             } else {
                 Err(ItemsFailed.into())
@@ -66,8 +70,32 @@ fn messages(list: &[Delivery]) -> usize {
     ids.len()
 }
 
-fn short(t: DateTime<FixedOffset>) -> String {
-    t.format("%m-%d %H:%M").to_string()
+/// A retry time as the office reads it: to the second when it is within
+/// the hour, so that a retry due in seconds does not read as due now.
+fn due_text(t: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> String {
+    let secs = (t - now).num_seconds();
+    if secs <= 0 {
+        "已到重试时间，下一轮发送时重试".to_string()
+    } else if secs < 60 {
+        format!("{}（{secs} 秒后）", t.format("%H:%M:%S"))
+    } else if secs < 3600 {
+        format!("{}（约 {} 分钟后）", t.format("%H:%M:%S"), (secs + 59) / 60)
+    } else {
+        t.format("%m-%d %H:%M").to_string()
+    }
+}
+
+/// Why delivery is paused and what to fix, for `mail flush` and `mail list`.
+pub(super) fn pause_text(p: &Pause, waiting: usize, tz: Tz) -> String {
+    format!(
+        "发信已暂停（{} 起，已连续 {} 次未能发出）：{}
+  {} 封邮件留在队列中，不计入尝试次数；问题解决后自动恢复发送（值守程序每分钟重试，也可运行 minsheng mail flush）。
+",
+        p.since.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        p.tries,
+        p.message,
+        waiting
+    )
 }
 
 /// What a refusal likely means, for one line.
@@ -109,7 +137,7 @@ fn queued_text(q: &Queued) -> String {
 
 /// What a flush did, in a few lines of Chinese for the office: what was
 /// queued, sent, given up, and what is left waiting and why.
-pub(super) fn flush_text(summary: &FlushSummary) -> String {
+pub(super) fn flush_text(summary: &FlushSummary, tz: Tz) -> String {
     let mut out = String::new();
     for q in &summary.queued {
         out.push_str(&queued_text(q));
@@ -122,6 +150,10 @@ pub(super) fn flush_text(summary: &FlushSummary) -> String {
         return out;
     }
     let queued_lines = out.len();
+    let now = summary.at.unwrap_or_default();
+    if let Some(p) = &summary.paused {
+        out.push_str(&pause_text(p, summary.waiting, tz));
+    }
     let line = |d: &Delivery| {
         format!(
             "  {}  {}  → {}\n",
@@ -145,13 +177,13 @@ pub(super) fn flush_text(summary: &FlushSummary) -> String {
             out.push_str(&line(d));
             out.push_str(&format!("    第 {} 次尝试失败：{}\n", d.attempts, d.detail));
             if let Some(t) = d.next_attempt_at {
-                out.push_str(&format!("    下次尝试：{}\n", t.format("%Y-%m-%d %H:%M")));
+                out.push_str(&format!("    下次尝试：{}\n", due_text(t, now)));
             }
         }
     }
     if !summary.uncertain.is_empty() {
         out.push_str(&format!(
-            "不能确定是否送达 {} 封，已暂停发送（避免重复）。请向收件人核实后运行 minsheng mail release 编号 重发，或加 --delivered 记为已送达：\n",
+            "不能确定是否送达 {} 封，已暂停发送（避免重复）。核实后运行 minsheng mail release 编号 重发，或加 --delivered 记为已送达：\n",
             messages(&summary.uncertain)
         ));
         for d in &summary.uncertain {
@@ -182,7 +214,7 @@ pub(super) fn flush_text(summary: &FlushSummary) -> String {
         }
     }
     if !summary.dropped.is_empty() {
-        out.push_str("以下收件人已从 minsheng.toml 中删除，不再发送：\n");
+        out.push_str("以下收件人已从配置中移除，不再发送（不算发送失败）：\n");
         for d in &summary.dropped {
             out.push_str(&line(d));
         }
@@ -197,7 +229,7 @@ pub(super) fn flush_text(summary: &FlushSummary) -> String {
             if let Some(t) = d.next_attempt_at {
                 out.push_str(&format!(
                     "    下次 {}，第 {} 次{}\n",
-                    short(t),
+                    due_text(t, now),
                     d.attempts + 1,
                     d.reply
                         .as_deref()
@@ -226,8 +258,9 @@ pub(super) fn flush_text(summary: &FlushSummary) -> String {
 }
 
 /// One recipient's state in Chinese.
-fn recipient_text(x: &Recipient, tz: Tz) -> String {
-    let at = |t: DateTime<FixedOffset>| short(t.with_timezone(&tz).fixed_offset());
+fn recipient_text(x: &Recipient, tz: Tz, now: DateTime<FixedOffset>) -> String {
+    let local = |t: DateTime<FixedOffset>| t.with_timezone(&tz).fixed_offset();
+    let at = |t: DateTime<FixedOffset>| local(t).format("%m-%d %H:%M").to_string();
     let reply = |prefix: &str| {
         x.reply
             .as_deref()
@@ -238,7 +271,9 @@ fn recipient_text(x: &Recipient, tz: Tz) -> String {
         RcptState::Queued => "等待发送".to_string(),
         RcptState::Retry => format!(
             "等待重试：下次 {}，第 {} 次{}",
-            x.next_try.map(at).unwrap_or_default(),
+            x.next_try
+                .map(|t| due_text(local(t), local(now)))
+                .unwrap_or_default(),
             x.attempts + 1,
             reply("上次回复：")
         ),
@@ -249,7 +284,7 @@ fn recipient_text(x: &Recipient, tz: Tz) -> String {
             .trim_end()
             .to_string(),
         RcptState::Failed => match x.gave_up {
-            Some(GaveUp::Removed) => "不再发送：已从 minsheng.toml 中删除".to_string(),
+            Some(GaveUp::Removed) => "不再发送：已从配置中移除（不算发送失败）".to_string(),
             Some(GaveUp::Exhausted) => format!(
                 "发送失败：尝试 {} 次仍未成功，已放弃{}",
                 x.attempts,
@@ -267,10 +302,13 @@ fn recipient_text(x: &Recipient, tz: Tz) -> String {
     }
 }
 
-/// `mail list`: what waits, what is held, what failed, what went out, and
-/// under each message where each recipient stands.
+/// `mail list`: whether delivery is paused, then what waits, what is held,
+/// what failed, what was dropped and what went out, and under each message
+/// where each recipient stands.
 fn list(tz: Tz, listing: &Listing) -> String {
-    let at = |t: DateTime<FixedOffset>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let local = |t: DateTime<FixedOffset>| t.with_timezone(&tz).fixed_offset();
+    let at = |t: DateTime<FixedOffset>| local(t).format("%Y-%m-%d %H:%M").to_string();
+    let now = listing.now;
     let entry = |r: &Record| {
         let mut s = format!(
             "  {}\n    {}  {}\n    收件人：\n",
@@ -279,12 +317,24 @@ fn list(tz: Tz, listing: &Listing) -> String {
             r.subject
         );
         for x in &r.recipients {
-            s.push_str(&format!("      {}  {}\n", x.address, recipient_text(x, tz)));
+            s.push_str(&format!(
+                "      {}  {}\n",
+                x.address,
+                recipient_text(x, tz, now)
+            ));
         }
         s
     };
-    let given_up = |r: &Record| r.recipients.iter().any(|x| x.state == RcptState::Failed);
+    let given_up = |r: &Record| {
+        r.recipients
+            .iter()
+            .any(|x| x.state == RcptState::Failed && x.gave_up != Some(GaveUp::Removed))
+    };
     let mut out = String::new();
+    if let Some(p) = &listing.paused {
+        out.push_str(&pause_text(p, listing.waiting.len(), tz));
+        out.push('\n');
+    }
     out.push_str(&format!("待发送（{} 封）：\n", listing.waiting.len()));
     for r in &listing.waiting {
         out.push_str(&entry(r));
@@ -292,11 +342,14 @@ fn list(tz: Tz, listing: &Listing) -> String {
             out.push_str("    正在发送\n");
         } else if r.attempts > 0 {
             out.push_str(&format!(
-                "    已尝试 {} 次，下次 {}；上次失败：{}\n",
+                "    已尝试 {} 次，下次 {}",
                 r.attempts,
-                at(r.next_attempt_at),
-                r.last_error.as_deref().unwrap_or("")
+                due_text(local(r.next_attempt_at), local(now))
             ));
+            match &r.last_error {
+                Some(e) => out.push_str(&format!("；上次失败：{e}\n")),
+                None => out.push('\n'),
+            }
         } else {
             out.push_str(&format!("    {} 放入队列\n", at(r.queued_at)));
         }
@@ -307,22 +360,33 @@ fn list(tz: Tz, listing: &Listing) -> String {
     ));
     for r in &listing.held {
         out.push_str(&entry(r));
+        if let Some(e) = &r.last_error {
+            out.push_str(&format!("    {e}\n"));
+        }
         out.push_str(&format!(
-            "    {}\n    核实后：minsheng mail release {} 重发，或 minsheng mail release {} --delivered 记为已送达\n",
-            r.last_error.as_deref().unwrap_or(""),
-            r.id,
-            r.id
+            "    查到已送达：minsheng mail release {} --delivered 记为已送达；没有送达：minsheng mail release {} 重发\n",
+            r.id, r.id
         ));
     }
     out.push_str(&format!("\n发送失败（{} 封）：\n", listing.failed.len()));
     for r in &listing.failed {
         out.push_str(&entry(r));
+        if let Some(e) = &r.last_error {
+            out.push_str(&format!("    最后一次失败：{e}\n"));
+        }
         out.push_str(&format!(
-            "    尝试 {} 次后放弃：{}\n    重新发送：minsheng mail release {}\n",
-            r.attempts,
-            r.last_error.as_deref().unwrap_or(""),
-            r.id
+            "    共尝试 {} 次。重新发送：minsheng mail release {}\n",
+            r.attempts, r.id
         ));
+    }
+    if !listing.removed.is_empty() {
+        out.push_str(&format!(
+            "\n不再发送（{} 封，收件人已从配置中移除，不算发送失败）：\n",
+            listing.removed.len()
+        ));
+        for r in &listing.removed {
+            out.push_str(&entry(r));
+        }
     }
     out.push_str(&format!("\n已发送（{} 封）：\n", listing.sent.len()));
     for r in listing.sent.iter().rev() {

@@ -18,7 +18,7 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, draft: bool) -> Result<(
     print_text(&render_reminders(ws, &summary))?;
     let mut failed = !summary.problems.is_empty();
     if let Some(f) = sent {
-        print_text(&flush_text(&f))?;
+        print_text(&flush_text(&f, ws.catalog.tz))?;
         failed |= !f.all_delivered();
     }
     if failed {

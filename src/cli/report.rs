@@ -24,7 +24,7 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, send: bool, draft: bool)
     print_text(&summary(ws, &view, &files))?;
     if send {
         let sent = crate::cycle::send_bulletin(ws, period, &files)?;
-        print_text(&flush_text(&sent))?;
+        print_text(&flush_text(&sent, ws.catalog.tz))?;
         if !sent.all_delivered() {
             // What failed stays queued; the exit code tells a script so.
             return Err(ItemsFailed.into());

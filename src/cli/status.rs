@@ -16,6 +16,7 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, json: bool) -> Result<()
     let ledger = Ledger::open(&ws.ledger_path())?;
     let v = crate::report::view(ws, &ledger, period)?;
     let mail = crate::mail::pending(ws)?;
+    let paused = crate::mail::pause_state(ws);
     if json {
         let mut doc = consolidate::status_json(&v);
         doc["mail"] = serde_json::json!({
@@ -23,14 +24,23 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, json: bool) -> Result<()
             "uncertain": mail.uncertain,
             "failed": mail.failed,
             "sent": mail.sent,
+            "failed_recipients": mail.failed_recipients,
+            "removed_recipients": mail.removed_recipients,
+            "paused": paused.as_ref().map(|p| &p.message),
         });
         print_json(&doc)
     } else {
         let mut out = table(ws, &v);
-        if mail.queued + mail.uncertain + mail.failed > 0 {
+        if let Some(p) = &paused {
             out.push_str(&format!(
-                "\n邮件：待发送 {} 封，待确认 {} 封，发送失败 {} 封（minsheng mail list 查看）\n",
-                mail.queued, mail.uncertain, mail.failed
+                "\n{}",
+                super::mail::pause_text(p, mail.queued, ws.catalog.tz)
+            ));
+        }
+        if mail.queued + mail.uncertain + mail.failed_recipients > 0 {
+            out.push_str(&format!(
+                "\n邮件：待发送 {} 封，待确认 {} 封，发送失败 {} 封，被拒收或放弃的收件人 {} 个（minsheng mail list 查看）\n",
+                mail.queued, mail.uncertain, mail.failed, mail.failed_recipients
             ));
         }
         print_text(&out)

@@ -57,9 +57,10 @@ pub fn send_test(ws: &Workspace, address: &str) -> Result<TestSent> {
         date: now.to_rfc2822(),
         message_id: message_id(&server.from, now),
     });
-    let mut session = server
-        .connect()
-        .map_err(|f| anyhow::anyhow!("测试邮件未能发出：{f}"))?;
+    let mut session = server.connect().map_err(|u| {
+        tracing::info!(error = %u.detail, "the test message could not reach the server");
+        anyhow::anyhow!("测试邮件未能发出：{}", u.fault.explain(smtp))
+    })?;
     let sent = session.send(&server.from.address, &[to_address], &eml, |_, _| Ok(()));
     session.quit();
     match sent.outcome {
@@ -69,6 +70,18 @@ pub fn send_test(ws: &Workspace, address: &str) -> Result<TestSent> {
             server: server.name(),
             reply,
         }),
+        // The address was typed on the command line: the advice is about
+        // it, not about minsheng.toml.
+        Err(smtp::SendError::NotSent(smtp::Failure::RecipientsRefused { refused })) => {
+            let list: Vec<String> = refused
+                .iter()
+                .map(|(a, r)| format!("{a}（{r}；{}）", smtp::explain(r, true)))
+                .collect();
+            Err(anyhow::anyhow!(
+                "测试邮件未能发出：收件人被服务器拒绝：{}",
+                list.join("；")
+            ))
+        }
         Err(smtp::SendError::NotSent(f)) => Err(anyhow::anyhow!("测试邮件未能发出：{f}")),
         Err(smtp::SendError::Unknown(f)) => Err(anyhow::anyhow!(
             "测试邮件已发出，但没有收到服务器确认，不能确定是否送达：{f}"

@@ -4,17 +4,19 @@
 //! rather than sent twice. The server's answer decides each recipient: a
 //! 5xx reply gives it up at once (to RCPT TO: that recipient; to MAIL FROM,
 //! DATA or the data: every recipient still waiting), a 4xx reply, a timeout
-//! or a server that cannot be reached waits with a doubling backoff until
-//! `[mail] max_attempts`. Times are the plan's clock.
+//! or a connection lost during its transaction waits with a doubling
+//! backoff until `[mail] max_attempts`. A server that cannot be reached or
+//! will not let us in is no message's fault: delivery pauses (see
+//! [`super::pause`]) and no attempt is counted. Times are the plan's clock.
 
 use super::compose::configured;
 use super::enqueue::{Queued, now};
 use super::mime;
+use super::pause::{self, Pause};
 use super::queue::{self, Folder, GaveUp, RcptState, Record, Stage, State};
 use super::reply::{Meaning, Reply};
-use super::smtp::{self, Failure, SendError};
+use super::smtp::{self, Failure, Fault, SendError, Unreachable};
 use crate::config::MailConfig;
-use crate::error::UserError;
 use crate::fsx;
 use crate::workspace::Workspace;
 use anyhow::Result;
@@ -53,6 +55,10 @@ pub struct FlushSummary {
     pub later: Vec<Delivery>,
     /// Messages that nobody got, moved to `failed/` by this flush.
     pub moved_to_failed: Vec<String>,
+    /// Delivery is paused by a fault of the setup.
+    pub paused: Option<Pause>,
+    /// When the flush ran (the plan's clock).
+    pub at: Option<DateTime<FixedOffset>>,
 }
 
 /// Some recipients of one message and what happened to them.
@@ -75,7 +81,16 @@ pub struct Delivery {
 impl FlushSummary {
     /// Every recipient tried was delivered.
     pub fn all_delivered(&self) -> bool {
-        self.deferred.is_empty() && self.uncertain.is_empty() && self.failed.is_empty()
+        self.deferred.is_empty()
+            && self.uncertain.is_empty()
+            && self.failed.is_empty()
+            && self.paused.is_none()
+    }
+
+    /// Nothing is left for the office to look at: every recipient tried was
+    /// delivered, delivery is not paused, and nothing is held as uncertain.
+    pub fn settled(&self) -> bool {
+        self.all_delivered() && self.held == 0
     }
 }
 
@@ -158,7 +173,7 @@ pub(super) fn open(ws: &Workspace, own_claims_stale: bool) -> Result<Vec<Deliver
         let Some(mut r) = queue::claim(ws, &waiting.id)? else {
             continue;
         };
-        let gone = removed(ws, &r);
+        let gone = drop_removed(ws, &mut r, now);
         if gone.is_empty() {
             queue::unclaim(ws, &r)?;
             continue;
@@ -166,7 +181,6 @@ pub(super) fn open(ws: &Workspace, own_claims_stale: bool) -> Result<Vec<Deliver
         let mut events = Vec::new();
         for address in &gone {
             if let Some(rcpt) = r.recipient_mut(address) {
-                rcpt.give_up(GaveUp::Removed, None, now);
                 events.push(Event {
                     outcome: Outcome::Failed,
                     address: address.clone(),
@@ -184,6 +198,22 @@ pub(super) fn open(ws: &Workspace, own_claims_stale: bool) -> Result<Vec<Deliver
         group(&r, &events, Outcome::Failed, &mut dropped);
     }
     Ok(dropped)
+}
+
+/// Give up the waiting recipients of `r` that `minsheng.toml` no longer
+/// names (in memory; the caller writes or only shows it), and name them.
+pub(super) fn drop_removed(
+    ws: &Workspace,
+    r: &mut Record,
+    now: DateTime<FixedOffset>,
+) -> Vec<String> {
+    let gone = removed(ws, r);
+    for address in &gone {
+        if let Some(x) = r.recipient_mut(address) {
+            x.give_up(GaveUp::Removed, Some(queue::REMOVED.to_string()), now);
+        }
+    }
+    gone
 }
 
 /// The waiting recipients of `r` that `minsheng.toml` no longer names.
@@ -218,6 +248,7 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
         summary.no_server = true;
         return Ok(summary);
     };
+    summary.at = Some(now);
     for r in &later {
         let events: Vec<Event> = r
             .recipients
@@ -227,16 +258,36 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
             .collect();
         group(r, &events, Outcome::Deferred, &mut summary.later);
     }
-    if due.is_empty() {
+    // While paused, a flush with nothing due still tries the server, so
+    // that the pause ends once the setup is fixed.
+    if due.is_empty() && pause::pause_state(ws).is_none() {
         return Ok(summary);
     }
-    let server = smtp::Server::new(smtp, &ws.root).map_err(|e| UserError::usage(e.0))?;
+    let server = match smtp::Server::new(smtp, &ws.root) {
+        Ok(s) => s,
+        Err(e) => {
+            let fault = Fault::Config { detail: e.0 };
+            summary.paused = Some(pause::record(ws, fault.into(), smtp, now)?);
+            return Ok(summary);
+        }
+    };
     let mut link = Link {
         server: &server,
         session: None,
-        cannot_connect: None,
     };
+    if due.is_empty()
+        && let Err(fault) = link.ready(ws)
+    {
+        summary.paused = Some(pause::record(ws, fault, smtp, now)?);
+    }
     for waiting in due {
+        let session = match link.ready(ws) {
+            Ok(s) => s,
+            Err(fault) => {
+                summary.paused = Some(pause::record(ws, fault, smtp, now)?);
+                break;
+            }
+        };
         let Some(mut r) = queue::claim(ws, &waiting.id)? else {
             summary.busy += 1;
             continue;
@@ -247,7 +298,7 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
             queue::unclaim(ws, &r)?;
             continue;
         }
-        attempt(ws, &mut link, &mut r, everything, &mut summary)?;
+        attempt(ws, &server, session, &mut r, everything, &mut summary)?;
     }
     if let Some(s) = link.session {
         s.quit();
@@ -255,34 +306,30 @@ fn flush_with(ws: &Workspace, everything: bool) -> Result<FlushSummary> {
     Ok(summary)
 }
 
-/// The server, the open session, and why it could not be reached (so one
-/// flush does not wait for a dead server once per message).
+/// The server and the open session, connected again when the server
+/// dropped it between two messages.
 struct Link<'a> {
     server: &'a smtp::Server,
     session: Option<smtp::Session>,
-    cannot_connect: Option<Failure>,
 }
 
 impl Link<'_> {
-    fn session(&mut self) -> Result<&mut smtp::Session, Failure> {
-        if let Some(f) = &self.cannot_connect {
-            return Err(f.clone());
-        }
+    /// A session ready for the next message; the first one made ends a
+    /// pause.
+    fn ready(&mut self, ws: &Workspace) -> Result<&mut smtp::Session, Unreachable> {
         if self.session.as_mut().is_some_and(|s| !s.usable()) {
             self.session = None;
         }
         if self.session.is_none() {
-            match self.server.connect() {
-                Ok(s) => self.session = Some(s),
-                Err(f) => {
-                    self.cannot_connect = Some(f.clone());
-                    return Err(f);
-                }
+            let s = self.server.connect()?;
+            if let Err(e) = pause::clear(ws) {
+                tracing::error!(error = %crate::error::chain(&e), "cannot end the mail pause");
             }
+            self.session = Some(s);
         }
-        self.session.as_mut().ok_or_else(|| Failure::Broken {
-            detail: "连接未能建立".to_string(),
-        })
+        self.session
+            .as_mut()
+            .ok_or_else(|| Unreachable::from(Fault::Other))
     }
 }
 
@@ -290,7 +337,8 @@ impl Link<'_> {
 /// message put where it belongs after it.
 fn attempt(
     ws: &Workspace,
-    link: &mut Link,
+    server: &smtp::Server,
+    session: &mut smtp::Session,
     r: &mut Record,
     everything: bool,
     summary: &mut FlushSummary,
@@ -327,30 +375,28 @@ fn attempt(
         }
     }
     let addresses: Vec<String> = to.iter().map(|a| a.to_string()).collect();
-    let server = link.server;
+    let mut message_id = None;
     let transaction = if to.is_empty() {
         None
     } else {
         Some(match prepare(ws, server, r) {
             Err(f) => not_sent(f),
-            Ok(eml) => match link.session() {
-                Err(f) => not_sent(f),
-                Ok(s) => {
-                    let mut claimed = r.clone();
-                    s.send(&server.from.address, &to, &eml, |accepted, refused| {
-                        // From here on the accepted may get it whatever
-                        // happens to this process.
-                        apply_refused(&mut claimed, refused, mail, now);
-                        for a in accepted {
-                            if let Some(x) = claimed.recipient_mut(a) {
-                                x.state = RcptState::Uncertain;
-                            }
+            Ok(eml) => {
+                message_id = mime::message_id(&eml);
+                let mut claimed = r.clone();
+                session.send(&server.from.address, &to, &eml, |accepted, refused| {
+                    // From here on the accepted may get it whatever
+                    // happens to this process.
+                    apply_refused(&mut claimed, refused, mail, now);
+                    for a in accepted {
+                        if let Some(x) = claimed.recipient_mut(a) {
+                            x.state = RcptState::Uncertain;
                         }
-                        claimed.stage = Some(Stage::Data);
-                        queue::save_claimed(ws, &claimed)
-                    })
-                }
-            },
+                    }
+                    claimed.stage = Some(Stage::Data);
+                    queue::save_claimed(ws, &claimed)
+                })
+            }
         })
     };
     let mut errors = Vec::new();
@@ -395,7 +441,10 @@ fn attempt(
                 errors.push(f.to_string());
             }
             Err(SendError::Unknown(f)) => {
-                let detail = format!("{f}。邮件内容已发出但没有收到服务器确认，不能确定是否送达");
+                let detail = format!(
+                    "{f}。{}",
+                    queue::uncertain_text(message_id.as_deref(), &server.name(), now)
+                );
                 for a in &t.accepted {
                     if let Some(x) = r.recipient_mut(a) {
                         x.state = RcptState::Uncertain;
@@ -443,8 +492,11 @@ fn not_sent(f: Failure) -> smtp::Transaction {
 /// The message's bytes, with the sender the server expects.
 fn prepare(ws: &Workspace, server: &smtp::Server, r: &mut Record) -> Result<Vec<u8>, Failure> {
     let eml_path = queue::path(ws, Folder::Queue, &r.id, "eml");
-    let eml = std::fs::read(&eml_path).map_err(|e| Failure::Broken {
-        detail: format!("无法读取邮件文件 {}：{e}", eml_path.display()),
+    let eml = std::fs::read(&eml_path).map_err(|e| {
+        tracing::error!(file = %eml_path.display(), error = %e, "cannot read a queued message");
+        Failure::Local {
+            detail: format!("无法读取邮件文件 {}", eml_path.display()),
+        }
     })?;
     let from = server.from.address.to_string();
     if r.from == from {
@@ -453,8 +505,11 @@ fn prepare(ws: &Workspace, server: &smtp::Server, r: &mut Record) -> Result<Vec<
     // Written before `[smtp] from` was set (or changed): the sender the
     // server expects goes in, and the file keeps what is sent.
     let eml = mime::replace_from(&eml, &server.from);
-    fsx::write_atomic(&eml_path, &eml).map_err(|e| Failure::Broken {
-        detail: crate::error::chain(&e),
+    fsx::write_atomic(&eml_path, &eml).map_err(|e| {
+        tracing::error!(file = %eml_path.display(), error = %crate::error::chain(&e), "cannot rewrite a queued message");
+        Failure::Local {
+            detail: format!("无法改写邮件文件 {}", eml_path.display()),
+        }
     })?;
     r.from = from;
     Ok(eml)

@@ -161,7 +161,7 @@ pub fn replace_from(eml: &[u8], from: &Mailbox) -> Vec<u8> {
         if continuation && skipping {
             continue;
         }
-        skipping = line.len() >= 5 && line[..5].eq_ignore_ascii_case("from:");
+        skipping = is_header(line, "from");
         if skipping {
             header(&mut out, "From", &from.words());
         } else {
@@ -171,6 +171,40 @@ pub fn replace_from(eml: &[u8], from: &Mailbox) -> Vec<u8> {
     let mut bytes = out.into_bytes();
     bytes.extend_from_slice(&eml[end + 2..]);
     bytes
+}
+
+/// Whether a header line (read from a file, so any bytes at all) is the
+/// header `name`: compared by bytes, never cut inside a character.
+fn is_header(line: &str, name: &str) -> bool {
+    let line = line.as_bytes();
+    line.len() > name.len()
+        && line[name.len()] == b':'
+        && line[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// The Message-ID of a composed message, without its angle brackets;
+/// `None` when the header is missing or holds anything but the characters
+/// of an id (it is quoted to the office in a command line to run).
+pub fn message_id(eml: &[u8]) -> Option<String> {
+    let end = find(eml, b"\r\n\r\n").unwrap_or(eml.len());
+    let head = String::from_utf8_lossy(&eml[..end]);
+    let mut lines = head.split("\r\n").peekable();
+    while let Some(line) = lines.next() {
+        if !is_header(line, "message-id") {
+            continue;
+        }
+        let mut value = line["message-id:".len()..].to_string();
+        while let Some(next) = lines.next_if(|l| l.starts_with([' ', '\t'])) {
+            value.push_str(next);
+        }
+        let id = value.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let ok = id.contains('@')
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_+=@%$".contains(&b));
+        return ok.then(|| id.to_string());
+    }
+    None
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -506,6 +540,66 @@ mod tests {
         assert_eq!(from.name(), Some("新发件人"));
         assert_eq!(m.subject(), Some("s"));
         assert_eq!(m.attachments().count(), 1);
+    }
+
+    #[test]
+    fn the_message_id_is_read_back_and_anything_odd_in_it_is_refused() {
+        let raw = sample("s", "n", "a.txt");
+        assert_eq!(message_id(&raw).as_deref(), Some("1.abc@example.cn"));
+        let folded = b"From: a@b.cn\r\nMessage-ID:\r\n <7.x@b.cn>\r\n\r\nbody";
+        assert_eq!(message_id(folded).as_deref(), Some("7.x@b.cn"));
+        for bad in [
+            &b"Message-ID: <a'; rm -rf /@b.cn>\r\n\r\n"[..],
+            b"Message-ID: no-brackets@b.cn\r\n\r\n",
+            b"Message-ID: <\xe6\x97@b.cn>\r\n\r\n",
+            b"Subject: x\r\n\r\n",
+            b"",
+        ] {
+            assert_eq!(message_id(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    /// Headers as a queue file may hold them after a disk fault or an
+    /// editor: broken UTF-8 at every position of the first bytes, lone
+    /// continuation bytes, no blank line, NULs.
+    fn corrupt_headers() -> Vec<Vec<u8>> {
+        let good = sample("调度通报", "张三", "表.xlsx");
+        let mut out = Vec::new();
+        for cut in 0..12 {
+            for junk in [
+                &[0xe6u8][..],
+                &[0xe6, 0x97],
+                &[0x80, 0x80, 0x80],
+                &[0xff],
+                &[0],
+            ] {
+                let mut v = good[..cut].to_vec();
+                v.extend_from_slice(junk);
+                v.extend_from_slice(&good[cut..]);
+                out.push(v);
+                let mut line = junk.to_vec();
+                line.extend_from_slice(b"rom: x\r\n\r\nbody");
+                out.push(line);
+            }
+        }
+        out.push(b"Fr\xe6\x97\xa5m: x\r\n\r\n".to_vec());
+        out.push(b"\xe6\x97\xa5\xe6\x97\xa5\r\n\r\n".to_vec());
+        out.push(b"Message-ID: <\xe6\x97\r\n\r\n".to_vec());
+        out.push(vec![0xe6; 300]);
+        out
+    }
+
+    #[test]
+    fn corrupt_headers_in_a_queued_file_never_panic() {
+        let from = mbox("新发件人", "new@example.cn");
+        for raw in corrupt_headers() {
+            let new = replace_from(&raw, &from);
+            // The body is never touched, whatever the header held.
+            if let Some(end) = find(&raw, b"\r\n\r\n") {
+                assert!(new.ends_with(&raw[end + 2..]));
+            }
+            let _ = message_id(&raw);
+        }
     }
 
     #[test]

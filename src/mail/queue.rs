@@ -581,63 +581,146 @@ pub fn recover(
     stale_secs: i64,
     own_claims_stale: bool,
 ) -> Result<()> {
-    let dir = ws.mail_dir(Folder::Queue.name());
-    let claims: Vec<PathBuf> = match fs::read_dir(&dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "sending"))
-            .collect(),
-        Err(_) => return Ok(()),
-    };
-    for claimed in claims {
-        let Ok(mut r) = read_record(&claimed) else {
-            continue;
-        };
-        let age = match r.pid {
-            Some(_) => (now - r.last_attempt_at.unwrap_or(r.queued_at)).num_seconds(),
-            // Renamed a moment ago, its claimant not yet written in: judge by
-            // the file's age.
-            None => claim_age(&claimed),
-        };
-        let claimant_alive = match r.pid {
-            Some(pid) if pid == std::process::id() => !own_claims_stale,
-            Some(pid) => process_alive(pid),
-            None => true,
-        };
-        if claimant_alive && age <= stale_secs {
+    for (claimed, mut r) in claims(ws) {
+        if !left_over(&claimed, &r, now, stale_secs, own_claims_stale) {
             continue;
         }
-        if r.state == State::Sent {
-            // Acknowledged before the crash: whoever still waited got it.
-            tracing::info!(id = %r.id, "finishing the move of an acknowledged message");
-            let at = r.sent_at.unwrap_or(now);
-            for rcpt in r.recipients.iter_mut().filter(|x| !x.state.finished()) {
-                rcpt.sent(None, at);
-            }
-        } else if r.stage == Some(Stage::Data) {
-            // Those the server had accepted are marked uncertain before the
-            // data goes out; a claim from before that mark holds all that
-            // were waiting to go.
-            let mut held = false;
-            for rcpt in r.recipients.iter_mut() {
-                if rcpt.state == RcptState::Queued {
-                    rcpt.state = RcptState::Uncertain;
-                }
-                held |= rcpt.state == RcptState::Uncertain;
-            }
-            if held {
-                tracing::warn!(id = %r.id, "a send was interrupted after its data went out; holding it as uncertain");
-                r.last_error = Some(
-                    "发送过程中程序中断：邮件内容已开始发出，不能确定对方是否收到".to_string(),
-                );
-            }
+        let data_out = r.state != State::Sent && r.stage == Some(Stage::Data);
+        let to = recovered(ws, &mut r, now);
+        if data_out && r.state == State::Uncertain {
+            tracing::warn!(id = %r.id, "a send was interrupted after its data went out; holding it as uncertain");
         } else {
-            tracing::info!(id = %r.id, "a send was interrupted before its data went out; queued again");
+            tracing::info!(id = %r.id, state = ?r.state, "finished the claim of a sender that died");
         }
-        let to = r.settle_state(now);
         release_claim(ws, &r, to)?;
     }
     Ok(())
+}
+
+/// Every claimed record as it stands or, when its sender died, as
+/// [`recover`] will leave it, with the folder it then belongs in; nothing
+/// is written.
+pub fn claims_view(
+    ws: &Workspace,
+    now: DateTime<FixedOffset>,
+    stale_secs: i64,
+) -> Vec<(Folder, Record)> {
+    claims(ws)
+        .into_iter()
+        .map(|(claimed, mut r)| {
+            let to = if left_over(&claimed, &r, now, stale_secs, false) {
+                recovered(ws, &mut r, now)
+            } else {
+                None
+            };
+            (to.unwrap_or(Folder::Queue), r)
+        })
+        .collect()
+}
+
+/// Every claim file and its record.
+fn claims(ws: &Workspace) -> Vec<(PathBuf, Record)> {
+    let dir = ws.mail_dir(Folder::Queue.name());
+    let Ok(rd) = fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut claims: Vec<(PathBuf, Record)> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sending"))
+        .filter_map(|p| read_record(&p).ok().map(|r| (p, r)))
+        .collect();
+    claims.sort_by(|a, b| (a.1.queued_at, &a.1.id).cmp(&(b.1.queued_at, &b.1.id)));
+    claims
+}
+
+/// Whether a claim was left by a sender that died or hung.
+fn left_over(
+    claimed: &Path,
+    r: &Record,
+    now: DateTime<FixedOffset>,
+    stale_secs: i64,
+    own_claims_stale: bool,
+) -> bool {
+    let age = match r.pid {
+        Some(_) => (now - r.last_attempt_at.unwrap_or(r.queued_at)).num_seconds(),
+        // Renamed a moment ago, its claimant not yet written in: judge by
+        // the file's age.
+        None => claim_age(claimed),
+    };
+    let claimant_alive = match r.pid {
+        Some(pid) if pid == std::process::id() => !own_claims_stale,
+        Some(pid) => process_alive(pid),
+        None => true,
+    };
+    !claimant_alive || age > stale_secs
+}
+
+/// A left-over claim's record as the crash left it: what was acknowledged
+/// stays sent, what had its data going out is held as uncertain, the rest
+/// waits again; `Some(folder)` when it is finished. Changes the record
+/// only, so that reading the queue can show it without writing.
+fn recovered(ws: &Workspace, r: &mut Record, now: DateTime<FixedOffset>) -> Option<Folder> {
+    if r.state == State::Sent {
+        // Acknowledged before the crash: whoever still waited got it.
+        let at = r.sent_at.unwrap_or(now);
+        for rcpt in r.recipients.iter_mut().filter(|x| !x.state.finished()) {
+            rcpt.sent(None, at);
+        }
+    } else if r.stage == Some(Stage::Data) {
+        // Those the server had accepted are marked uncertain before the
+        // data goes out; a claim from before that mark holds all that
+        // were waiting to go.
+        let mut held = false;
+        for rcpt in r.recipients.iter_mut() {
+            if rcpt.state == RcptState::Queued {
+                rcpt.state = RcptState::Uncertain;
+            }
+            held |= rcpt.state == RcptState::Uncertain;
+        }
+        let message_id = fs::read(path(ws, Folder::Queue, &r.id, "eml"))
+            .ok()
+            .and_then(|eml| super::mime::message_id(&eml));
+        let server = ws
+            .config
+            .smtp
+            .as_ref()
+            .map(|s| format!("{}:{}", s.host.trim(), s.port))
+            .unwrap_or_default();
+        let at = r.last_attempt_at.unwrap_or(now);
+        r.last_error = Some(if held {
+            format!(
+                "发送过程中程序中断。{}",
+                uncertain_text(message_id.as_deref(), &server, at)
+            )
+        } else {
+            INTERRUPTED.to_string()
+        });
+    } else {
+        // The failure shown is this one, not one from an attempt before it.
+        r.last_error = Some(INTERRUPTED.to_string());
+    }
+    r.settle_state(now)
+}
+
+const INTERRUPTED: &str = "上次发送过程中程序中断，已放回队列等待发送";
+
+/// The reply shown for a recipient removed from the configuration.
+pub const REMOVED: &str = "已从配置中移除";
+
+/// What the office is told of a message whose data went out without an
+/// answer: when, to which server, and how the server's administrator
+/// finds out whether it arrived (its Message-ID in the mail log).
+pub fn uncertain_text(message_id: Option<&str>, server: &str, at: DateTime<FixedOffset>) -> String {
+    let when = at.format("%Y-%m-%d %H:%M:%S");
+    let find = match message_id {
+        Some(id) => format!(
+            "请邮箱管理员在服务器 {server} 的邮件日志中查找这封邮件的 Message-ID {id}（例如 grep '{id}' /var/log/mail.log）"
+        ),
+        None => format!("请邮箱管理员在服务器 {server} 的邮件日志中查找 {when} 前后发出的这封邮件"),
+    };
+    format!(
+        "邮件内容已于 {when} 发给服务器 {server}，没有收到确认，不能确定是否送达。{find}，或向收件人核实"
+    )
 }
 
 /// Seconds since a claim file was renamed or written: the younger of its
@@ -671,29 +754,6 @@ fn process_alive(pid: u32) -> bool {
     } else {
         true
     }
-}
-
-/// How many messages are in each state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct QueueCounts {
-    /// Waiting for delivery (including one being sent now).
-    pub queued: usize,
-    /// Sent without an answer: held for the office to release.
-    pub uncertain: usize,
-    /// Given up for every recipient (in `failed/`).
-    pub failed: usize,
-    pub sent: usize,
-}
-
-pub fn counts(ws: &Workspace) -> Result<QueueCounts> {
-    let queue = load(ws, Folder::Queue, "json")?;
-    Ok(QueueCounts {
-        queued: queue.iter().filter(|r| r.state == State::Queued).count()
-            + load(ws, Folder::Queue, "sending")?.len(),
-        uncertain: queue.iter().filter(|r| r.state == State::Uncertain).count(),
-        failed: load(ws, Folder::Failed, "json")?.len(),
-        sent: load(ws, Folder::Sent, "json")?.len(),
-    })
 }
 
 #[cfg(test)]

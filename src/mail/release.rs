@@ -3,7 +3,7 @@
 //! that they got it.
 
 use super::enqueue::now;
-use super::queue::{self, Folder, RcptState, Record};
+use super::queue::{self, Folder, GaveUp, RcptState, Recipient, Record};
 use crate::error::UserError;
 use crate::workspace::Workspace;
 use anyhow::Result;
@@ -17,11 +17,19 @@ pub enum Released {
     Requeued { id: String, subject: String },
 }
 
-/// The recipients the office decides about: held as uncertain, or given up.
+/// A recipient the office decides about: held as uncertain, or given up
+/// for a reason of its own. One removed from `minsheng.toml` is never sent
+/// to again.
+fn releasable(x: &Recipient) -> bool {
+    match x.state {
+        RcptState::Uncertain => true,
+        RcptState::Failed => x.gave_up != Some(GaveUp::Removed),
+        _ => false,
+    }
+}
+
 fn open_to_release(r: &Record) -> bool {
-    r.recipients
-        .iter()
-        .any(|x| matches!(x.state, RcptState::Uncertain | RcptState::Failed))
+    r.recipients.iter().any(releasable)
 }
 
 /// `mail release ID [--delivered]`: send a message again to its uncertain
@@ -43,7 +51,14 @@ pub fn release(ws: &Workspace, id: &str, delivered: bool) -> Result<Released> {
         if folder == Folder::Queue {
             queue::unclaim(ws, &r)?;
         }
+        let removed = r
+            .recipients
+            .iter()
+            .any(|x| x.gave_up == Some(GaveUp::Removed));
         return Err(UserError::usage(match folder {
+            Folder::Failed if removed => format!(
+                "邮件 {id} 的收件人已从配置中移除，不再发送（如仍需发给他们，请先在 minsheng.toml 中加回）"
+            ),
             Folder::Queue => format!(
                 "邮件 {id} 正在发送队列中等待，无需放行（mail release 只用于“待确认”或“发送失败”的邮件）"
             ),
@@ -53,11 +68,7 @@ pub fn release(ws: &Workspace, id: &str, delivered: bool) -> Result<Released> {
     }
     let stamp = now(ws);
     let when = stamp.format("%Y-%m-%d %H:%M");
-    for x in r
-        .recipients
-        .iter_mut()
-        .filter(|x| matches!(x.state, RcptState::Uncertain | RcptState::Failed))
-    {
+    for x in r.recipients.iter_mut().filter(|x| releasable(x)) {
         if delivered {
             x.sent(None, stamp);
         } else {

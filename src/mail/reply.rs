@@ -176,6 +176,16 @@ impl Meaning {
             Meaning::Other => "请电话联系收件人，或联系邮箱管理员",
         }
     }
+
+    /// The advice for an address typed on the command line (`mail test`):
+    /// nothing in `minsheng.toml` or the queue to fix.
+    pub fn advice_typed(self) -> &'static str {
+        match self {
+            Meaning::NoSuchMailbox | Meaning::BadAddress => "请核对输入的邮箱地址",
+            Meaning::MailboxFull => "请联系收件人清理邮箱",
+            m => m.advice(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -317,6 +327,11 @@ mod tests {
         ] {
             assert!(!m.label().is_empty() && !m.advice().is_empty());
             assert!(!m.label().is_ascii());
+            let typed = m.advice_typed();
+            assert!(
+                !typed.contains("minsheng.toml") && !typed.contains("release"),
+                "{m:?}"
+            );
         }
     }
 }

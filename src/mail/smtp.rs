@@ -1,9 +1,16 @@
 //! Talking to the mail server, step by step through lettre's
 //! `SmtpConnection`, so that every failure is known by the step it happened
-//! in: a refused connection, an untrusted certificate, a refused login, a
-//! refused sender, each refused recipient with its own reply, a message
-//! refused after its data — and, the one case that must not be retried
-//! blindly, a message whose data was sent but whose answer never came.
+//! in. Reaching the server, encrypting and logging in either work for
+//! every message or for none: a failure there is a [`Fault`] of the setup
+//! (address, encryption, certificate, login), and the queue pauses instead
+//! of counting it against a message. Inside a message's transaction each
+//! step has its own [`Failure`]: a refused sender, each refused recipient
+//! with its own reply, a message refused after its data, and, the one case
+//! that must not be retried blindly, a message whose data was sent but whose
+//! answer never came.
+//!
+//! lettre's, rustls' and the OS's errors are read by their kind into Chinese
+//! words; their English text goes to the log only.
 //!
 //! The client greets with `[smtp] helo_name`, by default the domain of
 //! `from`: servers that want a fully qualified name refuse a bare host name.
@@ -18,7 +25,9 @@ use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
+use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
 
@@ -47,38 +56,210 @@ impl fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
-/// Why a step failed, in words the office acts on. `Refused` is the
-/// message refused at DATA or after its data.
+/// Why the server could not be reached or would not let us in: the same
+/// for every message, so delivery pauses until it is fixed. Worded with
+/// what to fix by [`Fault::explain`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// `[smtp]` cannot be used as written (the words say why).
+    Config {
+        detail: String,
+    },
+    /// The host name does not resolve.
+    UnknownHost,
+    /// Nothing listens on the host and port.
+    ConnectionRefused,
+    /// No answer within the timeout.
+    NoAnswer {
+        secs: u64,
+    },
+    /// The server hung up before we were logged in.
+    Closed,
+    /// The encryption could not be set up (often `security` not matching the port).
+    Handshake,
+    /// The server's certificate is not trusted.
+    Certificate {
+        why: CertWhy,
+    },
+    StartTlsMissing,
+    /// The server refused the login (`535`, `534`), or hung up on it.
+    Login {
+        code: Option<String>,
+    },
+    /// The server refused to serve us before the login (`421`, `554` at
+    /// the greeting or to EHLO).
+    Unavailable {
+        code: String,
+    },
+    /// Any other failure to talk to the server (its words are in the log).
+    Other,
+}
+
+/// A [`Fault`] met while connecting, with the library's own words for the
+/// log.
+#[derive(Debug, Clone)]
+pub struct Unreachable {
+    pub fault: Fault,
+    pub detail: String,
+}
+
+impl From<Fault> for Unreachable {
+    fn from(fault: Fault) -> Unreachable {
+        Unreachable {
+            detail: fault.name().to_string(),
+            fault,
+        }
+    }
+}
+
+/// Why a certificate is not trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertWhy {
+    UnknownIssuer,
+    Expired,
+    NotYetValid,
+    WrongName,
+    Revoked,
+    Other,
+}
+
+impl CertWhy {
+    fn words(self) -> &'static str {
+        match self {
+            CertWhy::UnknownIssuer => "签发机构未知，可能是自建或自签名证书",
+            CertWhy::Expired => "证书已过期",
+            CertWhy::NotYetValid => "证书尚未生效，或本机时间不对",
+            CertWhy::WrongName => "证书上的域名与 host 不一致",
+            CertWhy::Revoked => "证书已被吊销",
+            CertWhy::Other => "证书无效",
+        }
+    }
+}
+
+const SECURITY_HINT: &str =
+    "加密方式 security 可能与端口不匹配：465 端口用 \"tls\"，587 或 25 端口用 \"starttls\"";
+
+impl Fault {
+    /// The fault's name, for the log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fault::Config { .. } => "unusable [smtp] configuration",
+            Fault::UnknownHost => "unknown host",
+            Fault::ConnectionRefused => "connection refused",
+            Fault::NoAnswer { .. } => "no answer",
+            Fault::Closed => "closed before login",
+            Fault::Handshake => "TLS handshake failed",
+            Fault::Certificate { .. } => "untrusted certificate",
+            Fault::StartTlsMissing => "no STARTTLS",
+            Fault::Login { .. } => "login refused",
+            Fault::Unavailable { .. } => "service refused",
+            Fault::Other => "other",
+        }
+    }
+
+    /// What is wrong and what to fix, in Chinese, naming the setting
+    /// (`host`, `port`, the environment variable named by `password_env`,
+    /// `extra_ca_file`) to look at.
+    pub fn explain(&self, smtp: &Smtp) -> String {
+        let server = format!("{}:{}", smtp.host.trim(), smtp.port);
+        match self {
+            Fault::Config { detail } => format!("发信设置有误：{detail}"),
+            Fault::UnknownHost => format!(
+                "找不到发信服务器 {}：这个域名无法解析。请核对 minsheng.toml 中 [smtp] 的 host，或检查本机的网络和 DNS 设置",
+                smtp.host.trim()
+            ),
+            Fault::ConnectionRefused => format!(
+                "无法连接发信服务器 {server}：对方拒绝连接（服务器未启动，或 [smtp] 的 host、port 不对）"
+            ),
+            Fault::NoAnswer { secs } => {
+                let hint = if smtp.security == Security::Tls {
+                    "请检查网络和防火墙，以及 [smtp] 的 host、port 是否正确"
+                } else {
+                    "请检查网络和防火墙，以及 [smtp] 的 host、port 是否正确；如果端口是 465，security 应为 \"tls\""
+                };
+                format!("无法连接发信服务器 {server}：{secs} 秒内没有回应。{hint}")
+            }
+            Fault::Closed => format!(
+                "发信服务器 {server} 接受连接后随即断开（服务器可能暂时不可用或限制了本机地址；也常见于{SECURITY_HINT}）"
+            ),
+            Fault::Handshake => {
+                format!("与发信服务器 {server} 加密握手失败，{SECURITY_HINT}")
+            }
+            Fault::Certificate { why } => {
+                let now = match &smtp.extra_ca_file {
+                    Some(file) => {
+                        format!("（现在 extra_ca_file 指定的 {file} 不是签发这张证书的机构）")
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "发信服务器 {server} 的证书不受信任（{}）。如果县里的邮件服务器使用自建证书，请在 minsheng.toml 的 [smtp] 中用 extra_ca_file 指定其 CA 证书（PEM 文件）{now}",
+                    why.words()
+                )
+            }
+            Fault::StartTlsMissing => format!(
+                "发信服务器 {server} 不支持 STARTTLS 加密。请改用 security = \"tls\"（通常端口 465），或向邮箱管理员确认"
+            ),
+            Fault::Login { code } => {
+                let user = smtp.username.as_deref().unwrap_or("").trim();
+                let said = code
+                    .as_deref()
+                    .map(|c| format!("，服务器回复代码 {c}"))
+                    .unwrap_or_default();
+                // "登录被拒绝" first: the words the office searches for.
+                let app = if code.as_deref().is_some_and(|c| c.starts_with("534")) {
+                    "服务器要求使用授权码（客户端专用密码）而不是网页登录密码；"
+                } else {
+                    ""
+                };
+                format!(
+                    "登录被拒绝：发信服务器 {server} 不接受账号 {user} 的登录{said}。用户名或密码（授权码）不对，或邮箱未开启 SMTP 服务。{app}请检查环境变量 {} 中的密码或授权码，以及 [smtp] 的 username；改正后发信自动恢复（值守程序需重新启动才能读到新的环境变量）",
+                    smtp.password_env
+                )
+            }
+            Fault::Unavailable { code } => format!(
+                "发信服务器 {server} 拒绝服务（服务器回复代码 {code}）：服务器可能暂时繁忙，或不接受本机的连接，请向邮箱管理员确认"
+            ),
+            Fault::Other => format!(
+                "与发信服务器 {server} 通信出错（详细原因见日志），请检查 [smtp] 的 host、port 和 security"
+            ),
+        }
+    }
+}
+
+/// Why a step inside a message's transaction failed, in words the office
+/// acts on. `Refused` is the message refused at DATA or after its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    Connect { server: String, reason: String },
-    Certificate { detail: String },
-    StartTlsMissing,
-    Login { detail: String },
-    SenderRefused { from: String, reply: Reply },
-    RecipientsRefused { refused: Vec<(String, Reply)> },
-    Refused { reply: Reply },
-    Timeout { secs: u64 },
-    Broken { detail: String },
+    SenderRefused {
+        from: String,
+        reply: Reply,
+    },
+    RecipientsRefused {
+        refused: Vec<(String, Reply)>,
+    },
+    Refused {
+        reply: Reply,
+    },
+    Timeout {
+        secs: u64,
+    },
+    /// The connection broke, or the message could not be read; the words
+    /// are Chinese.
+    Broken {
+        detail: String,
+    },
+    /// The message could not be read or written here (Chinese words).
+    Local {
+        detail: String,
+    },
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Connect { server, reason } => {
-                write!(f, "无法连接发信服务器 {server}：{reason}")
-            }
-            Failure::Certificate { detail } => write!(
-                f,
-                "发信服务器的证书不受信任（{detail}）。如果县里的邮件服务器使用自建证书，请在 minsheng.toml 的 [smtp] 中用 extra_ca_file 指定其 CA 证书（PEM 文件）"
-            ),
-            Failure::StartTlsMissing => f.write_str(
-                "发信服务器不支持 STARTTLS 加密。请改用 security = \"tls\"（通常端口 465），或向邮箱管理员确认",
-            ),
-            Failure::Login { detail } => write!(
-                f,
-                "登录被拒绝：用户名或密码（授权码）不对，或邮箱未开启 SMTP 服务（{detail}）"
-            ),
             Failure::SenderRefused { from, reply } => write!(
                 f,
                 "发件人 {from} 被服务器拒绝（{reply}）。请确认 [smtp] 的 from 与登录账号一致"
@@ -86,26 +267,33 @@ impl fmt::Display for Failure {
             Failure::RecipientsRefused { refused } => {
                 let list: Vec<String> = refused
                     .iter()
-                    .map(|(a, r)| format!("{a}（{r}；{}）", explain(r)))
+                    .map(|(a, r)| format!("{a}（{r}；{}）", explain(r, false)))
                     .collect();
                 write!(f, "收件人被服务器拒绝：{}", list.join("；"))
             }
             Failure::Refused { reply } => {
-                write!(f, "服务器拒收这封邮件（{reply}）：{}", explain(reply))
+                write!(
+                    f,
+                    "服务器拒收这封邮件（{reply}）：{}",
+                    explain(reply, false)
+                )
             }
             Failure::Timeout { secs } => {
                 write!(f, "发信服务器在 {secs} 秒内没有回应，连接已超时")
             }
             Failure::Broken { detail } => write!(f, "与发信服务器的连接中断（{detail}）"),
+            Failure::Local { detail } => f.write_str(detail),
         }
     }
 }
 
-/// What a refusal means and what to do, in a few words.
-fn explain(reply: &Reply) -> String {
+/// What a refusal means and what to do, in a few words. `typed`: the
+/// address was typed on the command line, not taken from `minsheng.toml`.
+pub(super) fn explain(reply: &Reply, typed: bool) -> String {
     if reply.permanent() {
         let m = reply.meaning();
-        format!("{}，{}", m.label(), m.advice())
+        let advice = if typed { m.advice_typed() } else { m.advice() };
+        format!("{}，{advice}", m.label())
     } else {
         "服务器暂时不能接收".to_string()
     }
@@ -179,9 +367,11 @@ impl Server {
                 if let Some(file) = &smtp.extra_ca_file {
                     let path = root.join(file);
                     let pem = std::fs::read(&path).map_err(|e| {
+                        tracing::warn!(file = %path.display(), error = %e, "cannot read extra_ca_file");
                         SetupError(format!(
-                            "无法读取 [smtp] extra_ca_file 指定的证书文件 {}：{e}",
-                            path.display()
+                            "无法读取 [smtp] extra_ca_file 指定的证书文件 {}（{}）",
+                            path.display(),
+                            io_words(e.kind())
                         ))
                     })?;
                     let cert = Certificate::from_pem(&pem)
@@ -195,11 +385,13 @@ impl Server {
                         })?;
                     builder = builder.add_root_certificate(cert);
                 }
-                Some(
-                    builder
-                        .build()
-                        .map_err(|e| SetupError(format!("无法准备加密连接：{}", chain(&e))))?,
-                )
+                Some(builder.build().map_err(|e| {
+                    tracing::warn!(error = %chain(&e), "cannot prepare TLS");
+                    SetupError(
+                        "无法准备加密连接：[smtp] 的 host 或 extra_ca_file 指定的证书有误"
+                            .to_string(),
+                    )
+                })?)
             }
         };
         Ok(Server {
@@ -218,45 +410,65 @@ impl Server {
         format!("{}:{}", self.host, self.port)
     }
 
-    /// Connect, encrypt and log in.
-    pub fn connect(&self) -> Result<Session, Failure> {
+    /// Connect, encrypt and log in; a failure is the setup's, not a message's.
+    pub fn connect(&self) -> Result<Session, Unreachable> {
         let wrapper = match self.security {
             Security::Tls => self.tls.as_ref(),
             _ => None,
         };
         tracing::debug!(server = %self.name(), "connecting to the mail server");
+        // Resolved here, so that a name that does not resolve is known by
+        // its step rather than by the words of the resolver's error.
+        let addresses: Vec<SocketAddr> = match (self.host.as_str(), self.port).to_socket_addrs() {
+            Ok(a) => a.collect(),
+            Err(e) => {
+                return Err(Unreachable {
+                    fault: Fault::UnknownHost,
+                    detail: e.to_string(),
+                });
+            }
+        };
+        if addresses.is_empty() {
+            return Err(Fault::UnknownHost.into());
+        }
         let mut conn = SmtpConnection::connect(
-            (self.host.as_str(), self.port),
+            addresses.as_slice(),
             Some(self.timeout),
             &self.hello,
             wrapper,
             None,
         )
-        .map_err(|e| self.connect_failure(&e))?;
+        .map_err(|e| self.fault(&e))?;
         if self.security == Security::Starttls {
             let Some(tls) = &self.tls else {
-                return Err(Failure::StartTlsMissing);
+                return Err(Fault::StartTlsMissing.into());
             };
             if !conn.can_starttls() {
                 conn.abort();
-                return Err(Failure::StartTlsMissing);
+                return Err(Fault::StartTlsMissing.into());
             }
             conn.starttls(tls, &self.hello)
-                .map_err(|e| self.connect_failure(&e))?;
+                .map_err(|e| self.fault(&e))?;
         }
         if let Some(credentials) = &self.credentials
             && let Err(e) = conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
         {
             conn.abort();
             // A refused login shows in lettre as a negative reply (535),
-            // as an "incomplete response" when the server hangs up, or as
-            // a timeout when it never answers (aiosmtpd, some appliances).
-            let detail = if is_timeout(&e) {
-                format!("服务器在 {} 秒内没有回应登录", self.timeout.as_secs())
-            } else {
-                reply(&e)
+            // or as a closed connection when the server hangs up on it.
+            let fault = match cause(&e) {
+                Cause::Timeout => Fault::NoAnswer {
+                    secs: self.timeout.as_secs(),
+                },
+                Cause::Reply(r) => Fault::Login {
+                    code: Some(code_of(&r)),
+                },
+                _ => Fault::Login { code: None },
             };
-            return Err(Failure::Login { detail });
+            return Err(Unreachable {
+                fault,
+                detail: chain(&e),
+            });
         }
         Ok(Session {
             conn,
@@ -264,55 +476,31 @@ impl Server {
         })
     }
 
-    fn connect_failure(&self, e: &SmtpError) -> Failure {
-        let text = chain(e);
-        if is_certificate(e, &text) {
-            return Failure::Certificate {
-                detail: certificate_detail(&text),
-            };
-        }
-        if is_timeout(e) {
-            let hint = if self.security == Security::Tls {
-                ""
-            } else {
-                "；如果端口是 465，security 应为 \"tls\""
-            };
-            return Failure::Connect {
-                server: self.name(),
-                reason: format!("{} 秒内没有回应{hint}", self.timeout.as_secs()),
-            };
-        }
-        let lower = text.to_lowercase();
-        if lower.contains("corrupt message")
-            || lower.contains("invalidcontenttype")
-            || lower.contains("wrong version number")
-        {
-            return Failure::Connect {
-                server: self.name(),
-                reason: format!(
-                    "加密握手失败，加密方式 security 可能与端口不匹配：465 端口用 \"tls\"，587 或 25 端口用 \"starttls\"（{text}）"
-                ),
-            };
-        }
-        let reason = match io_kind(e) {
-            Some(std::io::ErrorKind::ConnectionRefused) => {
-                "对方拒绝连接（服务器未启动，或地址、端口不对）".to_string()
-            }
-            Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof) => {
-                format!(
-                    "连接被对方断开（常见原因：加密方式 security 与端口不匹配，465 端口用 \"tls\"，587/25 端口用 \"starttls\"）；{text}"
-                )
-            }
-            _ if text.contains("lookup") || text.contains("resolve") => {
-                format!("找不到这个服务器地址（{text}）")
-            }
-            _ if e.is_permanent() || e.is_transient() => format!("服务器拒绝服务（{}）", reply(e)),
-            _ => text,
+    fn fault(&self, e: &SmtpError) -> Unreachable {
+        let fault = match cause(e) {
+            Cause::ConnectionRefused => Fault::ConnectionRefused,
+            Cause::Timeout => Fault::NoAnswer {
+                secs: self.timeout.as_secs(),
+            },
+            Cause::Reset | Cause::Closed | Cause::TlsClosed => Fault::Closed,
+            Cause::Certificate(why) => Fault::Certificate { why },
+            Cause::Tls => Fault::Handshake,
+            Cause::Reply(r) => Fault::Unavailable { code: code_of(&r) },
+            Cause::Other => Fault::Other,
         };
-        Failure::Connect {
-            server: self.name(),
-            reason,
+        Unreachable {
+            fault,
+            detail: chain(e),
         }
+    }
+}
+
+/// A reply's codes without its words (`535 5.7.8`): the words are the
+/// server's English, the codes are what an IT person looks up.
+fn code_of(r: &Reply) -> String {
+    match r.enhanced {
+        Some((a, b, c)) => format!("{} {a}.{b}.{c}", r.code),
+        None => r.code.to_string(),
     }
 }
 
@@ -372,8 +560,9 @@ impl Session {
         if let Err(e) = before_data(&t.accepted, &t.refused) {
             // Nothing of the message has gone out: hang up, the server drops it.
             self.conn.abort();
+            tracing::error!(error = %crate::error::chain(&e), "cannot record the delivery's progress; not sending");
             t.outcome = Err(SendError::NotSent(Failure::Broken {
-                detail: crate::error::chain(&e),
+                detail: "无法写入发信记录，邮件未发出（详细原因见日志）".to_string(),
             }));
             return t;
         }
@@ -381,14 +570,7 @@ impl Session {
             Ok(r) => Ok(response_text(&r)),
             Err(e) => match negative(&e) {
                 Some(reply) => Err(SendError::NotSent(Failure::Refused { reply })),
-                None => {
-                    self.conn.abort();
-                    Err(SendError::Unknown(if is_timeout(&e) {
-                        Failure::Timeout { secs: self.timeout }
-                    } else {
-                        Failure::Broken { detail: chain(&e) }
-                    }))
-                }
+                None => Err(SendError::Unknown(self.broken(&e))),
             },
         };
         t
@@ -408,10 +590,12 @@ impl Session {
 
     fn broken(&mut self, e: &SmtpError) -> Failure {
         self.conn.abort();
-        if is_timeout(e) {
-            Failure::Timeout { secs: self.timeout }
-        } else {
-            Failure::Broken { detail: chain(e) }
+        tracing::warn!(error = %chain(e), "the connection to the mail server broke");
+        match cause(e) {
+            Cause::Timeout => Failure::Timeout { secs: self.timeout },
+            c => Failure::Broken {
+                detail: c.words(self.timeout),
+            },
         }
     }
 
@@ -445,11 +629,6 @@ fn negative(e: &SmtpError) -> Option<Reply> {
         enhanced: None,
         line,
     }))
-}
-
-/// The server's words from a negative reply, else the error's chain.
-fn reply(e: &SmtpError) -> String {
-    negative(e).map_or_else(|| chain(e), |r| r.line)
 }
 
 /// The name the client greets with: `[smtp] helo_name`, else the domain
@@ -488,44 +667,208 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     mime::clean(&parts.join(": "))
 }
 
-fn io_kind(e: &SmtpError) -> Option<std::io::ErrorKind> {
+/// What an error from lettre comes down to, by its kind and the kinds of
+/// the errors inside it (the OS's `io::Error`, rustls' `Error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cause {
+    ConnectionRefused,
+    Timeout,
+    /// The connection was reset or aborted.
+    Reset,
+    /// The server closed the connection (no reply came).
+    Closed,
+    /// The server closed an encrypted connection without saying so first.
+    TlsClosed,
+    Certificate(CertWhy),
+    /// Any other failure of the encryption.
+    Tls,
+    /// A negative reply.
+    Reply(Reply),
+    Other,
+}
+
+fn cause(e: &SmtpError) -> Cause {
+    if let Some(r) = negative(e) {
+        return Cause::Reply(r);
+    }
+    if e.is_timeout() {
+        return Cause::Timeout;
+    }
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
+        if let Some(t) = s.downcast_ref::<rustls::Error>() {
+            return tls_cause(t);
+        }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
+            // rustls reports through the stream's `io::Error`, its own
+            // error inside it.
+            if let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return tls_cause(t);
+            }
+            use std::io::ErrorKind as K;
+            return match io.kind() {
+                K::ConnectionRefused => Cause::ConnectionRefused,
+                K::TimedOut | K::WouldBlock => Cause::Timeout,
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected => {
+                    Cause::Reset
+                }
+                // Only rustls ends a read this way on a stream this client reads.
+                K::UnexpectedEof => Cause::TlsClosed,
+                _ => Cause::Other,
+            };
         }
         source = s.source();
     }
-    None
+    // lettre's own words when the stream ended before a whole reply.
+    if e.is_response() || e.is_transport_shutdown() {
+        return Cause::Closed;
+    }
+    if e.is_tls() {
+        return Cause::Tls;
+    }
+    Cause::Other
 }
 
-fn is_timeout(e: &SmtpError) -> bool {
-    e.is_timeout() || io_kind(e) == Some(std::io::ErrorKind::WouldBlock)
+fn tls_cause(e: &rustls::Error) -> Cause {
+    use rustls::CertificateError as C;
+    match e {
+        rustls::Error::InvalidCertificate(c) => Cause::Certificate(match c {
+            C::UnknownIssuer => CertWhy::UnknownIssuer,
+            C::Expired | C::ExpiredContext { .. } => CertWhy::Expired,
+            C::NotValidYet | C::NotValidYetContext { .. } => CertWhy::NotYetValid,
+            C::NotValidForName | C::NotValidForNameContext { .. } => CertWhy::WrongName,
+            C::Revoked => CertWhy::Revoked,
+            _ => CertWhy::Other,
+        }),
+        _ => Cause::Tls,
+    }
 }
 
-/// rustls reports an untrusted certificate inside an I/O error during the
-/// handshake; its text is the only thing that tells it apart.
-fn is_certificate(e: &SmtpError, text: &str) -> bool {
-    let t = text.to_lowercase();
-    (e.is_tls() || t.contains("tls") || t.contains("certificate")) && t.contains("certificate")
+impl Cause {
+    /// Chinese words for a failure inside a session (its English in the log).
+    fn words(&self, secs: u64) -> String {
+        match self {
+            Cause::ConnectionRefused => "对方拒绝连接".into(),
+            Cause::Timeout => format!("{secs} 秒内没有回应"),
+            Cause::Reset => "连接被对方重置".into(),
+            Cause::Closed => "服务器中途关闭了连接".into(),
+            Cause::TlsClosed => "服务器未按加密协议正常结束就断开了连接".into(),
+            Cause::Certificate(why) => format!("服务器证书不受信任：{}", why.words()),
+            Cause::Tls => "加密连接出错".into(),
+            Cause::Reply(r) => format!("服务器回复代码 {}", code_of(r)),
+            Cause::Other => "通信出错，详细原因见日志".into(),
+        }
+    }
 }
 
-fn certificate_detail(text: &str) -> String {
-    let t = text.to_lowercase();
-    if t.contains("unknownissuer") || t.contains("unknown issuer") {
-        "签发机构未知，可能是自建或自签名证书".into()
-    } else if t.contains("expired") {
-        "证书已过期".into()
-    } else if t.contains("notvalidforname") || t.contains("not valid for name") {
-        "证书上的域名与 host 不一致".into()
-    } else {
-        text.to_string()
+/// What an OS error says, in a few words (for files the office names).
+fn io_words(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound => "文件不存在",
+        K::PermissionDenied => "没有读取权限",
+        K::IsADirectory => "这是一个目录，不是文件",
+        _ => "读取出错",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn smtp() -> Smtp {
+        crate::config::Config::parse(
+            "[smtp]\nhost = \"mail.pingjiang.gov.cn\"\nport = 465\nusername = \"zhuanban\"\npassword_env = \"PJ_MAIL_CODE\"\nfrom = \"zhuanban@pingjiang.gov.cn\"\nextra_ca_file = \"var/county-ca.pem\"\n",
+            "minsheng.toml",
+        )
+        .unwrap()
+        .smtp
+        .unwrap()
+    }
+
+    /// Chinese, no link, no run of three English words.
+    fn plain_chinese(text: &str) -> bool {
+        let english_run = text.split(|c: char| !c.is_ascii()).any(|run| {
+            run.split(' ').collect::<Vec<_>>().windows(3).any(|w| {
+                w.iter()
+                    .all(|x| x.len() > 1 && x.chars().all(|c| c.is_ascii_alphabetic()))
+            })
+        });
+        !text.contains("http") && !english_run && !text.is_ascii()
+    }
+
+    #[test]
+    fn every_fault_says_in_chinese_what_to_fix() {
+        let smtp = smtp();
+        let server = "mail.pingjiang.gov.cn:465";
+        let cases: Vec<(Fault, &str)> = vec![
+            (
+                Fault::Config {
+                    detail: "环境变量 PJ_MAIL_CODE 没有设置".into(),
+                },
+                "PJ_MAIL_CODE",
+            ),
+            (Fault::UnknownHost, "host"),
+            (Fault::ConnectionRefused, server),
+            (Fault::NoAnswer { secs: 30 }, server),
+            (Fault::Closed, server),
+            (Fault::Handshake, "security"),
+            (Fault::StartTlsMissing, "security"),
+            (
+                Fault::Login {
+                    code: Some("535 5.7.8".into()),
+                },
+                "PJ_MAIL_CODE",
+            ),
+            (
+                Fault::Login {
+                    code: Some("534 5.7.9".into()),
+                },
+                "授权码",
+            ),
+            (Fault::Login { code: None }, "PJ_MAIL_CODE"),
+            (Fault::Unavailable { code: "421".into() }, server),
+            (Fault::Other, server),
+        ];
+        for why in [
+            CertWhy::UnknownIssuer,
+            CertWhy::Expired,
+            CertWhy::NotYetValid,
+            CertWhy::WrongName,
+            CertWhy::Revoked,
+            CertWhy::Other,
+        ] {
+            let text = Fault::Certificate { why }.explain(&smtp);
+            assert!(
+                text.contains("extra_ca_file") && text.contains("var/county-ca.pem"),
+                "{text}"
+            );
+            assert!(plain_chinese(&text), "{text}");
+        }
+        for (fault, names) in cases {
+            let text = fault.explain(&smtp);
+            assert!(text.contains(names), "{fault:?}: {text}");
+            assert!(plain_chinese(&text), "{fault:?}: {text}");
+        }
+        let reply = Reply::parse("535 5.7.8 Authentication credentials invalid").unwrap();
+        for cause in [
+            Cause::ConnectionRefused,
+            Cause::Timeout,
+            Cause::Reset,
+            Cause::Closed,
+            Cause::TlsClosed,
+            Cause::Certificate(CertWhy::UnknownIssuer),
+            Cause::Tls,
+            Cause::Reply(reply),
+            Cause::Other,
+        ] {
+            let text = Failure::Broken {
+                detail: cause.words(30),
+            }
+            .to_string();
+            assert!(plain_chinese(&text), "{cause:?}: {text}");
+        }
+    }
 
     #[test]
     fn the_greeting_is_the_configured_name_or_the_domain_of_the_sender() {

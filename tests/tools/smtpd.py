@@ -6,6 +6,7 @@
                      [--rcpt-reply ADDR REPLY]... [--rcpt-reply-first ADDR N REPLY]...
                      [--reject-data REPLY] [--data-reply-for SUBJECT REPLY]...
                      [--drop-after-data | --hang-after-data]
+                     [--close-after-greeting | --reset-at-rcpt | --silent]
 
 Listens on 127.0.0.1 (port N, or a free one) and prints `PORT <n>` on stdout
 once it accepts connections. Each message it accepts is written as
@@ -30,6 +31,16 @@ was taken.
                      answering the end of DATA (an outcome the client cannot know)
 --hang-after-data    save the message, then never answer the end of DATA
                      (the client waits until it gives up or is killed)
+--close-after-greeting
+                     greet, then close the connection when the client says
+                     EHLO, without a reply (over TLS: without close_notify)
+--reset-at-rcpt      reset the connection (TCP RST) at the first RCPT TO,
+                     without a reply: a connection lost mid-session
+--silent             accept connections and never say a word (not even the
+                     greeting): a server that does not answer
+
+--auth USER:PASSWORD refuses any other login with 535 5.7.8, as Postfix and
+Dovecot do.
 """
 import argparse
 import asyncio
@@ -39,6 +50,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import sys
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -64,6 +76,8 @@ class Handler:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         self.log("ehlo.txt", hostname)
+        if self.args.close_after_greeting:
+            server.transport.abort()
         return responses
 
     async def handle_HELO(self, server, session, envelope, hostname):
@@ -82,6 +96,12 @@ class Handler:
         return None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.args.reset_at_rcpt:
+            sock = server.transport.get_extra_info("socket")
+            # Linger 0: the close sends RST, as a server that crashed does.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            server.transport.abort()
+            return "250 OK (never seen by the client)"
         reply = self.rcpt_reply(address)
         self.log(
             "rcpt.jsonl",
@@ -150,6 +170,9 @@ async def main():
     p.add_argument("--data-reply-for", nargs=2, action="append", default=[])
     p.add_argument("--drop-after-data", action="store_true")
     p.add_argument("--hang-after-data", action="store_true")
+    p.add_argument("--close-after-greeting", action="store_true")
+    p.add_argument("--reset-at-rcpt", action="store_true")
+    p.add_argument("--silent", action="store_true")
     args = p.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     handler = Handler(args)
@@ -182,7 +205,7 @@ async def main():
     sock.listen(16)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(handler, **kwargs),
+        asyncio.Protocol if args.silent else (lambda: SMTP(handler, **kwargs)),
         sock=sock,
         ssl=tls_context(*args.tls) if args.tls else None,
     )
