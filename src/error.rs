@@ -51,10 +51,22 @@ impl std::error::Error for ItemsFailed {}
 
 /// An error with its causes, outermost first, joined the way Chinese reads: `A：B`.
 pub fn chain(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join("：")
+    causes(e.as_ref()).join("：")
+}
+
+/// The one walk down an error's causes, outermost first; a cause whose
+/// words the outer ones already say is left out.
+pub fn causes(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        source = s.source();
+    }
+    parts
 }
 
 pub fn exit_code(e: &anyhow::Error) -> u8 {

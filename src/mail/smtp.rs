@@ -653,18 +653,9 @@ fn hello_name(configured: Option<&str>, from: &Mailbox) -> Result<ClientId, Setu
     Ok(ClientId::Domain(name))
 }
 
-/// The error and its causes, one line.
+/// The error and its causes, one line for the log.
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        source = s.source();
-    }
-    mime::clean(&parts.join(": "))
+    mime::clean(&crate::error::causes(e).join(": "))
 }
 
 /// What an error from lettre comes down to, by its kind and the kinds of
