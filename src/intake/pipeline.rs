@@ -14,7 +14,6 @@ use crate::fsx;
 use crate::ledger::{FileRow, Ledger, NewFile};
 use crate::model::{Contact, Finding, Reported, Verdict};
 use crate::plan::Period;
-use crate::plan::words::Words;
 use crate::templates::Templates;
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
@@ -648,27 +647,33 @@ impl<'a> Intake<'a> {
     }
 
     fn evaluate(&mut self, outcome: Outcome, name: &str) -> Result<Evaluation> {
-        let parsed = match outcome {
-            Outcome::Form(p) => *p,
-            Outcome::NotAForm => {
-                return Ok(Evaluation::rejected(vec![Finding::error(
-                    "not_a_form",
-                    format!(
-                        "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用{}下发的填报表填写",
-                        Words::of(&self.ws.catalog).group
-                    ),
-                )]));
-            }
-            Outcome::Refused(e) => return Ok(Evaluation::rejected(vec![read_error_finding(e)])),
-        };
         let rules = Rules {
             catalog: &self.ws.catalog,
             plan: &self.ws.config.plan,
             key: &self.key,
             today: self.ws.clock.today(),
         };
+        let parsed = match outcome {
+            Outcome::Form(p) => *p,
+            Outcome::NotAForm(sender) => {
+                // Who sent it is known without the table: the receipt reaches them.
+                let mut findings = Vec::new();
+                let id = validate::identify_without_table(
+                    &sender,
+                    names::stem(name),
+                    &rules,
+                    &mut findings,
+                );
+                return Ok(Evaluation {
+                    department: id.department,
+                    period: id.period,
+                    ..Evaluation::rejected(findings)
+                });
+            }
+            Outcome::Refused(e) => return Ok(Evaluation::rejected(vec![read_error_finding(e)])),
+        };
         let mut findings = Vec::new();
-        let id = validate::identify(&parsed, names::stem(name), &rules, &mut findings);
+        let id = validate::identify(&parsed.sender(), names::stem(name), &rules, &mut findings);
         let mut accepted = None;
         if let (Some(dept), Some(period)) = (&id.department, id.period)
             && !findings.iter().any(|f| f.is_error())

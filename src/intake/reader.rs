@@ -43,8 +43,8 @@ const EXE_VAR: &str = "MINSHENG_EXE";
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Form(Box<ParsedReturn>),
-    /// A workbook, but no sheet holds the form.
-    NotAForm,
+    /// A workbook, but no sheet holds the form: what still tells who sent it.
+    NotAForm(read::Sender),
     Refused(ReadError),
 }
 
@@ -63,7 +63,7 @@ enum Reply {
         sheet: WireSheet,
         meta: Option<BTreeMap<String, String>>,
     },
-    NotAForm,
+    NotAForm(read::Sender),
     Refused(ReadError),
     Panicked(String),
 }
@@ -274,11 +274,11 @@ fn read_one(bytes: &[u8], request: &Request) -> Reply {
         Err(e) => return Reply::Refused(e),
     };
     match read::parse(&mut book) {
-        Some(parsed) => Reply::Form {
+        Ok(parsed) => Reply::Form {
             sheet: WireSheet::of(&parsed.sheet),
             meta: parsed.meta,
         },
-        None => Reply::NotAForm,
+        Err(sender) => Reply::NotAForm(sender),
     }
 }
 
@@ -430,11 +430,11 @@ impl Lane {
             }
             Attempt::Replied(Reply::Form { sheet, meta }) => {
                 match read::from_located(sheet.sheet(), meta) {
-                    Some(p) => Outcome::Form(Box::new(p)),
-                    None => Outcome::NotAForm,
+                    Ok(p) => Outcome::Form(Box::new(p)),
+                    Err(sender) => Outcome::NotAForm(sender),
                 }
             }
-            Attempt::Replied(Reply::NotAForm) => Outcome::NotAForm,
+            Attempt::Replied(Reply::NotAForm(sender)) => Outcome::NotAForm(sender),
             Attempt::Replied(Reply::Refused(e)) => Outcome::Refused(e),
             Attempt::Replied(Reply::Panicked(what)) => {
                 tracing::warn!(file = %name, panic = %what, "the reader panicked on a file");

@@ -3,7 +3,7 @@
 //! Every finding names its sheet and cell and says in plain Chinese what a
 //! clerk should fix.
 
-use super::read::{Col, ParsedReturn, cell_text};
+use super::read::{Col, ParsedReturn, Sender, cell_text};
 use super::value;
 use crate::config::PlanConfig;
 use crate::model::{Contact, Finding, Percent, Reported, Severity, Value, behind};
@@ -34,16 +34,20 @@ pub struct Rules<'a> {
 /// Step 1: who and when, from `_meta` (signed) or, failing that, from the
 /// 填报单位/报送期次 row and the file name.
 pub fn identify(
-    p: &ParsedReturn,
+    sender: &Sender,
     file_stem: &str,
     rules: &Rules,
     findings: &mut Vec<Finding>,
 ) -> Identity {
-    let sheet = &p.sheet.name;
+    // Where a finding goes: on the sheet the labels are on, when there is one.
+    let place = |f: Finding, cell: Option<(u32, u32)>| match &sender.sheet {
+        Some(sheet) => f.at(sheet, cell),
+        None => f,
+    };
     // Who issues the forms, in the plan's word (专班, 领导小组, 指挥部).
     let group = Words::of(rules.catalog).group;
     let stem_guess = stem_identity(file_stem);
-    let (department, period_text) = match &p.meta {
+    let (department, period_text) = match &sender.meta {
         Some(meta) => {
             if !crate::form::meta::verify(meta, rules.key) {
                 findings.push(
@@ -57,7 +61,7 @@ pub fn identify(
                 findings.push(Finding::error(
                     "not_a_form",
                     format!(
-                        "这张表属于另一份任务目录（{}），不是本年度{}的填报表",
+                        "这张表属于另一份任务目录（{}），不是本年度{}的填报表；请使用{group}本期下发的填报表填写",
                         meta.get("catalog").cloned().unwrap_or_default(),
                         rules.catalog.plan.name
                     ),
@@ -66,16 +70,16 @@ pub fn identify(
             (meta.get("department").cloned(), meta.get("period").cloned())
         }
         None => {
-            let dept = p
+            let dept = sender
                 .unit
                 .as_ref()
-                .map(|l| l.text())
+                .map(|l| l.text.clone())
                 .filter(|t| !t.is_empty())
                 .or(stem_guess.0.clone());
-            let period = p
+            let period = sender
                 .period
                 .as_ref()
-                .map(|l| period_text_of(&l.value))
+                .map(|l| l.text.clone())
                 .filter(|t| !t.is_empty())
                 .or(stem_guess.1.clone());
             findings.push(Finding::warning(
@@ -93,9 +97,9 @@ pub fn identify(
     match department {
         Some(d) if rules.catalog.has_department(&d) => id.department = Some(d),
         other => {
-            let cell = p.unit.as_ref().map(|l| l.at);
+            let cell = sender.unit.as_ref().map(|l| l.at);
             let named = other.filter(|d| !d.is_empty());
-            findings.push(
+            findings.push(place(
                 Finding::error(
                     "unknown_department",
                     match named {
@@ -104,35 +108,64 @@ pub fn identify(
                         ),
                         None => format!("无法识别填报单位，请使用{group}下发给本单位的表格"),
                     },
-                )
-                .at(sheet, if p.meta.is_none() { cell } else { None }),
-            );
+                ),
+                if sender.meta.is_none() { cell } else { None },
+            ));
         }
     }
-    let period_cell = if p.meta.is_none() {
-        p.period.as_ref().map(|l| l.at)
+    let period_cell = if sender.meta.is_none() {
+        sender.period.as_ref().map(|l| l.at)
     } else {
         None
     };
     match period_text.as_deref().map(str::parse::<Period>) {
         Some(Ok(period)) => {
             if let Some(f) = period_problem(period, rules) {
-                findings.push(f.at(sheet, period_cell));
+                findings.push(place(f, period_cell));
             }
             id.period = Some(period);
         }
         other => {
             let msg = match other {
                 Some(Err(_)) => format!(
-                    "报送期次“{}”无法识别，应为 {}-03 这样的年月",
+                    "报送期次“{}”无法识别，应为 {}-03 这样的年月，请改正",
                     period_text.unwrap_or_default(),
                     rules.catalog.plan.year
                 ),
                 _ => format!("无法识别报送期次，请使用{group}下发的本期表格"),
             };
-            findings.push(Finding::error("unknown_period", msg).at(sheet, period_cell));
+            findings.push(place(Finding::error("unknown_period", msg), period_cell));
         }
     }
+    id
+}
+
+/// Who sent a file in which no table was found, and the one finding that
+/// says so: known from a signed `_meta`, or the labels and the file name;
+/// what cannot be told is not a finding of its own beside this one.
+pub fn identify_without_table(
+    sender: &Sender,
+    file_stem: &str,
+    rules: &Rules,
+    findings: &mut Vec<Finding>,
+) -> Identity {
+    let words = Words::of(rules.catalog);
+    let mut found = Vec::new();
+    let id = identify(sender, file_stem, rules, &mut found);
+    findings.push(Finding::error(
+        "not_a_form",
+        format!(
+            "文件中找不到填报表（含“指标编号”“累计完成”等列的表头）。请使用{}下发的本单位本期填报表填写，不要另建表格；如原表格已找不到，请向{}索取",
+            words.group,
+            words.office_with_seat()
+        ),
+    ));
+    findings.extend(found.into_iter().filter(|f| match f.code {
+        "meta_missing" => false,
+        "unknown_department" => id.department.is_some(),
+        "unknown_period" => id.period.is_some(),
+        _ => true,
+    }));
     id
 }
 
@@ -152,17 +185,6 @@ fn stem_identity(stem: &str) -> (Option<String>, Option<String>) {
             )
         }
         _ => (None, None),
-    }
-}
-
-fn period_text_of(d: &Data) -> String {
-    match d {
-        Data::DateTime(t) => t
-            .as_datetime()
-            .map(|t| t.format("%Y-%m").to_string())
-            .unwrap_or_default(),
-        Data::DateTimeIso(s) => s.get(..7).unwrap_or(s).to_string(),
-        other => cell_text(other),
     }
 }
 
@@ -633,7 +655,7 @@ mod tests {
         let plan = PlanConfig::default();
         let r = rules(&c, &plan);
         let mut findings = Vec::new();
-        let id = identify(p, "x", &r, &mut findings);
+        let id = identify(&p.sender(), "x", &r, &mut findings);
         let (rep, _) = check(
             p,
             id.department.as_deref().unwrap(),
