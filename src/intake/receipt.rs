@@ -50,12 +50,13 @@ pub fn compose(
             .iter()
             .any(|f| f.cell.is_some() && f.sheet.as_deref() == Some(p.sheet.name.as_str()))
     };
+    let marked = parsed
+        .filter(marks_a_cell)
+        .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
+        .transpose()?;
     Ok(Receipt {
-        text: text(t, info)?,
-        marked: parsed
-            .filter(marks_a_cell)
-            .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
-            .transpose()?,
+        text: text(t, info, marked.is_some())?,
+        marked,
     })
 }
 
@@ -69,7 +70,12 @@ struct FindingView<'a> {
 /// How a receipt shows a time: `2024-04-03 10:00:00`.
 const SHOWN_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
-fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
+/// Findings that mean the file holds no form to correct: the clerk needs the
+/// form itself again.
+const NO_TABLE: [&str; 3] = ["not_a_form", "unsupported_format", "unreadable"];
+
+/// The receipt's text; `marked`: whether a marked copy goes with it.
+fn text(t: &Templates, r: &ReceiptInfo, marked: bool) -> Result<String> {
     let words = Words::of(r.catalog);
     let errors = r.findings.iter().filter(|f| f.is_error()).count();
     let warnings = r.findings.len() - errors;
@@ -87,13 +93,24 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
         ),
         (v, _) => v.chinese().to_string(),
     };
+    let needs_form = r.verdict == Verdict::Rejected
+        && r.findings.iter().any(|f| NO_TABLE.contains(&f.code));
     let next_step = match r.verdict {
         Verdict::Accepted => {
             "无需其他操作。如需更正，可修改后重新报送，以最后一次采用的报送为准。".to_string()
         }
         Verdict::Duplicate => "无需其他操作。".to_string(),
-        _ => format!(
+        _ if needs_form => format!(
+            "请在{}下发的本单位本期填报表中填写，保存为 .xlsx 后重新报送；如原表格已找不到，请联系{}重新发送。",
+            words.group,
+            words.office_with_seat()
+        ),
+        _ if marked => format!(
             "请在原表格中修改上述问题（随回执附带的表格已用红色标出需修改的单元格，黄色为提醒），保存为 .xlsx 后重新报送。如有疑问，请联系{}。",
+            words.office_with_seat()
+        ),
+        _ => format!(
+            "请在原表格中修改上述问题，保存为 .xlsx 后重新报送。如有疑问，请联系{}。",
             words.office_with_seat()
         ),
     };
@@ -130,6 +147,9 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
             "errors": errors,
             "warnings": warnings,
             "next_step": next_step,
+            "needs_form": needs_form,
+            // The department's own page for its form, once there is one.
+            "form_page": "",
             "date": r.received_at.format("%Y-%m-%d").to_string(),
         }),
     )

@@ -3,10 +3,10 @@
 //! Every finding names its sheet and cell and says in plain Chinese what a
 //! clerk should fix.
 
-use super::read::{Col, ParsedReturn, Sender, cell_text};
+use super::read::{self, Col, ParsedReturn, Sender, cell_text};
 use super::value;
 use crate::config::PlanConfig;
-use crate::model::{Contact, Finding, Percent, Reported, Severity, Value, behind};
+use crate::model::{Contact, Finding, Percent, Reported, Severity, Value, a1, behind};
 use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Kind, MILESTONE_TARGET};
 use crate::plan::words::Words;
@@ -247,6 +247,9 @@ pub fn check(
 ) -> (Vec<Reported>, Contact) {
     let sheet = p.sheet.name.as_str();
     let catalog = rules.catalog;
+    if p.col(Col::Done).is_none() {
+        findings.push(header_changed(p, Col::Done));
+    }
     let mut seen = HashSet::new();
     let mut reported = Vec::new();
     for row in &p.rows {
@@ -256,7 +259,7 @@ pub fn check(
                 Finding::error(
                     "unknown_indicator",
                     format!(
-                        "指标编号 {} 不在任务目录中，请勿自行增加或修改指标编号",
+                        "指标编号 {} 不在任务目录中；请删除该行，或改回下发表格中的编号（请勿自行增加或修改指标编号）",
                         row.code
                     ),
                 )
@@ -323,6 +326,37 @@ pub fn check(
     )
 }
 
+/// A column of the form the header row lacks, named at the cell where the
+/// form had it, with what is there now.
+fn header_changed(p: &ParsedReturn, col: Col) -> Finding {
+    let sheet = p.sheet.name.as_str();
+    let name = read::HEADERS
+        .iter()
+        .find(|(c, _)| *c == col)
+        .map_or("", |(_, n)| *n);
+    match p.expected_at(col) {
+        Some(at) => {
+            let now = match cell_text(p.sheet.value(at.0, at.1)) {
+                t if t.is_empty() => "空白".to_string(),
+                t => format!("“{}”", crate::text::truncate(&t, 24)),
+            };
+            Finding::error(
+                "header_changed",
+                format!(
+                    "表头 {} 应为“{name}”，现为{now}；请把这个表头改回“{name}”，表头的文字请勿改动",
+                    a1(at.0, at.1)
+                ),
+            )
+            .naming(sheet, at)
+        }
+        None => Finding::error(
+            "header_changed",
+            format!("表头中找不到“{name}”这一列；请把这一列的表头改回“{name}”，表头的文字请勿改动"),
+        )
+        .at(sheet, None),
+    }
+}
+
 fn check_row(
     p: &ParsedReturn,
     row: u32,
@@ -344,8 +378,9 @@ fn check_row(
             Finding::error(
                 "target_changed",
                 format!(
-                    "年度目标被改为“{}”，应为 {}，请勿修改年度目标",
+                    "年度目标被改为“{}”，应为 {}；请改回 {}，年度目标请勿修改",
                     cell_text(target),
+                    ind.target_text(),
                     ind.target_text()
                 ),
             ),
@@ -363,8 +398,9 @@ fn check_row(
                 Finding::error(
                     "unit_changed",
                     format!(
-                        "单位被改为“{}”，应为“{}”，请勿修改单位",
+                        "单位被改为“{}”，应为“{}”；请改回“{}”，单位请勿修改",
                         cell_text(unit),
+                        ind.unit,
                         ind.unit
                     ),
                 ),
@@ -477,7 +513,20 @@ fn target_matches(cell: &Data, ind: &Indicator) -> bool {
 fn value_finding(problem: value::Problem, ind: &Indicator) -> Finding {
     use value::Problem::*;
     match problem {
-        Missing => Finding::error("value_missing", format!("“{}”的累计完成未填写", ind.name)),
+        Missing => Finding::error(
+            "value_missing",
+            if ind.kind == Kind::Milestone {
+                format!(
+                    "“{}”的累计完成未填写；请点单元格右侧的箭头，从下拉列表中选择项目目前所处的阶段",
+                    ind.name
+                )
+            } else {
+                format!(
+                    "“{}”的累计完成未填写；请填写年初至本期末的累计数，尚无进展的填 0",
+                    ind.name
+                )
+            },
+        ),
         FormulaNoValue => Finding::error(
             "formula_no_value",
             "累计完成是公式，但文件中没有保存计算结果；请在 Excel 或 WPS 中打开、确认数字显示正确后保存再报送，或直接填写数字",
@@ -485,18 +534,45 @@ fn value_finding(problem: value::Problem, ind: &Indicator) -> Finding {
         NotANumber(typed) => {
             Finding::error("not_a_number", format!("累计完成应为数字，现为“{typed}”"))
         }
+        WithWords {
+            typed,
+            number,
+            estimate,
+            note,
+        } => {
+            let n = crate::text::number(number);
+            let advice = if note.is_empty() {
+                let words: Vec<String> = estimate.iter().map(|w| format!("“{w}”")).collect();
+                format!(
+                    "请只填数字 {n}（按实际完成数填写，不加{}）；情况说明请写在“工作进展”栏",
+                    words.join("")
+                )
+            } else {
+                format!("请只填数字 {n}；“{note}”等说明请写在“工作进展”栏")
+            };
+            Finding::error(
+                "not_a_number",
+                format!("累计完成应为数字，现为“{typed}”。{advice}"),
+            )
+        }
         Negative(v) => Finding::error(
             "negative",
-            format!("累计完成不能为负数，现为 {}", crate::text::number(v)),
+            format!(
+                "累计完成不能为负数，现为 {}；请填写年初至本期末的累计数（0 或正数）",
+                crate::text::number(v)
+            ),
         ),
         PercentOver100(v) => Finding::error(
             "percent_over_100",
-            format!("百分比不能超过 100%，现为 {}%", crate::text::number(v)),
+            format!(
+                "百分比不能超过 100%，现为 {}%；请填写 0 到 100 之间的百分点数，如 95",
+                crate::text::number(v)
+            ),
         ),
         BadStage(typed) => Finding::error(
             "bad_stage",
             format!(
-                "进度阶段应从下拉列表选择（未启动、前期工作、开工建设、主体完工、完成），现为“{typed}”"
+                "进度阶段应从下拉列表选择（未启动、前期工作、开工建设、主体完工、完成），现为“{typed}”；请点单元格右侧的箭头，从下拉列表中选择"
             ),
         ),
     }
@@ -521,11 +597,16 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
             ),
         }
     }
-    if !contact.phone.is_empty() && !is_phone(&contact.phone) {
+    if let Some(bad) = bad_phone(&contact.phone) {
+        let what = if bad == contact.phone {
+            format!("联系电话“{bad}”")
+        } else {
+            format!("联系电话“{}”中的“{bad}”", contact.phone)
+        };
         findings.push(
             Finding::warning(
                 "phone_invalid",
-                format!("联系电话“{}”不像是电话号码，请核对", contact.phone),
+                format!("{what}不像是电话号码；请填写 11 位手机号或带区号的固定电话（如 0730-6221234），两个号码之间用“/”隔开"),
             )
             .at(sheet, get("联系电话").map(|l| l.at)),
         );
@@ -543,9 +624,51 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
     contact
 }
 
+/// The part of a 联系电话 that is no phone number, if any: the field may hold
+/// one number or several, separated by `/`, `、`, `，`, `;` or spaces
+/// (`13812345678/0730-6223456`), and each must be one.
+pub fn bad_phone(s: &str) -> Option<String> {
+    let t = crate::text::nfkc(s).trim().to_string();
+    if t.is_empty() || is_phone(&t) {
+        return None;
+    }
+    let parts: Vec<&str> = t
+        .split(['/', '、', ',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() < 2 {
+        return (!spaced_phones(&t)).then_some(t);
+    }
+    parts
+        .into_iter()
+        .find(|p| !is_phone(p) && !spaced_phones(p))
+        .map(str::to_string)
+}
+
+/// Numbers separated by spaces only, where a number may hold spaces itself
+/// (`138 0000 1111 0730 6221234`): whether the words group into numbers.
+fn spaced_phones(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    // ends[i]: the first i words group into whole numbers.
+    let mut ends = vec![false; words.len() + 1];
+    ends[0] = true;
+    for i in 0..words.len() {
+        if !ends[i] {
+            continue;
+        }
+        for j in i + 1..=words.len() {
+            if is_phone(&words[i..j].join(" ")) {
+                ends[j] = true;
+            }
+        }
+    }
+    words.len() > 1 && ends[words.len()]
+}
+
 /// A mobile (11 digits from 1), a landline with or without area code, with
 /// an optional extension.
-pub fn is_phone(s: &str) -> bool {
+fn is_phone(s: &str) -> bool {
     let t = crate::text::nfkc(s);
     let main = t.split(['转', '#', 'x', 'X']).next().unwrap_or(&t);
     if main
@@ -589,11 +712,22 @@ mod tests {
 
     /// A 县民政局 return for 2024-03 without `_meta`, values given per code.
     fn parsed(rows: &[(&str, Data, &str, &str)], footer: (&str, &str)) -> ParsedReturn {
+        parsed_edited("县民政局", rows, footer, |_| {})
+    }
+
+    /// A return of `dept` for 2024-03 without `_meta`, its table (title,
+    /// labels, header, rows, blank, footer) edited by `edit` before reading.
+    fn parsed_edited(
+        dept: &str,
+        rows: &[(&str, Data, &str, &str)],
+        footer: (&str, &str),
+        edit: impl Fn(&mut Vec<Vec<Data>>),
+    ) -> ParsedReturn {
         let c = crate::testutil::catalog();
         let header = crate::form::HEADERS.map(s).to_vec();
         let mut table: Vec<Vec<Data>> = vec![
             vec![s("调度表")],
-            vec![s("填报单位"), s("县民政局"), s("报送期次"), s("2024-03")],
+            vec![s("填报单位"), s(dept), s("报送期次"), s("2024-03")],
             header,
         ];
         for (code, done, problems, measures) in rows {
@@ -624,6 +758,7 @@ mod tests {
         }
         table.push(vec![]);
         table.push(vec![s("填报人"), s(footer.0), s("联系电话"), s(footer.1)]);
+        edit(&mut table);
         let refs: Vec<&[Data]> = table.iter().map(|r| r.as_slice()).collect();
         crate::intake::read::parse(&mut Book::from_sheets(
             Format::Xlsx,
@@ -810,6 +945,24 @@ mod tests {
     }
 
     #[test]
+    fn two_phone_numbers_are_each_checked() {
+        for ok in [
+            "13812345678/0730-6223456",
+            "13812345678、0730-6223456",
+            "13812345678，0730-6223456",
+            "13812345678 0730-6223456",
+            "138 1234 5678 0730 6223456",
+            "0730-6223456 / 13812345678",
+        ] {
+            assert_eq!(bad_phone(ok), None, "{ok}");
+        }
+        assert_eq!(bad_phone("13812345678/12345"), Some("12345".into()));
+        assert_eq!(bad_phone("13812345678 12345"), Some("13812345678 12345".into()));
+        assert_eq!(bad_phone("找办公室"), Some("找办公室".into()));
+        assert_eq!(bad_phone(""), None);
+    }
+
+    #[test]
     fn file_stem_identity() {
         assert_eq!(
             stem_identity("2024-03-县教育局"),
@@ -820,5 +973,533 @@ mod tests {
             (Some("县教育局".into()), Some("2024-03".into()))
         );
         assert_eq!(stem_identity("报表"), (None, None));
+    }
+}
+
+/// Every finding code's message tells the clerk what to do, not only what
+/// is wrong: one test per code.
+#[cfg(test)]
+mod advice {
+    use super::*;
+    use crate::intake::read::Clue;
+    use crate::intake::workbook::{self, Book, Format, ReadError, Sheet};
+    use std::collections::BTreeMap;
+
+    fn s(v: &str) -> Data {
+        Data::String(v.into())
+    }
+
+    /// The findings of a `dept` return (no `_meta`) for 2024-03 with every
+    /// indicator at its target but `values`, its table edited by `edit`.
+    fn findings_of(
+        dept: &str,
+        values: &[(&str, Data)],
+        footer: (&str, &str),
+        previous: &HashMap<String, (Period, Value)>,
+        edit: impl Fn(&mut Vec<Vec<Data>>),
+    ) -> Vec<Finding> {
+        let c = crate::testutil::catalog();
+        let mut table: Vec<Vec<Data>> = vec![
+            vec![s("调度表")],
+            vec![s("填报单位"), s(dept), s("报送期次"), s("2024-03")],
+            crate::form::HEADERS.map(s).to_vec(),
+        ];
+        for i in c.indicators_of(dept) {
+            let done = values
+                .iter()
+                .find(|(code, _)| *code == i.code)
+                .map(|(_, v)| v.clone())
+                .unwrap_or(if i.kind == Kind::Milestone {
+                    s("完成")
+                } else {
+                    Data::Float(i.target)
+                });
+            let target = if i.kind == Kind::Milestone {
+                s("完成")
+            } else {
+                Data::Float(i.target)
+            };
+            table.push(vec![
+                Data::Empty,
+                s(&i.code),
+                Data::Empty,
+                s(&i.name),
+                s(&i.unit),
+                target,
+                done,
+                Data::Empty,
+                s("推进中"),
+                Data::Empty,
+                Data::Empty,
+            ]);
+        }
+        table.push(vec![]);
+        table.push(vec![s("填报人"), s(footer.0), s("联系电话"), s(footer.1)]);
+        edit(&mut table);
+        let refs: Vec<&[Data]> = table.iter().map(|r| r.as_slice()).collect();
+        let p = crate::intake::read::parse(&mut Book::from_sheets(
+            Format::Xlsx,
+            vec![Sheet::from_rows("填报表", &refs)],
+        ))
+        .unwrap();
+        let plan = PlanConfig::default();
+        let r = Rules {
+            catalog: &c,
+            plan: &plan,
+            key: b"k",
+            today: NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
+        };
+        let mut findings = Vec::new();
+        let id = identify(&p.sender(), "x", &r, &mut findings);
+        if let (Some(d), Some(period)) = (id.department, id.period) {
+            check(&p, &d, period, previous, &r, &mut findings);
+        }
+        findings
+    }
+
+    fn mz(values: &[(&str, Data)]) -> Vec<Finding> {
+        findings_of(
+            "县民政局",
+            values,
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |_| {},
+        )
+    }
+
+    /// The finding `code` is there and its message says `what`.
+    #[track_caller]
+    fn says(findings: &[Finding], code: &str, what: &str) {
+        let f = findings
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("no {code} in {findings:#?}"));
+        assert!(
+            f.message.contains(what),
+            "{code} does not say “{what}”: {}",
+            f.message
+        );
+    }
+
+    #[track_caller]
+    fn read_error_says(e: ReadError, code: &str, what: &str) {
+        assert_eq!(e.code(), code);
+        let message = e.to_string();
+        assert!(message.contains(what), "{code}: {message}");
+    }
+
+    fn limits() -> crate::config::Limits {
+        crate::config::Limits::default()
+    }
+
+    #[test]
+    fn unreadable() {
+        read_error_says(ReadError::Empty, "unreadable", "请重新保存");
+        let garbage: Vec<u8> = (0..2048u32).map(|i| (i * 7919 % 251) as u8).collect();
+        match workbook::read(&garbage, "xlsx", &limits()) {
+            Err(e) if e.code() == "unreadable" => {
+                assert!(e.to_string().contains("请"), "{e}");
+            }
+            other => panic!("{:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn encrypted() {
+        read_error_says(ReadError::Encrypted, "encrypted", "请取消密码");
+    }
+
+    #[test]
+    fn too_large() {
+        read_error_says(
+            workbook::too_large_file(30 << 20, &limits()),
+            "too_large",
+            "另存为 .xlsx 后重新报送",
+        );
+    }
+
+    #[test]
+    fn unsupported_format() {
+        let e = workbook::read(b"%PDF-1.4\n", "pdf", &limits()).unwrap_err();
+        read_error_says(e, "unsupported_format", "请报送下发的 Excel 填报表");
+    }
+
+    #[test]
+    fn not_a_form() {
+        let c = crate::testutil::catalog();
+        let plan = PlanConfig::default();
+        let r = Rules {
+            catalog: &c,
+            plan: &plan,
+            key: b"k",
+            today: NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
+        };
+        let mut f = Vec::new();
+        let id = identify_without_table(&Sender::default(), "报表", &r, &mut f);
+        assert_eq!(id.department, None);
+        assert_eq!(
+            codes(&f),
+            vec!["not_a_form"],
+            "nothing else to say without a table"
+        );
+        says(&f, "not_a_form", "请使用");
+        says(&f, "not_a_form", "索取");
+    }
+
+    #[test]
+    fn header_changed() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |t| t[2][6] = s("完成量"),
+        );
+        says(&f, "header_changed", "表头 G3 应为“累计完成”，现为“完成量”");
+        says(&f, "header_changed", "请把这个表头改回“累计完成”");
+        let h = f.iter().find(|f| f.code == "header_changed").unwrap();
+        assert_eq!(h.cell.as_deref(), Some("G3"));
+        assert!(h.is_error());
+    }
+
+    #[test]
+    fn meta_missing() {
+        says(&mz(&[]), "meta_missing", "请直接在下发的表格中填写");
+    }
+
+    fn meta_identity(meta: BTreeMap<String, String>) -> Vec<Finding> {
+        let c = crate::testutil::catalog();
+        let plan = PlanConfig::default();
+        let r = Rules {
+            catalog: &c,
+            plan: &plan,
+            key: b"k",
+            today: NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
+        };
+        let mut f = Vec::new();
+        identify_without_table(
+            &Sender {
+                meta: Some(meta),
+                ..Sender::default()
+            },
+            "x",
+            &r,
+            &mut f,
+        );
+        f
+    }
+
+    #[test]
+    fn signature_invalid() {
+        let meta = BTreeMap::from([
+            ("department".to_string(), "县民政局".to_string()),
+            ("period".to_string(), "2024-03".to_string()),
+            ("signature".to_string(), "00".to_string()),
+        ]);
+        says(&meta_identity(meta), "signature_invalid", "请使用");
+    }
+
+    #[test]
+    fn unknown_department() {
+        let f = findings_of("县财政局", &[], ("张三", "13800001111"), &HashMap::new(), |_| {});
+        says(&f, "unknown_department", "请使用");
+    }
+
+    #[test]
+    fn unknown_period() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |t| t[1][3] = s("三月"),
+        );
+        says(&f, "unknown_period", "请改正");
+    }
+
+    #[test]
+    fn period_closed() {
+        let c = crate::testutil::catalog();
+        let plan = PlanConfig {
+            closed_through: Some("2024-03".parse().unwrap()),
+            ..PlanConfig::default()
+        };
+        let r = Rules {
+            catalog: &c,
+            plan: &plan,
+            key: b"k",
+            today: NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
+        };
+        let f = period_problem("2024-03".parse().unwrap(), &r).unwrap();
+        says(&[f], "period_closed", "请联系");
+    }
+
+    /// The 县民政局 table with a row of `code` added (累计完成 1).
+    fn with_row(code: &'static str) -> impl Fn(&mut Vec<Vec<Data>>) {
+        move |t| {
+            let at = t.len() - 2;
+            let mut row = vec![Data::Empty; 7];
+            row[1] = s(code);
+            row[6] = Data::Float(1.0);
+            t.insert(at, row);
+        }
+    }
+
+    #[test]
+    fn unknown_indicator() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            with_row("P99-1"),
+        );
+        says(&f, "unknown_indicator", "请删除该行");
+    }
+
+    #[test]
+    fn foreign_indicator() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            with_row("P01-1"),
+        );
+        says(&f, "foreign_indicator", "请删除该行");
+    }
+
+    #[test]
+    fn duplicate_indicator() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            with_row("P13-1"),
+        );
+        says(&f, "duplicate_indicator", "请只保留一行");
+    }
+
+    #[test]
+    fn missing_indicator() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |t| {
+                t.remove(3);
+            },
+        );
+        says(&f, "missing_indicator", "请使用下发的表格完整填报");
+    }
+
+    #[test]
+    fn target_changed() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |t| t[3][5] = Data::Float(1.0),
+        );
+        says(&f, "target_changed", "请改回");
+    }
+
+    #[test]
+    fn unit_changed() {
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |t| t[3][4] = s("公斤"),
+        );
+        says(&f, "unit_changed", "请改回");
+    }
+
+    #[test]
+    fn value_missing() {
+        says(
+            &mz(&[("P13-1", Data::Empty)]),
+            "value_missing",
+            "请填写年初至本期末的累计数",
+        );
+        let f = findings_of(
+            "天岳投资集团",
+            &[("C01-1", Data::Empty)],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |_| {},
+        );
+        says(&f, "value_missing", "从下拉列表中选择");
+    }
+
+    #[test]
+    fn not_a_number() {
+        for (typed, advice) in [
+            ("约120", "请只填数字 120（按实际完成数填写，不加“约”）；情况说明请写在“工作进展”栏"),
+            ("120余户", "请只填数字 120（按实际完成数填写，不加“余”）"),
+            ("120（含续建10户）", "请只填数字 120；“含续建10户”等说明请写在“工作进展”栏"),
+        ] {
+            let f = mz(&[("P13-1", s(typed))]);
+            says(&f, "not_a_number", &format!("累计完成应为数字，现为“{typed}”。"));
+            says(&f, "not_a_number", advice);
+        }
+        says(&mz(&[("P13-1", s("已完成"))]), "not_a_number", "应为数字");
+    }
+
+    #[test]
+    fn negative() {
+        says(
+            &mz(&[("P13-1", Data::Float(-5.0))]),
+            "negative",
+            "请填写年初至本期末的累计数",
+        );
+    }
+
+    fn rs(values: &[(&str, Data)]) -> Vec<Finding> {
+        findings_of(
+            "县人社局",
+            values,
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |_| {},
+        )
+    }
+
+    #[test]
+    fn percent_over_100() {
+        says(
+            &rs(&[("P11-2", Data::Float(120.0))]),
+            "percent_over_100",
+            "请填写 0 到 100 之间的百分点数",
+        );
+    }
+
+    #[test]
+    fn percent_scaled() {
+        says(
+            &rs(&[("P11-2", Data::Float(0.95))]),
+            "percent_scaled",
+            "请直接填百分数",
+        );
+    }
+
+    #[test]
+    fn decreased() {
+        let prev = HashMap::from([(
+            "P13-1".to_string(),
+            ("2024-02".parse().unwrap(), Value::Number(300.0)),
+        )]);
+        let f = findings_of(
+            "县民政局",
+            &[("P13-1", Data::Float(200.0))],
+            ("张三", "13800001111"),
+            &prev,
+            |_| {},
+        );
+        says(&f, "decreased", "请核对");
+    }
+
+    #[test]
+    fn far_above_target() {
+        says(
+            &mz(&[("P12-1", Data::Float(50.0))]),
+            "far_above_target",
+            "请核对",
+        );
+    }
+
+    #[test]
+    fn bad_stage() {
+        let f = findings_of(
+            "天岳投资集团",
+            &[("C01-1", s("施工中"))],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |_| {},
+        );
+        says(&f, "bad_stage", "请点单元格右侧的箭头");
+    }
+
+    #[test]
+    fn formula_no_value() {
+        let c = crate::testutil::catalog();
+        let ind = c.indicator("P13-1").unwrap();
+        let f = value_finding(value::Problem::FormulaNoValue, ind);
+        says(&[f], "formula_no_value", "请在 Excel 或 WPS 中打开");
+    }
+
+    #[test]
+    fn reason_missing() {
+        says(
+            &mz(&[("P13-1", Data::Float(10.0))]),
+            "reason_missing",
+            "请在“存在问题”中说明",
+        );
+    }
+
+    #[test]
+    fn contact_missing() {
+        let f = findings_of("县民政局", &[], ("", "13800001111"), &HashMap::new(), |_| {});
+        says(&f, "contact_missing", "请填写填报人");
+    }
+
+    #[test]
+    fn phone_invalid() {
+        let f = findings_of("县民政局", &[], ("张三", "办公室"), &HashMap::new(), |_| {});
+        says(&f, "phone_invalid", "请填写 11 位手机号或带区号的固定电话");
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("张三", "13812345678/12345"),
+            &HashMap::new(),
+            |_| {},
+        );
+        says(&f, "phone_invalid", "中的“12345”不像是电话号码");
+        for two in [
+            "13812345678/0730-6223456",
+            "13812345678、0730-6223456",
+            "13812345678，0730-6223456",
+            "13812345678 0730-6223456",
+        ] {
+            let f = findings_of("县民政局", &[], ("张三", two), &HashMap::new(), |_| {});
+            assert!(!codes(&f).contains(&"phone_invalid"), "{two}: {f:#?}");
+        }
+    }
+
+    fn codes(f: &[Finding]) -> Vec<&'static str> {
+        f.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_label_clue_identifies_a_file_without_table() {
+        let c = crate::testutil::catalog();
+        let plan = PlanConfig::default();
+        let r = Rules {
+            catalog: &c,
+            plan: &plan,
+            key: b"k",
+            today: NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
+        };
+        let sender = Sender {
+            sheet: Some("Sheet1".into()),
+            meta: None,
+            unit: Some(Clue {
+                at: (1, 1),
+                text: "县民政局".into(),
+            }),
+            period: Some(Clue {
+                at: (1, 3),
+                text: "2024-03".into(),
+            }),
+        };
+        let mut f = Vec::new();
+        let id = identify_without_table(&sender, "报表", &r, &mut f);
+        assert_eq!(id.department.as_deref(), Some("县民政局"));
+        assert_eq!(id.period, Some("2024-03".parse().unwrap()));
+        assert_eq!(codes(&f), vec!["not_a_form"]);
     }
 }

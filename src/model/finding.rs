@@ -60,6 +60,14 @@ impl Finding {
         self
     }
 
+    /// The finding about `cell` on `sheet`, when its message names the cell
+    /// in its own words (`表头 G3 应为…`) and needs no `G3：` before it.
+    pub fn naming(mut self, sheet: &str, (r, c): (u32, u32)) -> Finding {
+        self.sheet = Some(sheet.to_string());
+        self.cell = Some(a1(r, c));
+        self
+    }
+
     pub fn of(mut self, indicator: &str) -> Finding {
         self.indicator = Some(indicator.to_string());
         self
@@ -87,6 +95,7 @@ const CODES: &[&str] = &[
     "too_large",
     "unsupported_format",
     "not_a_form",
+    "header_changed",
     "meta_missing",
     "signature_invalid",
     "unknown_department",
