@@ -687,6 +687,81 @@ mod tests {
     }
 
     #[test]
+    fn headers_as_people_write_them() {
+        for (typed, col) in [
+            ("1-3月累计完成", Col::Done),
+            ("截至3月底累计完成", Col::Done),
+            ("2024年累计完成", Col::Done),
+            ("累计完成情况", Col::Done),
+            ("累计完成数", Col::Done),
+            ("累计完成值", Col::Done),
+            ("累计完成（户）", Col::Done),
+            ("截至目前累计完成数", Col::Done),
+            ("编号", Col::Code),
+            ("工作进展情况", Col::Progress),
+            ("存在的问题", Col::Problems),
+            ("存在问题及困难", Col::Problems),
+            ("下一步措施", Col::Measures),
+            ("全年目标", Col::Target),
+            ("2024年年度目标", Col::Target),
+            ("累计完成率", Col::Rate),
+            ("指标名称", Col::Name),
+        ] {
+            assert_eq!(header_col(&header_name(&s(typed))), Some(col), "{typed}");
+        }
+        for other in ["完成量", "填报单位", "备注", "累计完成率差", "平江县重点民生实事调度表"] {
+            assert_eq!(header_col(&header_name(&s(other))), None, "{other}");
+        }
+    }
+
+    /// The test form with its header cells `edits` (column → text).
+    fn edited(edits: &[(usize, &str)]) -> Sheet {
+        let mut sheet = form(false);
+        for (col, text) in edits {
+            sheet.cells.set_value((3, *col as u32), s(text));
+        }
+        sheet
+    }
+
+    #[test]
+    fn codes_find_their_column_whatever_it_is_called() {
+        for name in ["编号", "序号", "代码", "项目", ""] {
+            // 序号 renamed too, so only the codes tell the columns apart.
+            let sheet = edited(&[(0, "序"), (1, name)]);
+            let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
+            assert_eq!(p.col(Col::Code), Some(1), "{name}");
+            assert_eq!(p.rows.len(), 2, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_renamed_done_column_is_pointed_at() {
+        let sheet = edited(&[(6, "完成量")]);
+        let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
+        assert_eq!(p.col(Col::Done), None);
+        assert_eq!(p.expected_at(Col::Done), Some((3, 6)));
+        assert_eq!(p.rows.len(), 2);
+    }
+
+    #[test]
+    fn without_a_table_the_labels_and_meta_still_tell_who() {
+        let sheet = Sheet::from_rows(
+            "Sheet1",
+            &[
+                &[s("填报单位："), s("县民政局"), s("报送期次"), s("2024-03")],
+                &[s("项目"), s("数量")],
+                &[s("低保"), Data::Float(3.0)],
+            ],
+        );
+        let meta = Sheet::from_rows("_meta", &[&[s("department"), s("县民政局")]]);
+        let sender = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet, meta])).unwrap_err();
+        assert_eq!(sender.sheet.as_deref(), Some("Sheet1"));
+        assert_eq!(sender.unit.unwrap().text, "县民政局");
+        assert_eq!(sender.period.unwrap().text, "2024-03");
+        assert_eq!(sender.meta.unwrap()["department"], "县民政局");
+    }
+
+    #[test]
     fn the_reader_knows_the_headers_the_form_writes() {
         assert_eq!(HEADERS.map(|(_, name)| name), crate::form::HEADERS);
     }
