@@ -67,7 +67,9 @@ const ALIASES: [(Col, &str); 24] = [
 ];
 
 /// What clerks put after a column's name: `累计完成数`, `工作进展情况`.
-const SUFFIXES: [&str; 9] = ["数", "情况", "值", "量", "数量", "数值", "数据", "额", "金额"];
+const SUFFIXES: [&str; 9] = [
+    "数", "情况", "值", "量", "数量", "数值", "数据", "额", "金额",
+];
 
 pub const UNIT_LABEL: &str = "填报单位";
 pub const PERIOD_LABEL: &str = "报送期次";
@@ -225,14 +227,14 @@ pub fn header_col(name: &str) -> Option<Col> {
 /// `1-3月`, `截至3月底`, `2024年`, `年初至今`, `本年累计`: words of time only.
 fn is_period_words(s: &str) -> bool {
     s.chars().all(|c| {
-        c.is_ascii_digit() || "年月日底末初份季度第一二三四五六七八九十至今截止到本当前目全累计共-—–~～./、".contains(c)
+        c.is_ascii_digit()
+            || "年月日底末初份季度第一二三四五六七八九十至今截止到本当前目全累计共-—–~～./、"
+                .contains(c)
     })
 }
 
 fn is_suffix(s: &str) -> bool {
-    s.is_empty()
-        || SUFFIXES.contains(&s)
-        || s.starts_with(['及', '和', '与', '/'])
+    s.is_empty() || SUFFIXES.contains(&s) || s.starts_with(['及', '和', '与', '/'])
 }
 
 /// A cell as text: strings trimmed, integral numbers without `.0`.
@@ -353,7 +355,9 @@ fn sender_without_table(sheet: Option<Sheet>, meta: Option<BTreeMap<String, Stri
     let unit = sheet.as_ref().and_then(|s| label(s, UNIT_LABEL));
     let period = sheet.as_ref().and_then(|s| label(s, PERIOD_LABEL));
     Sender {
-        sheet: sheet.filter(|_| unit.is_some() || period.is_some()).map(|s| s.name),
+        sheet: sheet
+            .filter(|_| unit.is_some() || period.is_some())
+            .map(|s| s.name),
         meta,
         unit: unit.map(|l| Clue {
             at: l.at,
@@ -709,7 +713,13 @@ mod tests {
         ] {
             assert_eq!(header_col(&header_name(&s(typed))), Some(col), "{typed}");
         }
-        for other in ["完成量", "填报单位", "备注", "累计完成率差", "平江县重点民生实事调度表"] {
+        for other in [
+            "完成量",
+            "填报单位",
+            "备注",
+            "累计完成率差",
+            "平江县重点民生实事调度表",
+        ] {
             assert_eq!(header_col(&header_name(&s(other))), None, "{other}");
         }
     }

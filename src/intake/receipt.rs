@@ -93,8 +93,8 @@ fn text(t: &Templates, r: &ReceiptInfo, marked: bool) -> Result<String> {
         ),
         (v, _) => v.chinese().to_string(),
     };
-    let needs_form = r.verdict == Verdict::Rejected
-        && r.findings.iter().any(|f| NO_TABLE.contains(&f.code));
+    let needs_form =
+        r.verdict == Verdict::Rejected && r.findings.iter().any(|f| NO_TABLE.contains(&f.code));
     let next_step = match r.verdict {
         Verdict::Accepted => {
             "无需其他操作。如需更正，可修改后重新报送，以最后一次采用的报送为准。".to_string()

@@ -957,7 +957,10 @@ mod tests {
             assert_eq!(bad_phone(ok), None, "{ok}");
         }
         assert_eq!(bad_phone("13812345678/12345"), Some("12345".into()));
-        assert_eq!(bad_phone("13812345678 12345"), Some("13812345678 12345".into()));
+        assert_eq!(
+            bad_phone("13812345678 12345"),
+            Some("13812345678 12345".into())
+        );
         assert_eq!(bad_phone("找办公室"), Some("找办公室".into()));
         assert_eq!(bad_phone(""), None);
     }
@@ -1201,7 +1204,13 @@ mod advice {
 
     #[test]
     fn unknown_department() {
-        let f = findings_of("县财政局", &[], ("张三", "13800001111"), &HashMap::new(), |_| {});
+        let f = findings_of(
+            "县财政局",
+            &[],
+            ("张三", "13800001111"),
+            &HashMap::new(),
+            |_| {},
+        );
         says(&f, "unknown_department", "请使用");
     }
 
@@ -1339,12 +1348,22 @@ mod advice {
     #[test]
     fn not_a_number() {
         for (typed, advice) in [
-            ("约120", "请只填数字 120（按实际完成数填写，不加“约”）；情况说明请写在“工作进展”栏"),
+            (
+                "约120",
+                "请只填数字 120（按实际完成数填写，不加“约”）；情况说明请写在“工作进展”栏",
+            ),
             ("120余户", "请只填数字 120（按实际完成数填写，不加“余”）"),
-            ("120（含续建10户）", "请只填数字 120；“含续建10户”等说明请写在“工作进展”栏"),
+            (
+                "120（含续建10户）",
+                "请只填数字 120；“含续建10户”等说明请写在“工作进展”栏",
+            ),
         ] {
             let f = mz(&[("P13-1", s(typed))]);
-            says(&f, "not_a_number", &format!("累计完成应为数字，现为“{typed}”。"));
+            says(
+                &f,
+                "not_a_number",
+                &format!("累计完成应为数字，现为“{typed}”。"),
+            );
             says(&f, "not_a_number", advice);
         }
         says(&mz(&[("P13-1", s("已完成"))]), "not_a_number", "应为数字");
@@ -1443,7 +1462,13 @@ mod advice {
 
     #[test]
     fn contact_missing() {
-        let f = findings_of("县民政局", &[], ("", "13800001111"), &HashMap::new(), |_| {});
+        let f = findings_of(
+            "县民政局",
+            &[],
+            ("", "13800001111"),
+            &HashMap::new(),
+            |_| {},
+        );
         says(&f, "contact_missing", "请填写填报人");
     }
 

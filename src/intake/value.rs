@@ -470,7 +470,10 @@ mod tests {
         // Words with no number to tell back, or a number in a sentence, are just text.
         for s in ["已完成", "1-3月120", "第2批"] {
             assert!(
-                matches!(read(&text(s), None, &households), Err(Problem::NotANumber(_))),
+                matches!(
+                    read(&text(s), None, &households),
+                    Err(Problem::NotANumber(_))
+                ),
                 "{s}"
             );
         }
