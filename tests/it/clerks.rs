@@ -378,10 +378,25 @@ fn a_signed_file_without_its_table_reaches_its_department() {
         queued.iter().any(|m| m.contains("mzj@example.cn")),
         "receipt queued to the department"
     );
-    assert_eq!(verdict_of(&status(&ws), DEPT), "rejected");
+    let s = status(&ws);
+    assert_eq!(verdict_of(&s, DEPT), "rejected");
+    let mz = s["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == DEPT)
+        .unwrap();
+    assert!(
+        mz["reason"].as_str().unwrap().contains("找不到填报表"),
+        "{mz}"
+    );
     let out = ws.run(&["status", "--period", P]).ok().stdout;
     let line = out.lines().find(|l| l.starts_with(DEPT)).unwrap();
     assert!(line.contains("被退回待重报"), "{out}");
+    assert!(
+        out.contains(&format!("  {DEPT}：文件中找不到填报表")),
+        "the reason under the table: {out}"
+    );
     ws.run(&["report", "--period", P]).ok();
     let bulletin = ws.read(&format!("outbox/reports/{P}/{P}-调度通报.txt"));
     assert!(
