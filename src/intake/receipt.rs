@@ -278,3 +278,58 @@ fn safe_sheet_name(name: &str) -> String {
         cleaned
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info<'a>(c: &'a Catalog, findings: &'a [Finding]) -> ReceiptInfo<'a> {
+        ReceiptInfo {
+            catalog: c,
+            file: "2024-03-县民政局.xlsx",
+            department: Some("县民政局"),
+            period: Some("2024-03".parse().unwrap()),
+            received_at: DateTime::parse_from_rfc3339("2024-04-03T10:00:00+08:00").unwrap(),
+            verdict: Verdict::Rejected,
+            findings,
+            duplicate_of: None,
+        }
+    }
+
+    fn templates() -> (tempfile::TempDir, Templates) {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Templates::load(dir.path()).unwrap();
+        (dir, t)
+    }
+
+    #[test]
+    fn the_marked_copy_is_mentioned_only_when_there_is_one() {
+        let (_dir, t) = templates();
+        let c = crate::testutil::catalog();
+        let no_cell = [Finding::error("signature_invalid", "请使用下发的表格").at("_meta", None)];
+        let r = compose(&t, &info(&c, &no_cell), None).unwrap();
+        assert!(r.marked.is_none());
+        assert!(!r.text.contains("红色"), "{}", r.text);
+        assert!(r.text.contains("请在原表格中修改上述问题"), "{}", r.text);
+        let in_cell = [Finding::error("negative", "不能为负数").at("填报表", Some((5, 6)))];
+        let marked = text(&t, &info(&c, &in_cell), true).unwrap();
+        assert!(marked.contains("红色标出"), "{marked}");
+    }
+
+    #[test]
+    fn a_file_without_a_table_is_told_how_to_get_the_form_again() {
+        let (_dir, t) = templates();
+        let c = crate::testutil::catalog();
+        let f = [Finding::error("not_a_form", "文件中找不到填报表")];
+        let r = compose(&t, &info(&c, &f), None).unwrap();
+        assert!(r.marked.is_none());
+        assert!(!r.text.contains("红色"), "{}", r.text);
+        assert!(
+            r.text.contains("下发的本单位本期填报表") && r.text.contains("重新发送"),
+            "{}",
+            r.text
+        );
+        // No page of the department's own yet: none is mentioned.
+        assert!(!r.text.contains("填报页面"), "{}", r.text);
+    }
+}
