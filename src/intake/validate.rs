@@ -152,14 +152,17 @@ pub fn identify_without_table(
     let words = Words::of(rules.catalog);
     let mut found = Vec::new();
     let id = identify(sender, file_stem, rules, &mut found);
-    findings.push(Finding::error(
-        "not_a_form",
-        format!(
-            "文件中找不到填报表（含“指标编号”“累计完成”等列的表头）。请使用{}下发的本单位本期填报表填写，不要另建表格；如原表格已找不到，请向{}索取",
-            words.group,
-            words.office_with_seat()
-        ),
-    ));
+    // A form of another plan's catalog is said to be so, once.
+    if !found.iter().any(|f| f.code == "not_a_form") {
+        findings.push(Finding::error(
+            "not_a_form",
+            format!(
+                "文件中找不到填报表（含“指标编号”“累计完成”等列的表头）。请使用{}下发的本单位本期填报表填写，不要另建表格；如原表格已找不到，请向{}索取",
+                words.group,
+                words.office_with_seat()
+            ),
+        ));
+    }
     findings.extend(found.into_iter().filter(|f| match f.code {
         "meta_missing" => false,
         "unknown_department" => id.department.is_some(),
