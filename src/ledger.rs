@@ -393,18 +393,35 @@ impl Ledger {
             });
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT department, verdict, received_at FROM files
+            "SELECT department, verdict, received_at, id FROM files
              WHERE period = ?1 AND department IS NOT NULL AND verdict != 'duplicate' ORDER BY id",
         )?;
+        let mut latest_ids: HashMap<String, i64> = HashMap::new();
         for row in stmt.query_map([&p], |r| {
-            Ok((r.get::<_, String>(0)?, verdict(r, 1)?, timestamp(r, 2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                verdict(r, 1)?,
+                timestamp(r, 2)?,
+                r.get::<_, i64>(3)?,
+            ))
         })? {
-            let (dept, verdict, at) = row?;
+            let (dept, verdict, at, id) = row?;
+            latest_ids.insert(dept.clone(), id);
             let s = out.entry(dept).or_default();
             if verdict == Verdict::Rejected {
                 s.rejected += 1;
             }
             s.latest = Some((verdict, at));
+        }
+        let mut first_error = self.conn.prepare_cached(
+            "SELECT message FROM findings WHERE file_id = ?1 AND severity = 'error' ORDER BY seq LIMIT 1",
+        )?;
+        for (dept, s) in out.iter_mut() {
+            if let (Some((Verdict::Rejected, _)), Some(id)) = (s.latest, latest_ids.get(dept)) {
+                s.reason = first_error
+                    .query_row([id], |r| r.get::<_, String>(0))
+                    .optional()?;
+            }
         }
         Ok(out)
     }

@@ -111,6 +111,16 @@ fn table(ws: &Workspace, v: &PeriodView) -> String {
             ),
         ));
     }
+    let reasons: Vec<String> = v
+        .departments
+        .iter()
+        .filter(|d| d.verdict == Some(Verdict::Rejected))
+        .filter_map(|d| d.reason.as_ref().map(|r| format!("  {}：{r}\n", d.name)))
+        .collect();
+    if !reasons.is_empty() {
+        out.push_str("\n退回原因（最近一次报送的第一个问题，详见回执）：\n");
+        out.push_str(&reasons.concat());
+    }
     let behind: Vec<_> = v
         .indicators
         .iter()

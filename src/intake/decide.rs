@@ -8,7 +8,6 @@ use super::validate::{self, Rules};
 use super::{names, workbook::ReadError};
 use crate::model::{Contact, Finding, FindingCode, Reported, Value, Verdict};
 use crate::plan::Period;
-use crate::plan::words::Words;
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset};
 use std::collections::HashMap;
@@ -75,25 +74,48 @@ pub(super) fn decide(
 ) -> Result<Decision> {
     let parsed = match outcome {
         Outcome::Form(p) => *p,
-        Outcome::NotAForm => {
-            let group = Words::of(rules.catalog).group;
-            return Ok(unread(
-                link,
-                Finding::error(
-                    FindingCode::NotAForm,
-                    format!(
-                        "文件中找不到填报表（含“指标编号”“累计完成”等列的表头），请使用{group}下发的填报表填写"
-                    ),
-                ),
-            ));
+        Outcome::NotAForm(sender) => {
+            // Who sent it is known without the table: the receipt reaches them.
+            let mut findings = Vec::new();
+            let id =
+                validate::identify_without_table(&sender, names::stem(name), rules, &mut findings);
+            let department = match (link, id.department) {
+                (Some(l), Some(d)) if l != d => {
+                    findings.push(wrong_department(
+                        sender.sheet.as_deref(),
+                        sender.unit.as_ref().map(|c| c.at),
+                        &d,
+                        l,
+                    ));
+                    Some(l.to_string())
+                }
+                (Some(l), _) => Some(l.to_string()),
+                (None, d) => d,
+            };
+            let filed = id.period.filter(|_| {
+                !findings
+                    .iter()
+                    .any(|f| f.code == FindingCode::UnknownPeriod)
+            });
+            return Ok(Decision {
+                department,
+                period: id.period,
+                filed,
+                ..unread(None, findings)
+            });
         }
-        Outcome::Refused(e) => return Ok(unread(link, refused(e))),
+        Outcome::Refused(e) => return Ok(unread(link, vec![refused(e)])),
     };
     let mut findings = Vec::new();
-    let id = validate::identify(&parsed, names::stem(name), rules, &mut findings);
+    let id = validate::identify(&parsed.sender(), names::stem(name), rules, &mut findings);
     let department = match (link, &id.department) {
         (Some(l), Some(d)) if l != d => {
-            findings.push(wrong_department(&parsed, d, l));
+            findings.push(wrong_department(
+                Some(&parsed.sheet.name),
+                parsed.unit.as_ref().map(|l| l.at),
+                d,
+                l,
+            ));
             Some(l.to_string())
         }
         (Some(l), _) => Some(l.to_string()),
@@ -136,28 +158,36 @@ pub(super) fn refused(e: ReadError) -> Finding {
     Finding::error(e.code(), e.to_string())
 }
 
-fn unread(link: Option<&str>, finding: Finding) -> Decision {
+fn unread(link: Option<&str>, findings: Vec<Finding>) -> Decision {
     Decision {
         verdict: Verdict::Rejected,
         department: link.map(str::to_string),
         period: None,
         filed: None,
-        findings: vec![finding],
+        findings,
         accepted: None,
         parsed: None,
         duplicate_of: None,
     }
 }
 
-fn wrong_department(p: &ParsedReturn, form_of: &str, link: &str) -> Finding {
-    Finding::error(
+fn wrong_department(
+    sheet: Option<&str>,
+    unit: Option<(u32, u32)>,
+    form_of: &str,
+    link: &str,
+) -> Finding {
+    let f = Finding::error(
         FindingCode::WrongDepartment,
         format!(
             "这是“{form_of}”的填报表，不是本单位（{link}）的；通过本单位的链接只能报送本单位的表。\
              请确认是否传错了文件，换成本单位的填报表后重新上传；{form_of}的表请由{form_of}自己报送。本文件未计入任何数据"
         ),
-    )
-    .at(&p.sheet.name, p.unit.as_ref().map(|l| l.at))
+    );
+    match sheet {
+        Some(sheet) => f.at(sheet, unit),
+        None => f,
+    }
 }
 
 #[cfg(test)]
@@ -262,7 +292,7 @@ mod tests {
 
     #[test]
     fn unread_files_are_rejected_with_what_stopped_them() {
-        let (d, _) = decide_with(Outcome::NotAForm, None);
+        let (d, _) = decide_with(Outcome::NotAForm(Default::default()), None);
         assert_eq!(codes(&d), ["not_a_form"]);
         assert_eq!(
             (d.verdict, d.department.clone(), d.filed),

@@ -5,6 +5,7 @@
 use super::workbook::{Book, Sheet};
 use crate::text::nfkc;
 use calamine::Data;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The columns of the form, by header name.
@@ -37,6 +38,39 @@ pub const HEADERS: [(Col, &str); 11] = [
     (Col::Progress, "工作进展"),
     (Col::Problems, "存在问题"),
     (Col::Measures, "下步措施"),
+];
+
+/// Other names clerks give a column, found the same way as the form's own.
+const ALIASES: [(Col, &str); 24] = [
+    (Col::Code, "编号"),
+    (Col::Code, "指标代码"),
+    (Col::Code, "代码"),
+    (Col::Task, "民生实事"),
+    (Col::Task, "实事项目"),
+    (Col::Name, "指标名称"),
+    (Col::Name, "具体指标"),
+    (Col::Unit, "计量单位"),
+    (Col::Target, "目标"),
+    (Col::Target, "目标任务"),
+    (Col::Target, "全年目标"),
+    (Col::Rate, "完成比例"),
+    (Col::Rate, "完成进度"),
+    (Col::Progress, "进展"),
+    (Col::Progress, "进展情况"),
+    (Col::Progress, "工作进度"),
+    (Col::Problems, "存在的问题"),
+    (Col::Problems, "问题"),
+    (Col::Problems, "存在困难"),
+    (Col::Problems, "困难问题"),
+    (Col::Measures, "下一步措施"),
+    (Col::Measures, "下步工作措施"),
+    (Col::Measures, "下一步工作措施"),
+    (Col::Measures, "措施"),
+];
+
+/// What clerks put after a column's name: `累计完成数`, `工作进展情况`.
+const SUFFIXES: [&str; 9] = [
+    "数", "情况", "值", "量", "数量", "数值", "数据", "额", "金额",
 ];
 
 pub const UNIT_LABEL: &str = "填报单位";
@@ -91,6 +125,65 @@ impl ParsedReturn {
             .map(|(_, d)| cell_text(d))
             .unwrap_or_default()
     }
+
+    /// What in this return tells who sent it and for when.
+    pub fn sender(&self) -> Sender {
+        Sender {
+            sheet: Some(self.sheet.name.clone()),
+            meta: self.meta.clone(),
+            unit: self.unit.as_ref().map(|l| Clue {
+                at: l.at,
+                text: l.text(),
+            }),
+            period: self.period.as_ref().map(|l| Clue {
+                at: l.at,
+                text: period_text(&l.value),
+            }),
+        }
+    }
+
+    /// The header cell where column `c` belongs when the header row lacks
+    /// it: beside the nearest column found, by the form's order.
+    pub fn expected_at(&self, c: Col) -> Option<(u32, u32)> {
+        let index = |c: Col| HEADERS.iter().position(|(h, _)| *h == c).unwrap_or(0) as i64;
+        let want = index(c);
+        let mut found: Vec<(Col, u32)> = self.cols.iter().map(|(c, x)| (*c, *x)).collect();
+        found.sort_by_key(|(f, _)| (index(*f) - want).abs());
+        found.into_iter().find_map(|(f, x)| {
+            let col = u32::try_from(x as i64 + want - index(f)).ok()?;
+            (!self.cols.values().any(|taken| *taken == col)).then_some((self.header_row, col))
+        })
+    }
+}
+
+/// What tells who sent a file and for when, found whether or not its table
+/// is: the signed `_meta` values and the 填报单位/报送期次 cells.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sender {
+    /// The sheet the labels are on, when there is one.
+    pub sheet: Option<String>,
+    pub meta: Option<BTreeMap<String, String>>,
+    pub unit: Option<Clue>,
+    pub period: Option<Clue>,
+}
+
+/// A label's value as text, and its cell (or where it belongs when empty).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clue {
+    pub at: (u32, u32),
+    pub text: String,
+}
+
+/// A 报送期次 value as text: a date cell as its month (`2024-03`).
+pub fn period_text(d: &Data) -> String {
+    match d {
+        Data::DateTime(t) => t
+            .as_datetime()
+            .map(|t| t.format("%Y-%m").to_string())
+            .unwrap_or_default(),
+        Data::DateTimeIso(s) => s.get(..7).unwrap_or(s).to_string(),
+        other => cell_text(other),
+    }
 }
 
 /// A header cell as its name: folded, no white space or line breaks, no
@@ -111,6 +204,39 @@ pub fn header_name(d: &Data) -> String {
         }
     }
     out.trim_end_matches([':', '*']).to_string()
+}
+
+/// The column a header names, read the way people write headers: the
+/// form's name or a common other name, with a period before it (`1-3月`,
+/// `截至3月底`, `2024年`) and a word after it (`数`, `情况`, `值`); a unit in
+/// brackets is already gone ([`header_name`]).
+pub fn header_col(name: &str) -> Option<Col> {
+    if name.is_empty() {
+        return None;
+    }
+    let names = || HEADERS.iter().chain(ALIASES.iter());
+    if let Some((c, _)) = names().find(|(_, n)| *n == name) {
+        return Some(*c);
+    }
+    let mut by_length: Vec<&(Col, &str)> = names().collect();
+    by_length.sort_by_key(|(_, n)| std::cmp::Reverse(n.chars().count()));
+    by_length.into_iter().find_map(|(c, n)| {
+        let (before, after) = name.split_once(n)?;
+        (is_period_words(before) && is_suffix(after)).then_some(*c)
+    })
+}
+
+/// `1-3月`, `截至3月底`, `2024年`, `年初至今`, `本年累计`: words of time only.
+fn is_period_words(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_ascii_digit()
+            || "年月日底末初份季度第一二三四五六七八九十至今截止到本当前目全累计共-—–~～./、"
+                .contains(c)
+    })
+}
+
+fn is_suffix(s: &str) -> bool {
+    s.is_empty() || SUFFIXES.contains(&s) || s.starts_with(['及', '和', '与', '/'])
 }
 
 /// A cell as text: strings trimmed, integral numbers without `.0`.
@@ -148,9 +274,10 @@ pub fn code_of(d: &Data) -> Option<String> {
 /// How far down a sheet the header row is looked for.
 const HEADER_SCAN_ROWS: u32 = 60;
 
-/// Find the form in `book`. `None` when no sheet has a header row with
-/// 指标编号 and 累计完成: the file is not a form.
-pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
+/// Find the form in `book`. `Err` when no sheet has the form's header row
+/// (指标编号, or a column of codes, and enough of the other names): the file
+/// is not a form, and what identifies it is all there is.
+pub fn parse(book: &mut Book) -> Result<ParsedReturn, Sender> {
     let meta_name = book
         .names
         .iter()
@@ -164,14 +291,36 @@ pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
         .collect();
     // Visible sheets first; a hidden copy of the table is a last resort.
     candidates.sort_by_key(|(_, visible)| !visible);
-    let (sheet, header_row, cols) = candidates.iter().find_map(|(name, _)| {
-        let sheet = book.sheet(name)?;
-        let (header_row, cols) = find_header(&sheet)?;
-        Some((sheet, header_row, cols))
-    })?;
     let meta = meta_name
         .and_then(|n| book.sheet(&n))
         .map(|s| read_meta(&s));
+    // A sheet whose header has 累计完成 wins over one that lacks it.
+    let mut found: Option<(Sheet, u32, BTreeMap<Col, u32>)> = None;
+    let mut labelled: Option<Sheet> = None;
+    for (name, _) in &candidates {
+        let Some(sheet) = book.sheet(name) else {
+            continue;
+        };
+        match find_header(&sheet) {
+            Some((row, cols)) if cols.contains_key(&Col::Done) => {
+                found = Some((sheet, row, cols));
+                break;
+            }
+            Some((row, cols)) => {
+                if found.is_none() {
+                    found = Some((sheet, row, cols));
+                }
+            }
+            None => {
+                if labelled.is_none() && has_labels(&sheet) {
+                    labelled = Some(sheet);
+                }
+            }
+        }
+    }
+    let Some((sheet, header_row, cols)) = found else {
+        return Err(sender_without_table(labelled, meta));
+    };
     let mut parsed = build(sheet, header_row, cols, meta);
     // Formula text is needed only to tell an empty cell from a formula whose
     // result was never saved; most returns have no such cell.
@@ -183,7 +332,39 @@ pub fn parse(book: &mut Book) -> Option<ParsedReturn> {
     {
         parsed.sheet.formulas = book.formulas(&parsed.sheet.name);
     }
-    Some(parsed)
+    Ok(parsed)
+}
+
+/// Who a file without the form's table says it is from: `_meta`, and the
+/// 填报单位/报送期次 labels of `sheet` anywhere near its top.
+fn sender_without_table(sheet: Option<Sheet>, meta: Option<BTreeMap<String, String>>) -> Sender {
+    let label = |s: &Sheet, l: &str| {
+        let first = s.cells.start().map(|p| p.0).unwrap_or(0);
+        find_label(s, l, first, first + HEADER_SCAN_ROWS)
+    };
+    let unit = sheet.as_ref().and_then(|s| label(s, UNIT_LABEL));
+    let period = sheet.as_ref().and_then(|s| label(s, PERIOD_LABEL));
+    Sender {
+        sheet: sheet
+            .filter(|_| unit.is_some() || period.is_some())
+            .map(|s| s.name),
+        meta,
+        unit: unit.map(|l| Clue {
+            at: l.at,
+            text: l.text(),
+        }),
+        period: period.map(|l| Clue {
+            at: l.at,
+            text: period_text(&l.value),
+        }),
+    }
+}
+
+fn has_labels(sheet: &Sheet) -> bool {
+    let first = sheet.cells.start().map(|p| p.0).unwrap_or(0);
+    [UNIT_LABEL, PERIOD_LABEL]
+        .iter()
+        .any(|l| find_label(sheet, l, first, first + HEADER_SCAN_ROWS).is_some())
 }
 
 fn is_meta_sheet(name: &str) -> bool {
@@ -192,17 +373,62 @@ fn is_meta_sheet(name: &str) -> bool {
         .eq_ignore_ascii_case(crate::form::meta::SHEET)
 }
 
+/// How many of the form's other column names a header row must show when
+/// it lacks 累计完成, so a table of some other kind is not taken for it.
+const MIN_NAMES_WITHOUT_DONE: usize = 4;
+
+/// The header row and its columns: the first row near the top that names
+/// 指标编号 (or stands over a column of indicator codes, whatever that
+/// column is called) and 累计完成, or enough of the other names that a
+/// renamed 累计完成 can be pointed at.
 fn find_header(sheet: &Sheet) -> Option<(u32, BTreeMap<Col, u32>)> {
     let (start, end) = (sheet.cells.start()?, sheet.cells.end()?);
+    // Rows holding an indicator code, per column.
+    let mut codes: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for row in start.0..=end.0 {
+        for col in start.1..=end.1 {
+            if matches!(sheet.value(row, col), Data::String(_))
+                && code_of(sheet.value(row, col)).is_some()
+            {
+                codes.entry(col).or_default().push(row);
+            }
+        }
+    }
+    let below = |col: u32, row: u32| {
+        codes
+            .get(&col)
+            .map_or(0, |rows| rows.iter().filter(|r| **r > row).count())
+    };
     for row in start.0..=end.0.min(start.0 + HEADER_SCAN_ROWS) {
         let mut cols = BTreeMap::new();
         for col in start.1..=end.1 {
-            let name = header_name(sheet.value(row, col));
-            if let Some((c, _)) = HEADERS.iter().find(|(_, n)| *n == name) {
-                cols.entry(*c).or_insert(col);
+            if let Some(c) = header_col(&header_name(sheet.value(row, col))) {
+                cols.entry(c).or_insert(col);
             }
         }
-        if cols.contains_key(&Col::Code) && cols.contains_key(&Col::Done) {
+        // The column of codes is the one whose cells hold them.
+        let named = cols.get(&Col::Code).copied();
+        let by_codes = codes
+            .keys()
+            .map(|c| (below(*c, row), *c))
+            .filter(|(n, _)| *n > 0)
+            .max_by_key(|(n, c)| (*n, Some(*c) == named, std::cmp::Reverse(*c)))
+            .map(|(_, c)| c);
+        match (named, by_codes) {
+            (Some(n), Some(c)) if below(n, row) < below(c, row) => {
+                cols.retain(|_, x| *x != c);
+                cols.insert(Col::Code, c);
+            }
+            (None, Some(c)) => {
+                cols.retain(|_, x| *x != c);
+                cols.insert(Col::Code, c);
+            }
+            _ => {}
+        }
+        if !cols.contains_key(&Col::Code) {
+            continue;
+        }
+        if cols.contains_key(&Col::Done) || cols.len() > MIN_NAMES_WITHOUT_DONE {
             return Some((row, cols));
         }
     }
@@ -441,7 +667,7 @@ mod tests {
             Format::Xlsx,
             vec![Sheet::from_rows("Sheet1", &[&[s("姓名"), s("年龄")]])],
         );
-        assert!(parse(&mut book).is_none());
+        assert!(parse(&mut book).is_err());
     }
 
     #[test]
@@ -452,6 +678,87 @@ mod tests {
         );
         let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
         assert_eq!(p.unit.unwrap().text(), "县教育局");
+    }
+
+    #[test]
+    fn headers_as_people_write_them() {
+        for (typed, col) in [
+            ("1-3月累计完成", Col::Done),
+            ("截至3月底累计完成", Col::Done),
+            ("2024年累计完成", Col::Done),
+            ("累计完成情况", Col::Done),
+            ("累计完成数", Col::Done),
+            ("累计完成值", Col::Done),
+            ("累计完成（户）", Col::Done),
+            ("截至目前累计完成数", Col::Done),
+            ("编号", Col::Code),
+            ("工作进展情况", Col::Progress),
+            ("存在的问题", Col::Problems),
+            ("存在问题及困难", Col::Problems),
+            ("下一步措施", Col::Measures),
+            ("全年目标", Col::Target),
+            ("2024年年度目标", Col::Target),
+            ("累计完成率", Col::Rate),
+            ("指标名称", Col::Name),
+        ] {
+            assert_eq!(header_col(&header_name(&s(typed))), Some(col), "{typed}");
+        }
+        for other in [
+            "完成量",
+            "填报单位",
+            "备注",
+            "累计完成率差",
+            "平江县重点民生实事调度表",
+        ] {
+            assert_eq!(header_col(&header_name(&s(other))), None, "{other}");
+        }
+    }
+
+    /// The test form with its header cells `edits` (column → text).
+    fn edited(edits: &[(usize, &str)]) -> Sheet {
+        let mut sheet = form(false);
+        for (col, text) in edits {
+            sheet.cells.set_value((3, *col as u32), s(text));
+        }
+        sheet
+    }
+
+    #[test]
+    fn codes_find_their_column_whatever_it_is_called() {
+        for name in ["编号", "序号", "代码", "项目", ""] {
+            // 序号 renamed too, so only the codes tell the columns apart.
+            let sheet = edited(&[(0, "序"), (1, name)]);
+            let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
+            assert_eq!(p.col(Col::Code), Some(1), "{name}");
+            assert_eq!(p.rows.len(), 2, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_renamed_done_column_is_pointed_at() {
+        let sheet = edited(&[(6, "完成量")]);
+        let p = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet])).unwrap();
+        assert_eq!(p.col(Col::Done), None);
+        assert_eq!(p.expected_at(Col::Done), Some((3, 6)));
+        assert_eq!(p.rows.len(), 2);
+    }
+
+    #[test]
+    fn without_a_table_the_labels_and_meta_still_tell_who() {
+        let sheet = Sheet::from_rows(
+            "Sheet1",
+            &[
+                &[s("填报单位："), s("县民政局"), s("报送期次"), s("2024-03")],
+                &[s("项目"), s("数量")],
+                &[s("低保"), Data::Float(3.0)],
+            ],
+        );
+        let meta = Sheet::from_rows("_meta", &[&[s("department"), s("县民政局")]]);
+        let sender = parse(&mut Book::from_sheets(Format::Xlsx, vec![sheet, meta])).unwrap_err();
+        assert_eq!(sender.sheet.as_deref(), Some("Sheet1"));
+        assert_eq!(sender.unit.unwrap().text, "县民政局");
+        assert_eq!(sender.period.unwrap().text, "2024-03");
+        assert_eq!(sender.meta.unwrap()["department"], "县民政局");
     }
 
     #[test]

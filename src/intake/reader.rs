@@ -44,8 +44,8 @@ const EXE_VAR: &str = "MINSHENG_EXE";
 #[derive(Debug, Clone)]
 pub enum Outcome {
     Form(Box<ParsedReturn>),
-    /// A workbook, but no sheet holds the form.
-    NotAForm,
+    /// A workbook, but no sheet holds the form: what still tells who sent it.
+    NotAForm(read::Sender),
     Refused(ReadError),
 }
 
@@ -61,7 +61,7 @@ struct Request {
 #[derive(Serialize, Deserialize)]
 enum Reply {
     Form(Box<WireForm>),
-    NotAForm,
+    NotAForm(read::Sender),
     Refused(ReadError),
     Panicked(String),
 }
@@ -354,8 +354,8 @@ fn read_one(bytes: &[u8], request: &Request) -> Reply {
         Err(e) => return Reply::Refused(e),
     };
     match read::parse(&mut book) {
-        Some(parsed) => Reply::Form(Box::new(WireForm::of(parsed))),
-        None => Reply::NotAForm,
+        Ok(parsed) => Reply::Form(Box::new(WireForm::of(parsed))),
+        Err(sender) => Reply::NotAForm(sender),
     }
 }
 
@@ -506,7 +506,7 @@ impl Lane {
                 return Err(e).context("无法把文件交给读取进程");
             }
             Attempt::Replied(Reply::Form(form)) => Outcome::Form(Box::new(form.parsed())),
-            Attempt::Replied(Reply::NotAForm) => Outcome::NotAForm,
+            Attempt::Replied(Reply::NotAForm(sender)) => Outcome::NotAForm(sender),
             Attempt::Replied(Reply::Refused(e)) => Outcome::Refused(e),
             Attempt::Replied(Reply::Panicked(what)) => {
                 tracing::warn!(file = %name, panic = %what, "the reader panicked on a file");

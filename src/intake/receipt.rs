@@ -3,7 +3,7 @@
 //! copy of the return with each finding's cell highlighted and a note on it.
 
 use super::read::ParsedReturn;
-use crate::model::{Finding, Verdict, a1};
+use crate::model::{Finding, FindingCode, Verdict, a1};
 use crate::plan::Period;
 use crate::plan::catalog::Catalog;
 use crate::plan::words::Words;
@@ -50,12 +50,13 @@ pub fn compose(
             .iter()
             .any(|f| f.cell.is_some() && f.sheet.as_deref() == Some(p.sheet.name.as_str()))
     };
+    let marked = parsed
+        .filter(marks_a_cell)
+        .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
+        .transpose()?;
     Ok(Receipt {
-        text: text(t, info)?,
-        marked: parsed
-            .filter(marks_a_cell)
-            .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
-            .transpose()?,
+        text: text(t, info, marked.is_some())?,
+        marked,
     })
 }
 
@@ -69,7 +70,16 @@ struct FindingView<'a> {
 /// How a receipt shows a time: `2024-04-03 10:00:00`.
 const SHOWN_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
-fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
+/// Findings that mean the file holds no form to correct: the clerk needs the
+/// form itself again.
+const NO_TABLE: [FindingCode; 3] = [
+    FindingCode::NotAForm,
+    FindingCode::UnsupportedFormat,
+    FindingCode::Unreadable,
+];
+
+/// The receipt's text; `marked`: whether a marked copy goes with it.
+fn text(t: &Templates, r: &ReceiptInfo, marked: bool) -> Result<String> {
     let words = Words::of(r.catalog);
     let errors = r.findings.iter().filter(|f| f.is_error()).count();
     let warnings = r.findings.len() - errors;
@@ -87,13 +97,24 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
         ),
         (v, _) => v.chinese().to_string(),
     };
+    let needs_form =
+        r.verdict == Verdict::Rejected && r.findings.iter().any(|f| NO_TABLE.contains(&f.code));
     let next_step = match r.verdict {
         Verdict::Accepted => {
             "无需其他操作。如需更正，可修改后重新报送，以最后一次采用的报送为准。".to_string()
         }
         Verdict::Duplicate => "无需其他操作。".to_string(),
-        _ => format!(
+        _ if needs_form => format!(
+            "请在{}下发的本单位本期填报表中填写，保存为 .xlsx 后重新报送；如原表格已找不到，请联系{}重新发送。",
+            words.group,
+            words.office_with_seat()
+        ),
+        _ if marked => format!(
             "请在原表格中修改上述问题（随回执附带的表格已用红色标出需修改的单元格，黄色为提醒），保存为 .xlsx 后重新报送。如有疑问，请联系{}。",
+            words.office_with_seat()
+        ),
+        _ => format!(
+            "请在原表格中修改上述问题，保存为 .xlsx 后重新报送。如有疑问，请联系{}。",
             words.office_with_seat()
         ),
     };
@@ -130,6 +151,9 @@ fn text(t: &Templates, r: &ReceiptInfo) -> Result<String> {
             "errors": errors,
             "warnings": warnings,
             "next_step": next_step,
+            "needs_form": needs_form,
+            // The department's own page for its form, once there is one.
+            "form_page": "",
             "date": r.received_at.format("%Y-%m-%d").to_string(),
         }),
     )
@@ -256,5 +280,62 @@ fn safe_sheet_name(name: &str) -> String {
         "填报表".into()
     } else {
         cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info<'a>(c: &'a Catalog, findings: &'a [Finding]) -> ReceiptInfo<'a> {
+        ReceiptInfo {
+            catalog: c,
+            file: "2024-03-县民政局.xlsx",
+            department: Some("县民政局"),
+            period: Some("2024-03".parse().unwrap()),
+            received_at: DateTime::parse_from_rfc3339("2024-04-03T10:00:00+08:00").unwrap(),
+            verdict: Verdict::Rejected,
+            findings,
+            duplicate_of: None,
+        }
+    }
+
+    fn templates() -> (tempfile::TempDir, Templates) {
+        let dir = tempfile::tempdir().unwrap();
+        let t = Templates::load(dir.path()).unwrap();
+        (dir, t)
+    }
+
+    #[test]
+    fn the_marked_copy_is_mentioned_only_when_there_is_one() {
+        let (_dir, t) = templates();
+        let c = crate::testutil::catalog();
+        let no_cell =
+            [Finding::error(FindingCode::SignatureInvalid, "请使用下发的表格").at("_meta", None)];
+        let r = compose(&t, &info(&c, &no_cell), None).unwrap();
+        assert!(r.marked.is_none());
+        assert!(!r.text.contains("红色"), "{}", r.text);
+        assert!(r.text.contains("请在原表格中修改上述问题"), "{}", r.text);
+        let in_cell =
+            [Finding::error(FindingCode::Negative, "不能为负数").at("填报表", Some((5, 6)))];
+        let marked = text(&t, &info(&c, &in_cell), true).unwrap();
+        assert!(marked.contains("红色标出"), "{marked}");
+    }
+
+    #[test]
+    fn a_file_without_a_table_is_told_how_to_get_the_form_again() {
+        let (_dir, t) = templates();
+        let c = crate::testutil::catalog();
+        let f = [Finding::error(FindingCode::NotAForm, "文件中找不到填报表")];
+        let r = compose(&t, &info(&c, &f), None).unwrap();
+        assert!(r.marked.is_none());
+        assert!(!r.text.contains("红色"), "{}", r.text);
+        assert!(
+            r.text.contains("下发的本单位本期填报表") && r.text.contains("重新发送"),
+            "{}",
+            r.text
+        );
+        // No page of the department's own yet: none is mentioned.
+        assert!(!r.text.contains("填报页面"), "{}", r.text);
     }
 }

@@ -3,10 +3,10 @@
 //! Every finding names its sheet and cell and says in plain Chinese what a
 //! clerk should fix.
 
-use super::read::{Col, ParsedReturn, cell_text};
+use super::read::{self, Col, ParsedReturn, Sender, cell_text};
 use super::value;
 use crate::config::PlanConfig;
-use crate::model::{Contact, Finding, FindingCode, Percent, Reported, Severity, Value, behind};
+use crate::model::{Contact, Finding, FindingCode, Percent, Reported, Severity, Value, a1, behind};
 use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Kind, MILESTONE_TARGET};
 use crate::plan::words::Words;
@@ -34,16 +34,20 @@ pub struct Rules<'a> {
 /// Step 1: who and when, from `_meta` (signed) or, failing that, from the
 /// 填报单位/报送期次 row and the file name.
 pub fn identify(
-    p: &ParsedReturn,
+    sender: &Sender,
     file_stem: &str,
     rules: &Rules,
     findings: &mut Vec<Finding>,
 ) -> Identity {
-    let sheet = &p.sheet.name;
+    // Where a finding goes: on the sheet the labels are on, when there is one.
+    let place = |f: Finding, cell: Option<(u32, u32)>| match &sender.sheet {
+        Some(sheet) => f.at(sheet, cell),
+        None => f,
+    };
     // Who issues the forms, in the plan's word (专班, 领导小组, 指挥部).
     let group = Words::of(rules.catalog).group;
     let stem_guess = stem_identity(file_stem);
-    let (department, period_text) = match &p.meta {
+    let (department, period_text) = match &sender.meta {
         Some(meta) => {
             if !crate::form::meta::verify(meta, rules.key) {
                 findings.push(
@@ -57,7 +61,7 @@ pub fn identify(
                 findings.push(Finding::error(
                     FindingCode::NotAForm,
                     format!(
-                        "这张表属于另一份任务目录（{}），不是本年度{}的填报表",
+                        "这张表属于另一份任务目录（{}），不是本年度{}的填报表；请使用{group}本期下发的填报表填写",
                         meta.get("catalog").cloned().unwrap_or_default(),
                         rules.catalog.plan.name
                     ),
@@ -66,16 +70,16 @@ pub fn identify(
             (meta.get("department").cloned(), meta.get("period").cloned())
         }
         None => {
-            let dept = p
+            let dept = sender
                 .unit
                 .as_ref()
-                .map(|l| l.text())
+                .map(|l| l.text.clone())
                 .filter(|t| !t.is_empty())
                 .or(stem_guess.0.clone());
-            let period = p
+            let period = sender
                 .period
                 .as_ref()
-                .map(|l| period_text_of(&l.value))
+                .map(|l| l.text.clone())
                 .filter(|t| !t.is_empty())
                 .or(stem_guess.1.clone());
             findings.push(Finding::warning(
@@ -93,9 +97,9 @@ pub fn identify(
     match department {
         Some(d) if rules.catalog.has_department(&d) => id.department = Some(d),
         other => {
-            let cell = p.unit.as_ref().map(|l| l.at);
+            let cell = sender.unit.as_ref().map(|l| l.at);
             let named = other.filter(|d| !d.is_empty());
-            findings.push(
+            findings.push(place(
                 Finding::error(
                     FindingCode::UnknownDepartment,
                     match named {
@@ -104,35 +108,70 @@ pub fn identify(
                         ),
                         None => format!("无法识别填报单位，请使用{group}下发给本单位的表格"),
                     },
-                )
-                .at(sheet, if p.meta.is_none() { cell } else { None }),
-            );
+                ),
+                if sender.meta.is_none() { cell } else { None },
+            ));
         }
     }
-    let period_cell = if p.meta.is_none() {
-        p.period.as_ref().map(|l| l.at)
+    let period_cell = if sender.meta.is_none() {
+        sender.period.as_ref().map(|l| l.at)
     } else {
         None
     };
     match period_text.as_deref().map(str::parse::<Period>) {
         Some(Ok(period)) => {
             if let Some(f) = period_problem(period, rules) {
-                findings.push(f.at(sheet, period_cell));
+                findings.push(place(f, period_cell));
             }
             id.period = Some(period);
         }
         other => {
             let msg = match other {
                 Some(Err(_)) => format!(
-                    "报送期次“{}”无法识别，应为 {}-03 这样的年月",
+                    "报送期次“{}”无法识别，应为 {}-03 这样的年月，请改正",
                     period_text.unwrap_or_default(),
                     rules.catalog.plan.year
                 ),
                 _ => format!("无法识别报送期次，请使用{group}下发的本期表格"),
             };
-            findings.push(Finding::error(FindingCode::UnknownPeriod, msg).at(sheet, period_cell));
+            findings.push(place(
+                Finding::error(FindingCode::UnknownPeriod, msg),
+                period_cell,
+            ));
         }
     }
+    id
+}
+
+/// Who sent a file in which no table was found, and the one finding that
+/// says so: known from a signed `_meta`, or the labels and the file name;
+/// what cannot be told is not a finding of its own beside this one.
+pub fn identify_without_table(
+    sender: &Sender,
+    file_stem: &str,
+    rules: &Rules,
+    findings: &mut Vec<Finding>,
+) -> Identity {
+    let words = Words::of(rules.catalog);
+    let mut found = Vec::new();
+    let id = identify(sender, file_stem, rules, &mut found);
+    // A form of another plan's catalog is said to be so, once.
+    if !found.iter().any(|f| f.code == FindingCode::NotAForm) {
+        findings.push(Finding::error(
+            FindingCode::NotAForm,
+            format!(
+                "文件中找不到填报表（含“指标编号”“累计完成”等列的表头）。请使用{}下发的本单位本期填报表填写，不要另建表格；如原表格已找不到，请向{}索取",
+                words.group,
+                words.office_with_seat()
+            ),
+        ));
+    }
+    findings.extend(found.into_iter().filter(|f| match f.code {
+        FindingCode::MetaMissing => false,
+        FindingCode::UnknownDepartment => id.department.is_some(),
+        FindingCode::UnknownPeriod => id.period.is_some(),
+        _ => true,
+    }));
     id
 }
 
@@ -152,17 +191,6 @@ fn stem_identity(stem: &str) -> (Option<String>, Option<String>) {
             )
         }
         _ => (None, None),
-    }
-}
-
-fn period_text_of(d: &Data) -> String {
-    match d {
-        Data::DateTime(t) => t
-            .as_datetime()
-            .map(|t| t.format("%Y-%m").to_string())
-            .unwrap_or_default(),
-        Data::DateTimeIso(s) => s.get(..7).unwrap_or(s).to_string(),
-        other => cell_text(other),
     }
 }
 
@@ -225,6 +253,9 @@ pub fn check(
 ) -> (Vec<Reported>, Contact) {
     let sheet = p.sheet.name.as_str();
     let catalog = rules.catalog;
+    if p.col(Col::Done).is_none() {
+        findings.push(header_changed(p, Col::Done));
+    }
     let mut seen = HashSet::new();
     let mut reported = Vec::new();
     for row in &p.rows {
@@ -234,7 +265,7 @@ pub fn check(
                 Finding::error(
                     FindingCode::UnknownIndicator,
                     format!(
-                        "指标编号 {} 不在任务目录中，请勿自行增加或修改指标编号",
+                        "指标编号 {} 不在任务目录中；请删除该行，或改回下发表格中的编号（请勿自行增加或修改指标编号）",
                         row.code
                     ),
                 )
@@ -301,6 +332,37 @@ pub fn check(
     )
 }
 
+/// A column of the form the header row lacks, named at the cell where the
+/// form had it, with what is there now.
+fn header_changed(p: &ParsedReturn, col: Col) -> Finding {
+    let sheet = p.sheet.name.as_str();
+    let name = read::HEADERS
+        .iter()
+        .find(|(c, _)| *c == col)
+        .map_or("", |(_, n)| *n);
+    match p.expected_at(col) {
+        Some(at) => {
+            let now = match cell_text(p.sheet.value(at.0, at.1)) {
+                t if t.is_empty() => "空白".to_string(),
+                t => format!("“{}”", crate::text::truncate(&t, 24)),
+            };
+            Finding::error(
+                FindingCode::HeaderChanged,
+                format!(
+                    "表头 {} 应为“{name}”，现为{now}；请把这个表头改回“{name}”，表头的文字请勿改动",
+                    a1(at.0, at.1)
+                ),
+            )
+            .naming(sheet, at)
+        }
+        None => Finding::error(
+            FindingCode::HeaderChanged,
+            format!("表头中找不到“{name}”这一列；请把这一列的表头改回“{name}”，表头的文字请勿改动"),
+        )
+        .at(sheet, None),
+    }
+}
+
 fn check_row(
     p: &ParsedReturn,
     row: u32,
@@ -322,8 +384,9 @@ fn check_row(
             Finding::error(
                 FindingCode::TargetChanged,
                 format!(
-                    "年度目标被改为“{}”，应为 {}，请勿修改年度目标",
+                    "年度目标被改为“{}”，应为 {}；请改回 {}，年度目标请勿修改",
                     cell_text(target),
+                    ind.target_text(),
                     ind.target_text()
                 ),
             ),
@@ -341,8 +404,9 @@ fn check_row(
                 Finding::error(
                     FindingCode::UnitChanged,
                     format!(
-                        "单位被改为“{}”，应为“{}”，请勿修改单位",
+                        "单位被改为“{}”，应为“{}”；请改回“{}”，单位请勿修改",
                         cell_text(unit),
+                        ind.unit,
                         ind.unit
                     ),
                 ),
@@ -457,7 +521,17 @@ fn value_finding(problem: value::Problem, ind: &Indicator) -> Finding {
     match problem {
         Missing => Finding::error(
             FindingCode::ValueMissing,
-            format!("“{}”的累计完成未填写", ind.name),
+            if ind.kind == Kind::Milestone {
+                format!(
+                    "“{}”的累计完成未填写；请点单元格右侧的箭头，从下拉列表中选择项目目前所处的阶段",
+                    ind.name
+                )
+            } else {
+                format!(
+                    "“{}”的累计完成未填写；请填写年初至本期末的累计数，尚无进展的填 0",
+                    ind.name
+                )
+            },
         ),
         FormulaNoValue => Finding::error(
             FindingCode::FormulaNoValue,
@@ -467,18 +541,45 @@ fn value_finding(problem: value::Problem, ind: &Indicator) -> Finding {
             FindingCode::NotANumber,
             format!("累计完成应为数字，现为“{typed}”"),
         ),
+        WithWords {
+            typed,
+            number,
+            estimate,
+            note,
+        } => {
+            let n = crate::text::number(number);
+            let advice = if note.is_empty() {
+                let words: Vec<String> = estimate.iter().map(|w| format!("“{w}”")).collect();
+                format!(
+                    "请只填数字 {n}（按实际完成数填写，不加{}）；情况说明请写在“工作进展”栏",
+                    words.join("")
+                )
+            } else {
+                format!("请只填数字 {n}；“{note}”等说明请写在“工作进展”栏")
+            };
+            Finding::error(
+                FindingCode::NotANumber,
+                format!("累计完成应为数字，现为“{typed}”。{advice}"),
+            )
+        }
         Negative(v) => Finding::error(
             FindingCode::Negative,
-            format!("累计完成不能为负数，现为 {}", crate::text::number(v)),
+            format!(
+                "累计完成不能为负数，现为 {}；请填写年初至本期末的累计数（0 或正数）",
+                crate::text::number(v)
+            ),
         ),
         PercentOver100(v) => Finding::error(
             FindingCode::PercentOver100,
-            format!("百分比不能超过 100%，现为 {}%", crate::text::number(v)),
+            format!(
+                "百分比不能超过 100%，现为 {}%；请填写 0 到 100 之间的百分点数，如 95",
+                crate::text::number(v)
+            ),
         ),
         BadStage(typed) => Finding::error(
             FindingCode::BadStage,
             format!(
-                "进度阶段应从下拉列表选择（未启动、前期工作、开工建设、主体完工、完成），现为“{typed}”"
+                "进度阶段应从下拉列表选择（未启动、前期工作、开工建设、主体完工、完成），现为“{typed}”；请点单元格右侧的箭头，从下拉列表中选择"
             ),
         ),
     }
@@ -503,11 +604,16 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
             ),
         }
     }
-    if !contact.phone.is_empty() && !is_phone(&contact.phone) {
+    if let Some(bad) = bad_phone(&contact.phone) {
+        let what = if bad == contact.phone {
+            format!("联系电话“{bad}”")
+        } else {
+            format!("联系电话“{}”中的“{bad}”", contact.phone)
+        };
         findings.push(
             Finding::warning(
                 FindingCode::PhoneInvalid,
-                format!("联系电话“{}”不像是电话号码，请核对", contact.phone),
+                format!("{what}不像是电话号码；请填写 11 位手机号或带区号的固定电话（如 0730-6221234），两个号码之间用“/”隔开"),
             )
             .at(sheet, get("联系电话").map(|l| l.at)),
         );
@@ -525,9 +631,51 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
     contact
 }
 
+/// The part of a 联系电话 that is no phone number, if any: the field may hold
+/// one number or several, separated by `/`, `、`, `，`, `;` or spaces
+/// (`13812345678/0730-6223456`), and each must be one.
+pub fn bad_phone(s: &str) -> Option<String> {
+    let t = crate::text::nfkc(s).trim().to_string();
+    if t.is_empty() || is_phone(&t) {
+        return None;
+    }
+    let parts: Vec<&str> = t
+        .split(['/', '、', ',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() < 2 {
+        return (!spaced_phones(&t)).then_some(t);
+    }
+    parts
+        .into_iter()
+        .find(|p| !is_phone(p) && !spaced_phones(p))
+        .map(str::to_string)
+}
+
+/// Numbers separated by spaces only, where a number may hold spaces itself
+/// (`138 0000 1111 0730 6221234`): whether the words group into numbers.
+fn spaced_phones(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    // ends[i]: the first i words group into whole numbers.
+    let mut ends = vec![false; words.len() + 1];
+    ends[0] = true;
+    for i in 0..words.len() {
+        if !ends[i] {
+            continue;
+        }
+        for j in i + 1..=words.len() {
+            if is_phone(&words[i..j].join(" ")) {
+                ends[j] = true;
+            }
+        }
+    }
+    words.len() > 1 && ends[words.len()]
+}
+
 /// A mobile (11 digits from 1), a landline with or without area code, with
 /// an optional extension.
-pub fn is_phone(s: &str) -> bool {
+fn is_phone(s: &str) -> bool {
     let t = crate::text::nfkc(s);
     let main = t.split(['转', '#', 'x', 'X']).next().unwrap_or(&t);
     if main
@@ -571,11 +719,22 @@ mod tests {
 
     /// A 县民政局 return for 2024-03 without `_meta`, values given per code.
     fn parsed(rows: &[(&str, Data, &str, &str)], footer: (&str, &str)) -> ParsedReturn {
+        parsed_edited("县民政局", rows, footer, |_| {})
+    }
+
+    /// A return of `dept` for 2024-03 without `_meta`, its table (title,
+    /// labels, header, rows, blank, footer) edited by `edit` before reading.
+    fn parsed_edited(
+        dept: &str,
+        rows: &[(&str, Data, &str, &str)],
+        footer: (&str, &str),
+        edit: impl Fn(&mut Vec<Vec<Data>>),
+    ) -> ParsedReturn {
         let c = crate::testutil::catalog();
         let header = crate::form::HEADERS.map(s).to_vec();
         let mut table: Vec<Vec<Data>> = vec![
             vec![s("调度表")],
-            vec![s("填报单位"), s("县民政局"), s("报送期次"), s("2024-03")],
+            vec![s("填报单位"), s(dept), s("报送期次"), s("2024-03")],
             header,
         ];
         for (code, done, problems, measures) in rows {
@@ -606,6 +765,7 @@ mod tests {
         }
         table.push(vec![]);
         table.push(vec![s("填报人"), s(footer.0), s("联系电话"), s(footer.1)]);
+        edit(&mut table);
         let refs: Vec<&[Data]> = table.iter().map(|r| r.as_slice()).collect();
         crate::intake::read::parse(&mut Book::from_sheets(
             Format::Xlsx,
@@ -637,7 +797,7 @@ mod tests {
         let plan = PlanConfig::default();
         let r = rules(&c, &plan);
         let mut findings = Vec::new();
-        let id = identify(p, "x", &r, &mut findings);
+        let id = identify(&p.sender(), "x", &r, &mut findings);
         let (rep, _) = check(
             p,
             id.department.as_deref().unwrap(),
@@ -801,6 +961,27 @@ mod tests {
     }
 
     #[test]
+    fn two_phone_numbers_are_each_checked() {
+        for ok in [
+            "13812345678/0730-6223456",
+            "13812345678、0730-6223456",
+            "13812345678，0730-6223456",
+            "13812345678 0730-6223456",
+            "138 1234 5678 0730 6223456",
+            "0730-6223456 / 13812345678",
+        ] {
+            assert_eq!(bad_phone(ok), None, "{ok}");
+        }
+        assert_eq!(bad_phone("13812345678/12345"), Some("12345".into()));
+        assert_eq!(
+            bad_phone("13812345678 12345"),
+            Some("13812345678 12345".into())
+        );
+        assert_eq!(bad_phone("找办公室"), Some("找办公室".into()));
+        assert_eq!(bad_phone(""), None);
+    }
+
+    #[test]
     fn file_stem_identity() {
         assert_eq!(
             stem_identity("2024-03-县教育局"),
@@ -813,3 +994,7 @@ mod tests {
         assert_eq!(stem_identity("报表"), (None, None));
     }
 }
+
+/// Every finding code's message tells the clerk what to do: one test per code.
+#[cfg(test)]
+mod advice;

@@ -20,6 +20,16 @@ pub enum Problem {
     Missing,
     FormulaNoValue,
     NotANumber(String),
+    /// A number with words around it (`约120`, `120余户`, `120（含续建10户）`):
+    /// not taken, but the number seen and the words are told back.
+    WithWords {
+        typed: String,
+        number: f64,
+        /// Estimate words (`约`, `余`, `左右`), in the order typed.
+        estimate: Vec<&'static str>,
+        /// A note beside the number (`含续建10户`), when there is one.
+        note: String,
+    },
     Negative(f64),
     PercentOver100(f64),
     BadStage(String),
@@ -36,7 +46,7 @@ pub fn read(cell: &Data, formula: Option<&str>, ind: &Indicator) -> Result<Readi
         Data::Int(i) => (*i as f64, false),
         Data::Float(f) => (*f, false),
         Data::String(s) if s.trim().is_empty() => return Err(Problem::Missing),
-        Data::String(s) => parse_text(s, ind).ok_or_else(|| Problem::NotANumber(shown(s)))?,
+        Data::String(s) => parse_text(s, ind).ok_or_else(|| with_words(s, ind))?,
         Data::Bool(b) => {
             return Err(Problem::NotANumber(
                 if *b { "TRUE" } else { "FALSE" }.into(),
@@ -80,6 +90,86 @@ pub fn read(cell: &Data, formula: Option<&str>, ind: &Indicator) -> Result<Readi
         }
     }
     Ok(reading)
+}
+
+/// Words people put before a number they are not sure of.
+const ESTIMATE_BEFORE: [&str; 8] = ["大约", "约计", "将近", "接近", "超过", "近", "约", "逾"];
+/// … and after it.
+const ESTIMATE_AFTER: [&str; 8] = ["左右", "以上", "上下", "出头", "余", "多", "许", "+"];
+/// How a note beside the number begins, when not in brackets.
+const NOTE_START: [char; 14] = [
+    '(', '[', '【', '〔', ',', ';', '、', '。', '含', '其', '包', '另', '已', '共',
+];
+
+/// Text that is no number as typed: a number with estimate words or a note
+/// around it when it reads as one, else just the text.
+fn with_words(s: &str, ind: &Indicator) -> Problem {
+    let t: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
+    let mut estimate = Vec::new();
+    let mut rest = t.as_str();
+    if let Some(w) = ESTIMATE_BEFORE.iter().find(|w| rest.starts_with(**w)) {
+        estimate.push(*w);
+        rest = &rest[w.len()..];
+    }
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(rest.len());
+    let (digits, mut after) = rest.split_at(end);
+    let number = digits
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| remove_thousands_separators(digits.trim_end_matches(['.', ','])))
+        .flatten()
+        .and_then(|d| d.parse::<f64>().ok());
+    let Some(mut number) = number.filter(|n| n.is_finite()) else {
+        return Problem::NotANumber(shown(s));
+    };
+    let unit: String = nfkc(&ind.unit)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if !unit.starts_with('万')
+        && let Some(r) = after.strip_prefix('万')
+    {
+        number *= 10_000.0;
+        after = r;
+    }
+    loop {
+        if let Some(w) = ESTIMATE_AFTER.iter().find(|w| after.starts_with(**w)) {
+            estimate.push(*w);
+            after = &after[w.len()..];
+        } else if let Some(n) = unit_prefix(after, &unit, ind.kind) {
+            after = &after[n..];
+        } else {
+            break;
+        }
+    }
+    let note = after
+        .trim_start_matches(['(', '[', '【', '〔', ',', ';', '、', '。'])
+        .trim_end_matches([')', ']', '】', '〕', '。', ',', ';'])
+        .to_string();
+    let reads_as_one = after.is_empty() || after.starts_with(NOTE_START);
+    if !reads_as_one || (estimate.is_empty() && note.is_empty()) {
+        return Problem::NotANumber(shown(s));
+    }
+    Problem::WithWords {
+        typed: shown(s),
+        number,
+        estimate,
+        note: crate::text::truncate(&note, 24),
+    }
+}
+
+/// How many bytes of `t` a unit takes at its start: the indicator's own, a
+/// leading part of it (`元` of `元/月`), or `%` for a percentage.
+fn unit_prefix(t: &str, unit: &str, kind: Kind) -> Option<usize> {
+    if kind == Kind::Percent && t.starts_with('%') {
+        return Some(1);
+    }
+    let chars: Vec<char> = unit.chars().collect();
+    (1..=chars.len()).rev().find_map(|n| {
+        let part: String = chars[..n].iter().collect();
+        t.starts_with(&part).then_some(part.len())
+    })
 }
 
 fn shown(s: &str) -> String {
@@ -321,10 +411,10 @@ mod tests {
             read(&text("已完成"), None, &people),
             Err(Problem::NotANumber("已完成".into()))
         );
-        assert_eq!(
+        assert!(matches!(
             read(&text("约100"), None, &people),
-            Err(Problem::NotANumber("约100".into()))
-        );
+            Err(Problem::WithWords { number, .. }) if number == 100.0
+        ));
         assert!(matches!(
             read(&text("1,5"), None, &people),
             Err(Problem::NotANumber(_))
@@ -345,6 +435,48 @@ mod tests {
             read(&Data::Error(calamine::CellErrorType::Div0), None, &people),
             Err(Problem::NotANumber(_))
         ));
+    }
+
+    #[test]
+    fn numbers_with_words_are_told_back_with_the_number_seen() {
+        let households = ind(Kind::Count, "户", 419.0);
+        let told = |s: &str| match read(&text(s), None, &households) {
+            Err(Problem::WithWords {
+                number,
+                estimate,
+                note,
+                ..
+            }) => (number, estimate, note),
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(told("约120"), (120.0, vec!["约"], String::new()));
+        assert_eq!(told("大约 120 户"), (120.0, vec!["大约"], String::new()));
+        assert_eq!(told("120余户"), (120.0, vec!["余"], String::new()));
+        assert_eq!(told("120户左右"), (120.0, vec!["左右"], String::new()));
+        assert_eq!(
+            told("120（含续建10户）"),
+            (120.0, vec![], "含续建10户".to_string())
+        );
+        assert_eq!(
+            told("120户，其中续建10户"),
+            (120.0, vec![], "其中续建10户".to_string())
+        );
+        assert_eq!(told("1.2万余"), (12000.0, vec!["余"], String::new()));
+        let rate = ind(Kind::Percent, "%", 90.0);
+        assert!(matches!(
+            read(&text("约95%"), None, &rate),
+            Err(Problem::WithWords { number, .. }) if number == 95.0
+        ));
+        // Words with no number to tell back, or a number in a sentence, are just text.
+        for s in ["已完成", "1-3月120", "第2批"] {
+            assert!(
+                matches!(
+                    read(&text(s), None, &households),
+                    Err(Problem::NotANumber(_))
+                ),
+                "{s}"
+            );
+        }
     }
 
     #[test]

@@ -58,6 +58,7 @@ finding_codes! {
     TooLarge => "too_large",
     UnsupportedFormat => "unsupported_format",
     NotAForm => "not_a_form",
+    HeaderChanged => "header_changed",
     MetaMissing => "meta_missing",
     SignatureInvalid => "signature_invalid",
     UnknownDepartment => "unknown_department",
@@ -134,6 +135,14 @@ impl Finding {
             self.message = format!("{reference}：{}", self.message);
             self.cell = Some(reference);
         }
+        self
+    }
+
+    /// The finding about `cell` on `sheet`, when its message names the cell
+    /// in its own words (`表头 G3 应为…`) and needs no `G3：` before it.
+    pub fn naming(mut self, sheet: &str, (r, c): (u32, u32)) -> Finding {
+        self.sheet = Some(sheet.to_string());
+        self.cell = Some(a1(r, c));
         self
     }
 

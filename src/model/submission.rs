@@ -49,4 +49,6 @@ pub struct Submission {
     /// The latest file of any verdict but duplicate, and when it came.
     pub latest: Option<(Verdict, DateTime<FixedOffset>)>,
     pub rejected: i64,
+    /// When the latest file was rejected: its first error, as its receipt says it.
+    pub reason: Option<String>,
 }

@@ -568,6 +568,7 @@ mod tests {
                     }),
                     latest: Some((Verdict::Accepted, at)),
                     rejected: 0,
+                    reason: None,
                 };
                 (d.to_string(), sub)
             })

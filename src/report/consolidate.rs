@@ -279,6 +279,8 @@ pub struct DepartmentView {
     pub version: Option<i64>,
     pub findings: Option<i64>,
     pub rejected: i64,
+    /// When the latest file was rejected: why, in the receipt's words.
+    pub reason: Option<String>,
     pub indicators: usize,
     pub counts: Counts,
     pub rates: Rates,
@@ -547,6 +549,7 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 version: sub.current.as_ref().map(|c| c.version),
                 findings: sub.current.as_ref().map(|c| c.findings),
                 rejected: sub.rejected,
+                reason: sub.reason.clone(),
                 indicators: counts.total(),
                 counts,
                 rates: Rates::of(&counts, mean_capped(done.into_iter())),
@@ -583,7 +586,7 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
                 None => serde_json::Value::Null,
             };
             json!({
-                "code": i.indicator.code,
+                "code": i.indicator.code.as_str(),
                 "name": i.indicator.name,
                 "level": i.level,
                 "department": i.indicator.department,
@@ -616,6 +619,7 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
                 "late": d.late,
                 "version": d.version,
                 "rejected": d.rejected,
+                "reason": d.reason,
             })
         })
         .collect();
@@ -740,6 +744,7 @@ mod tests {
                 }),
                 latest: Some((Verdict::Accepted, at("2024-04-08T09:00:00+08:00"))),
                 rejected: 0,
+                reason: None,
             },
         );
         subs.insert(
@@ -752,6 +757,7 @@ mod tests {
                 }),
                 latest: Some((Verdict::Accepted, at("2024-04-03T09:00:00+08:00"))),
                 rejected: 1,
+                reason: None,
             },
         );
         let v = consolidate(&Inputs {
@@ -888,6 +894,7 @@ mod tests {
                         }),
                         latest: Some((Verdict::Accepted, at("2025-01-03T09:00:00+08:00"))),
                         rejected: 0,
+                        reason: None,
                     },
                 )
             })

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary on temp workspaces, as the office uses it.
 
 mod catalog;
+mod clerks;
 mod contract;
 mod county;
 mod daemon;

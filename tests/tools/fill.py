@@ -18,7 +18,9 @@ SPEC: {
   "dup_rows": ["P12-1"],
   "insert_rows_at_top": 2, "insert_cols_at_left": 1,
   "rename_sheet": "Sheet1", "move_sheet_last": true,
-  "drop_meta": true, "meta": {"period": "2024-02"}        # tamper with _meta
+  "drop_meta": true, "meta": {"period": "2024-02"},       # tamper with _meta
+  "header":   {"累计完成": "1-3月累计完成"},               # rename header cells, last of all
+  "own_table": [["项目", "数量"], ["低保", 3]]             # the form's sheet replaced by a table of one's own
 }
 """
 import json
@@ -107,6 +109,17 @@ def main():
         ws.cell(last + 1 + i, cols["累计完成"]).value = v
     for code in spec.get("drop_rows", []):
         ws.delete_rows(layout(ws)[2][code])
+    if spec.get("header"):
+        hr, cols, _ = layout(ws)
+        for h, new in spec["header"].items():
+            ws.cell(hr, cols[h]).value = new
+    if "own_table" in spec:
+        for rng in list(ws.merged_cells.ranges):
+            ws.unmerge_cells(str(rng))
+        ws.data_validations.dataValidation = []
+        ws.delete_rows(1, ws.max_row)
+        for row in spec["own_table"]:
+            ws.append(row)
     if spec.get("rename_sheet"):
         ws.title = spec["rename_sheet"]
     if spec.get("move_sheet_last"):

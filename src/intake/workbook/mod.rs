@@ -148,7 +148,7 @@ impl Book {
 /// Why a file could not be read as a workbook; each maps to a finding code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum ReadError {
-    #[error("文件为空")]
+    #[error("文件为空（0 字节），可能在保存或发送时出错；请重新保存表格后再报送")]
     Empty,
     #[error("文件已加密（设置了打开密码），无法读取；请取消密码后重新报送")]
     Encrypted,
@@ -218,7 +218,7 @@ pub fn read(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError>
 
 pub fn too_large_file(size: u64, limits: &Limits) -> ReadError {
     ReadError::TooLarge(format!(
-        "文件大小 {:.1} MB，超过上限 {} MB",
+        "文件大小 {:.1} MB，超过上限 {} MB；请删除表格中插入的图片等多余内容，另存为 .xlsx 后重新报送",
         size as f64 / MB as f64,
         limits.max_file_mb
     ))
@@ -238,7 +238,7 @@ fn not_a_workbook(bytes: &[u8], ext: &str) -> ReadError {
             "这不是 Excel 表格文件（内容是文本或网页）；请报送下发的 Excel 填报表".into(),
         )
     } else {
-        ReadError::Unreadable("文件不是 Excel 表格，或已损坏，无法打开".into())
+        ReadError::Unreadable("文件不是 Excel 表格，或已损坏，无法打开；请在 Excel 或 WPS 中打开下发的填报表，填好后另存为 .xlsx 再报送".into())
     }
 }
 
@@ -282,7 +282,7 @@ impl Tally {
 
 pub(super) fn too_many_cells(count: u64, limits: &Limits) -> ReadError {
     ReadError::TooLarge(format!(
-        "表格含有超过 {} 个单元格（至少 {count} 个），不像是一张填报表",
+        "表格含有超过 {} 个单元格（至少 {count} 个），不像是一张填报表；请删除多余的工作表和内容，或在下发的填报表中填写后重新报送",
         limits.max_cells
     ))
 }

@@ -261,7 +261,7 @@ fn ods_encrypted(zip: &mut Zip, lookup: &dyn Fn(&str) -> Option<String>) -> bool
 
 fn too_large_unzipped(size: u64, limits: &Limits) -> ReadError {
     ReadError::TooLarge(format!(
-        "文件解压后超过 {} MB（约 {} MB），不像是一张填报表",
+        "文件解压后超过 {} MB（约 {} MB），不像是一张填报表；请删除表格中插入的图片等多余内容，另存为 .xlsx 后重新报送",
         limits.max_uncompressed_mb,
         size / MB
     ))
