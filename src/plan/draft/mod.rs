@@ -12,10 +12,12 @@
 //! files: the commands read the plan and write the draft.
 
 mod departments;
+mod leads;
 mod names;
 mod numbers;
 mod source;
 mod structure;
+mod table;
 mod targets;
 mod write;
 
@@ -42,6 +44,8 @@ pub struct Draft {
     pub version: String,
     pub source: String,
     pub issuer: String,
+    /// The issuer's own level as the plan names it (县级, 区级, 市级).
+    pub own_level: String,
     pub plan_notes: Vec<String>,
     pub group: structure::Group,
     pub group_notes: Vec<String>,
@@ -57,6 +61,8 @@ pub struct Draft {
 pub struct DraftTask {
     pub code: String,
     pub level: Level,
+    /// The level as the plan names it: 区级 for a district's own items.
+    pub level_name: String,
     pub section: String,
     pub category: String,
     pub category_heading: Option<String>,
@@ -118,8 +124,10 @@ pub fn plan_lines(bytes: &[u8], ext: &str) -> Result<Vec<String>, DraftError> {
 pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
     let outline = structure::outline(lines);
     if outline.tasks.is_empty() {
-        let mut msg = "没有在方案中找到任何任务：需要“（一）办好…省级…”这样按级别分节的章节，\
-                       其下按 1. 或（1）编号、并带（牵头单位：…）的事项"
+        let mut msg = "没有在方案中找到任何任务。程序找的是：按“一、”“（一）”“1.”“（1）”“①”等编号列出的事项，\
+                       写有（牵头单位：…）、（责任单位：…）或（…牵头）的段落，\
+                       或者带“项目名称”“建设内容”“责任单位”等列名的表格（Word 表格、Excel 清单、用制表符或“|”分隔的文字）。\
+                       请确认文件是实施方案的正文或项目清单"
             .to_string();
         for w in &outline.warnings {
             msg.push_str(&format!("；{w}"));
@@ -142,6 +150,14 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         group_notes.push("原文没有找到召集人（或组长）".into());
     }
 
+    // The issuer's own level: as the plan's headings name it, else by the
+    // issuer (县级; 区级 for a district; 市级 for a county-level city).
+    let own_level = outline
+        .tasks
+        .iter()
+        .filter(|t| t.level == Level::County)
+        .find_map(|t| t.level_name.clone())
+        .unwrap_or_else(|| own_level_of(&county).to_string());
     let mut counters = [0usize; 3];
     let mut tasks = Vec::new();
     for raw in &outline.tasks {
@@ -155,7 +171,12 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         }
         let prefix = ['P', 'M', 'C'][li];
         let code = format!("{prefix}{:02}", counters[li]);
-        tasks.push(task(raw, code));
+        let level_name = match (&raw.level_name, raw.level) {
+            (Some(n), _) => n.clone(),
+            (None, Level::County) => own_level.clone(),
+            (None, l) => l.name().to_string(),
+        };
+        tasks.push(task(raw, code, level_name));
     }
     ensure_every_lead_reports(&mut tasks);
 
@@ -179,6 +200,7 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         }
     }
     Ok(Draft {
+        own_level,
         version: format!("{year}.1"),
         plan_name,
         county,
@@ -194,27 +216,53 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
     })
 }
 
-fn task(raw: &structure::RawTask, code: String) -> DraftTask {
-    let (text, mut leads, found_note) = structure::split_leads(&raw.body);
+fn task(raw: &structure::RawTask, code: String, level_name: String) -> DraftTask {
+    let segments = leads::segments(&raw.body);
     let mut notes = raw.notes.clone();
-    if !found_note || leads.is_empty() {
+    let mut leads: Vec<String> = Vec::new();
+    for s in &segments {
+        for l in &s.leads {
+            if !leads.contains(l) {
+                leads.push(l.clone());
+            }
+        }
+    }
+    let text: String = segments.iter().map(|s| s.text.as_str()).collect();
+    if leads.is_empty() {
         notes.push(format!(
-            "原文没有找到（牵头单位：…），暂填“{NO_LEAD}”，请改为实际的牵头单位"
+            "原文没有找到（牵头单位：…）或（…牵头）这样写明的责任单位，暂填“{NO_LEAD}”，请改为实际的牵头单位"
         ));
         leads = vec![NO_LEAD.to_string()];
     }
-    let reading = targets::read(&text);
-    notes.extend(reading.notes);
-    let title = if reading.title.is_empty() {
-        targets::first_phrase(&text)
+    // Each note names the units of the outcomes written before it; an item
+    // with one note (or none) is read whole, as before.
+    let parts: Vec<(String, Vec<String>)> = if segments.iter().filter(|s| !s.leads.is_empty()).count() > 1 {
+        segments
+            .iter()
+            .map(|s| {
+                let own = if s.leads.is_empty() { leads.clone() } else { s.leads.clone() };
+                (s.text.clone(), own)
+            })
+            .collect()
     } else {
-        reading.title
+        vec![(text.clone(), leads.clone())]
     };
-    let reporters = departments::assign(&leads, &reading.found);
-    let indicators = reading
-        .found
+    let mut title = String::new();
+    let mut found_all = Vec::new();
+    for (n, (part_text, part_leads)) in parts.iter().enumerate() {
+        let reading = targets::read(part_text);
+        notes.extend(reading.notes);
+        if n == 0 {
+            title = reading.title;
+        }
+        let reporters = departments::assign(part_leads, &reading.found);
+        found_all.extend(reading.found.into_iter().zip(reporters));
+    }
+    if title.is_empty() {
+        title = targets::first_phrase(&text);
+    }
+    let indicators = found_all
         .into_iter()
-        .zip(reporters)
         .enumerate()
         .map(|(n, (f, (department, note)))| {
             let mut notes = f.notes;
@@ -236,6 +284,7 @@ fn task(raw: &structure::RawTask, code: String) -> DraftTask {
     DraftTask {
         code,
         level: raw.level,
+        level_name,
         section: raw.section.clone(),
         category: raw.category.clone(),
         category_heading: raw.category_heading.clone(),
@@ -351,6 +400,17 @@ fn plan_name(title: Option<&str>, notes: &mut Vec<String>) -> (String, String) {
     (name, county)
 }
 
+/// The issuer's own level, named for the issuer: 区级 for a district, 市级
+/// for a (county-level) city, 旗级 for a banner, else 县级.
+fn own_level_of(county: &str) -> &'static str {
+    match county.chars().last() {
+        Some('区') => "区级",
+        Some('市') => "市级",
+        Some('旗') => "旗级",
+        _ => "县级",
+    }
+}
+
 /// `县民生可感行动工作专班` in 平江县's plan is `平江县民生可感行动工作专班`.
 fn with_county(issuer: &str, county: &str) -> String {
     if county.is_empty() || issuer.starts_with(county) {
@@ -431,9 +491,9 @@ pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
 pub fn overview(d: &Draft, source: &str) -> String {
     let per_level: Vec<String> = Level::ALL
         .iter()
-        .map(|l| (l, d.tasks.iter().filter(|t| t.level == *l).count()))
-        .filter(|(_, n)| *n > 0)
-        .map(|(l, n)| format!("{l} {n} 项"))
+        .map(|l| d.tasks.iter().filter(|t| t.level == *l).collect::<Vec<_>>())
+        .filter(|ts| !ts.is_empty())
+        .map(|ts| format!("{} {} 项", ts[0].level_name, ts.len()))
         .collect();
     let kinds: Vec<String> = [
         (Kind::Count, "数量"),
@@ -523,6 +583,7 @@ mod tests {
     fn a_document_without_tasks_is_refused_in_chinese() {
         let e = draft(&lines("会议通知\n请各单位准时参会。"), "x.txt").unwrap_err();
         assert!(e.0.contains("没有在方案中找到任何任务"), "{e:?}");
+        assert!(e.0.contains("（牵头单位：…）") && e.0.contains("表格"), "says what was looked for: {e:?}");
     }
 
     #[test]

@@ -169,19 +169,48 @@ fn sdt(t: &docx_rs::StructuredDataTag, num: &mut Numbering, out: &mut Vec<String
     }
 }
 
+/// A table as one tab-separated line per row, so the table reader finds its
+/// header and columns. A cell merged down (`vMerge`) takes the text of the
+/// cell it continues; a cell spanning columns fills the first, the rest left
+/// empty, so every row keeps the header's columns.
 fn table(t: &docx_rs::Table, num: &mut Numbering, out: &mut Vec<String>) {
     use docx_rs::{TableCellContent, TableChild, TableRowChild};
+    let mut above: Vec<String> = Vec::new();
     for TableChild::TableRow(row) in &t.rows {
+        let mut cells: Vec<String> = Vec::new();
         for TableRowChild::TableCell(cell) in &row.cells {
-            for c in &cell.children {
-                match c {
-                    TableCellContent::Paragraph(p) => paragraph(p, num, out),
-                    TableCellContent::Table(t) => table(t, num, out),
-                    TableCellContent::StructuredDataTag(t) => sdt(t, num, out),
-                    TableCellContent::TableOfContents(_) => {}
+            let prop = serde_json::to_value(&cell.property).unwrap_or_default();
+            let span = prop["gridSpan"].as_u64().unwrap_or(1).clamp(1, 64) as usize;
+            let col = cells.len();
+            let mut text = String::new();
+            if prop["verticalMerge"].as_str() == Some("continue") {
+                text = above.get(col).cloned().unwrap_or_default();
+            } else {
+                let mut lines = Vec::new();
+                for c in &cell.children {
+                    match c {
+                        TableCellContent::Paragraph(p) => paragraph(p, num, &mut lines),
+                        TableCellContent::Table(t) => table(t, num, &mut lines),
+                        TableCellContent::StructuredDataTag(t) => sdt(t, num, &mut lines),
+                        TableCellContent::TableOfContents(_) => {}
+                    }
+                }
+                for l in lines.iter().map(|l| l.replace('\t', " ")) {
+                    let l = l.trim();
+                    if l.is_empty() {
+                        continue;
+                    }
+                    if !text.is_empty() && !text.ends_with(['。', '；', '，', '：']) {
+                        text.push(' ');
+                    }
+                    text.push_str(l);
                 }
             }
+            cells.push(text);
+            cells.extend(std::iter::repeat_n(String::new(), span - 1));
         }
+        out.push(cells.join("\t"));
+        above = cells;
     }
 }
 
