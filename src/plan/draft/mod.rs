@@ -258,6 +258,9 @@ fn task(raw: &structure::RawTask, code: String, level_name: String) -> DraftTask
         let reporters = departments::assign(part_leads, &reading.found);
         found_all.extend(reading.found.into_iter().zip(reporters));
     }
+    if let Some(t) = &raw.title {
+        title = t.clone();
+    }
     if title.is_empty() {
         title = targets::first_phrase(&text);
     }

@@ -492,6 +492,21 @@ pub(super) fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
             i = end;
             continue;
         }
+        // `年度投资金额 300 万元`: what a project costs, never what it delivers.
+        if unit.ends_with('元') && period_before(d, c.start, start).is_none() {
+            let before: String = d.orig[c.start..start].iter().collect();
+            if ["投资", "概算", "预算", "总金额", "投入资金"]
+                .iter()
+                .any(|w| before.contains(w))
+            {
+                unitless.push(format!(
+                    "“{}”是投资金额，不是实事的目标，未列为指标",
+                    tidy(&d.orig(c.start, end))
+                ));
+                i = end;
+                continue;
+            }
+        }
         // `每人每月 760 元`: the money is per person and month.
         let (start, unit) = match period_before(d, c.start, start) {
             Some((from, per)) if unit == "元" => {

@@ -58,6 +58,9 @@ pub struct RawTask {
     pub category_heading: Option<String>,
     /// The item text after its marker, lead note included.
     pub body: String,
+    /// The item's name where the plan gives one apart from its text (a
+    /// table's 项目名称 column).
+    pub title: Option<String>,
     /// Said about this task for the reviewer (`待核对`).
     pub notes: Vec<String>,
 }
@@ -392,6 +395,7 @@ pub fn outline(lines: &[String]) -> Outline {
             },
             category_heading: (!r.category.is_empty()).then(|| r.category.clone()),
             body: r.body.clone(),
+            title: r.name.clone(),
             notes: Vec::new(),
         });
     }
@@ -479,7 +483,8 @@ pub fn outline(lines: &[String]) -> Outline {
             && !notes[i]
             && let Some(task) = out.tasks.get_mut(t)
         {
-            task.body = format!("{}{}{}", task.body, b.label, b.text);
+            // Its number is left out: `①其中…` reads as `其中…`.
+            task.body = join(&task.body, &b.text);
             continue;
         }
         if !is_item {
@@ -536,6 +541,7 @@ pub fn outline(lines: &[String]) -> Outline {
                 format!("{}{sep}{}", h.label, heading_text(&h.text))
             }),
             body: b.text.clone(),
+            title: None,
             notes: Vec::new(),
         });
     }

@@ -76,8 +76,8 @@ pub struct Row {
     /// The item written as the prose readers expect: name, content and a
     /// `（牵头单位：…）` note when the table names a lead.
     pub body: String,
-    /// Whether the table has a lead column at all.
-    pub has_lead_column: bool,
+    /// The 项目名称 column, when the row has content beside it.
+    pub name: Option<String>,
 }
 
 /// A table found among the lines: its items, and the lines left for the
@@ -188,17 +188,13 @@ fn row(h: &Header, cells: &[String], above: &mut Vec<String>, category: &mut Str
     }
     let name = names.join("，");
     let content = contents.join("；");
-    let mut body = match (name.is_empty(), content.is_empty()) {
-        (false, false) if content.starts_with(&name) => content.clone(),
-        (false, false) => format!("{name}：{content}"),
-        (false, true) => name.clone(),
-        _ => content.clone(),
-    };
+    // The name titles the item; the content holds its outcomes, so a
+    // name like 城区供水管网改造 is not read as a project of its own.
+    let mut body = if content.is_empty() { name.clone() } else { content.clone() };
     if !body.ends_with(['。', '；', ';', '！']) {
         body.push('。');
     }
     let leads = get(Col::Lead);
-    let has_lead_column = h.cols.contains(&Col::Lead);
     if !leads.is_empty() {
         body.push_str(&format!("（牵头单位：{}）", leads.join("、")));
     }
@@ -206,7 +202,7 @@ fn row(h: &Header, cells: &[String], above: &mut Vec<String>, category: &mut Str
         category: category.clone(),
         level: get(Col::Level).first().map(|s| s.to_string()).unwrap_or_default(),
         body,
-        has_lead_column,
+        name: (!name.is_empty() && !content.is_empty()).then_some(name),
     })
 }
 
@@ -227,8 +223,9 @@ mod tests {
             assert_eq!(t.rows.len(), 2, "{text}");
             assert_eq!(
                 t.rows[0].body,
-                "城区学校扩容：新增学位 600 个。（牵头单位：县教体局）"
+                "新增学位 600 个。（牵头单位：县教体局）"
             );
+            assert_eq!(t.rows[0].name.as_deref(), Some("城区学校扩容"));
             assert!(!t.rows[1].body.contains("1200"), "investment is no target");
             assert_eq!(t.rest, ["某县2025年民生实事项目清单", "说明：以上项目年底前完成。"]);
         }
@@ -247,9 +244,9 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("教育", "学位扩容：新增学位 600 个。（牵头单位：县教育局）"),
-                ("教育", "校舍改造：改造校舍 3 栋。（牵头单位：县教育局）"),
-                ("卫生", "村卫生室：建成村卫生室 5 个。（牵头单位：县卫健局）"),
+                ("教育", "新增学位 600 个。（牵头单位：县教育局）"),
+                ("教育", "改造校舍 3 栋。（牵头单位：县教育局）"),
+                ("卫生", "建成村卫生室 5 个。（牵头单位：县卫健局）"),
             ]
         );
     }

@@ -118,6 +118,26 @@ const COMPARATORS: &[&str] = &[
     "由",
 ];
 
+/// A clause that only says by when (`2025年底前全面完工`, `年内建成`): the
+/// item's deadline, not a project of its own nor a target.
+fn is_deadline(clause: &str) -> bool {
+    let mut s = clause.trim_matches(|c: char| c.is_whitespace() || "。，；,;".contains(c));
+    let digits = s.chars().take_while(|c| fold(*c).is_ascii_digit()).count();
+    let timed = digits > 0 || s.starts_with("年") || s.starts_with("今年") || s.starts_with("当年");
+    if !timed {
+        return false;
+    }
+    s = &s[s.char_indices().nth(digits).map_or(s.len(), |(i, _)| i)..];
+    for prefix in ["今年", "当年", "年度", "年底", "年末", "年内", "年", "月底", "月", "底", "前", "以前", "之前", "内"] {
+        s = s.trim_start().strip_prefix(prefix).unwrap_or(s);
+    }
+    for adverb in ["全面", "全部", "基本", "确保", "力争", "如期", "按期"] {
+        s = s.strip_prefix(adverb).unwrap_or(s);
+    }
+    ["", "完工", "完成", "建成", "竣工", "投入使用", "投用", "办结", "交付使用", "建成投用", "建成使用"]
+        .contains(&s.trim())
+}
+
 /// Words after a number that are not part of the name (`60%以上`).
 const POST_FILLERS: &[&str] = &["以上的", "及以上", "以上", "左右", "以内", "的"];
 
@@ -538,6 +558,7 @@ pub fn read(text: &str) -> Reading {
     // stage only when it says what is built (`建设县城第二水厂`).
     let may_set_stage = |ci: usize| {
         !has_targets[ci]
+            && !is_deadline(&clause_text(ci))
             && d.depth[clauses[ci].start] == 0
             && !(ci == 0 && starts_with_any(&clause_text(ci), GENERAL_VERBS).is_some())
     };
