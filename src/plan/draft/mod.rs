@@ -379,6 +379,9 @@ fn plan_name(title: Option<&str>, notes: &mut Vec<String>) -> (String, String) {
     let mut name = cleaned.replace("（）", "").replace("()", "");
     for suffix in [
         "实施方案",
+        "一览表",
+        "清单",
+        "表",
         "工作方案",
         "行动方案",
         "实施意见",

@@ -587,6 +587,7 @@ pub fn read(text: &str) -> Reading {
         }
     }
 
+    let mut dropped: Vec<String> = Vec::new();
     let mut found: Vec<Found> = Vec::new();
     // The last target named, which a following `其中…` divides.
     let mut last_name: Option<String> = None;
@@ -765,7 +766,19 @@ pub fn read(text: &str) -> Reading {
             } else {
                 "原文这一句没有数字目标，按阶段性指标（年度目标“完成”）起草".to_string()
             };
-            for (mi, (name, notes)) in milestones(&d, *c, &why).into_iter().enumerate() {
+            let stages = milestones(&d, *c, &why);
+            // Nothing invented: a clause that is neither counted nor plainly
+            // a project is left out, and the reviewer told so.
+            if stages.is_empty()
+                && sentence_counts
+                && this_clause.chars().count() >= 6
+                && !this_clause.chars().any(|c| fold(c).is_ascii_digit())
+            {
+                dropped.push(format!(
+                    "“{this_clause}”没有数字目标，也看不出是建设项目，未列为指标"
+                ));
+            }
+            for (mi, (name, notes)) in stages.into_iter().enumerate() {
                 found.push(Found {
                     name,
                     target: None,
@@ -798,6 +811,9 @@ pub fn read(text: &str) -> Reading {
     found.sort_by_key(|f| f.pos);
 
     let mut notes = Vec::new();
+    if !found.is_empty() {
+        notes.extend(dropped);
+    }
     if found.is_empty() {
         let name = if title.is_empty() {
             first_phrase(text)
