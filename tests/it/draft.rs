@@ -13,7 +13,7 @@ fn repo(rel: &str) -> PathBuf {
 /// code, target (milestones: None), unit, kind, reporting department,
 /// baseline, and the words each of its 待核对 marks must hold, one entry
 /// per mark.
-type Meant = (
+pub(crate) type Meant = (
     &'static str,
     Option<f64>,
     &'static str,
@@ -51,7 +51,7 @@ fn marks_by_code(toml: &str) -> std::collections::BTreeMap<String, Vec<String>> 
 /// Draft `plan` and check every indicator against the catalog meant: the
 /// same codes, and for each its target, unit, kind, department, baseline
 /// and marks. Returns the loaded draft and its text; prints the tally.
-fn check_against(plan: &str, meant: &[Meant], plan_marks: &[&str]) -> (Catalog, String) {
+pub(crate) fn check_against(plan: &str, meant: &[Meant], plan_marks: &[&str]) -> (Catalog, String) {
     let dir = tempfile::tempdir().unwrap();
     let (run, out) = draft_to(&repo(plan), dir.path(), "draft.toml");
     run.ok();

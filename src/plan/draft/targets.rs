@@ -774,9 +774,7 @@ pub fn read(text: &str) -> Reading {
                 && this_clause.chars().count() >= 6
                 && !this_clause.chars().any(|c| fold(c).is_ascii_digit())
             {
-                dropped.push(format!(
-                    "“{this_clause}”没有数字目标，也看不出是建设项目，未列为指标"
-                ));
+                dropped.push(this_clause.clone());
             }
             for (mi, (name, notes)) in stages.into_iter().enumerate() {
                 found.push(Found {
@@ -812,7 +810,15 @@ pub fn read(text: &str) -> Reading {
 
     let mut notes = Vec::new();
     if !found.is_empty() {
-        notes.extend(dropped);
+        // A clause the name of a target took in (`提供营养餐，惠及 2.3 万人`)
+        // was not left out.
+        for clause in dropped {
+            if !found.iter().any(|f| f.name.contains(clause.as_str())) {
+                notes.push(format!(
+                    "“{clause}”没有数字目标，也看不出是建设项目，未列为指标"
+                ));
+            }
+        }
     }
     if found.is_empty() {
         let name = if title.is_empty() {
