@@ -396,7 +396,9 @@ impl Catalog {
         if !own_level.is_empty() && !OWN_LEVELS.contains(&own_level) {
             at(
                 0..0,
-                format!("[plan] level“{own_level}”未知，应为 县级、区级、市级 或 旗级（本级的名称）"),
+                format!(
+                    "[plan] level“{own_level}”未知，应为 县级、区级、市级 或 旗级（本级的名称）"
+                ),
             );
         }
         let mut written_own: Option<String> = None;

@@ -275,7 +275,11 @@ fn without_out_the_draft_goes_to_stdout_and_the_report_to_stderr() {
     .ok();
     let c = Catalog::parse(&run.stdout, "d", "stdout").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.tasks.len(), 5);
-    assert_eq!(c.level_name(Level::County), "区级", "a district's own level");
+    assert_eq!(
+        c.level_name(Level::County),
+        "区级",
+        "a district's own level"
+    );
     assert!(
         run.stderr.contains("5 项任务（区级 5 项）"),
         "{}",

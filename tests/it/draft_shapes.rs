@@ -31,10 +31,34 @@ fn categories(c: &Catalog) -> Vec<&str> {
 fn prose_without_level_sections_drafts_the_countys_own_items() {
     const HR: &str = "县人力资源和社会保障局";
     let meant: &[Meant] = &[
-        ("C01-1", Some(5000.0), "人", C, HR, None, &["已换算为 5000 人"]),
+        (
+            "C01-1",
+            Some(5000.0),
+            "人",
+            C,
+            HR,
+            None,
+            &["已换算为 5000 人"],
+        ),
         ("C01-2", Some(5.5), "%", P, HR, None, &["上限"]),
-        ("C02-1", Some(640.0), "元/人·月", S, "县社会保险服务中心", Some(610.0), &[]),
-        ("C03-1", Some(12.0), "个", C, "县住房和城乡建设局", None, &[]),
+        (
+            "C02-1",
+            Some(640.0),
+            "元/人·月",
+            S,
+            "县社会保险服务中心",
+            Some(610.0),
+            &[],
+        ),
+        (
+            "C03-1",
+            Some(12.0),
+            "个",
+            C,
+            "县住房和城乡建设局",
+            None,
+            &[],
+        ),
         ("C04-1", None, "阶段", M, "教体局", None, &["没有数字目标"]),
         ("C05-1", Some(2.5), "万份", C, "县卫生健康委员会", None, &[]),
         ("C05-2", Some(40.0), "场", C, "县卫生健康委员会", None, &[]),
@@ -44,13 +68,22 @@ fn prose_without_level_sections_drafts_the_countys_own_items() {
         "tests/fixtures/plans/shuangqiao-prose-2025.txt",
         meant,
         // The investment amount and a clause that is no project: left out, said.
-        &["“年度投资金额3000万元”是投资金额", "“进一步提升群众出行便利度”没有数字目标"],
+        &[
+            "“年度投资金额3000万元”是投资金额",
+            "“进一步提升群众出行便利度”没有数字目标",
+        ],
     );
     all_at_own_level(&c, "县级");
-    assert!(!text.contains("\nlevel = \"县级\"\n\n"), "no [plan] level for a county");
+    assert!(
+        !text.contains("\nlevel = \"县级\"\n\n"),
+        "no [plan] level for a county"
+    );
     assert_eq!(c.plan.county, "双桥县");
     // The year and the deadline are no targets.
-    assert!(c.indicators().all(|i| i.target != 2025.0 && !i.name.contains("2025")));
+    assert!(
+        c.indicators()
+            .all(|i| i.target != 2025.0 && !i.name.contains("2025"))
+    );
     assert!(c.indicators().all(|i| i.unit != "万元"));
     assert_eq!(c.working_group.office, "县发展和改革局");
 }
@@ -66,7 +99,15 @@ fn units_leading_at_the_end_of_a_sentence_in_a_districts_plan() {
         ("C03-1", Some(6.0), "家", C, "区民政局", None, &[]),
         ("C03-2", Some(150.0), "张", C, "区民政局", None, &[]),
         ("C04-1", Some(16.0), "条", C, "区城管局", None, &[]),
-        ("C05-1", None, "阶段", M, "区卫健局", None, &["没有数字目标"]),
+        (
+            "C05-1",
+            None,
+            "阶段",
+            M,
+            "区卫健局",
+            None,
+            &["没有数字目标"],
+        ),
     ];
     let (c, text) = check_against("tests/fixtures/plans/heping-qiantou-2025.txt", meant, &[]);
     all_at_own_level(&c, "区级");
@@ -79,7 +120,15 @@ fn units_leading_at_the_end_of_a_sentence_in_a_districts_plan() {
 #[test]
 fn a_leader_is_a_person_and_only_the_unit_reports() {
     let meant: &[Meant] = &[
-        ("C01-1", None, "阶段", M, "县卫生健康局", None, &["没有数字目标"]),
+        (
+            "C01-1",
+            None,
+            "阶段",
+            M,
+            "县卫生健康局",
+            None,
+            &["没有数字目标"],
+        ),
         ("C01-2", Some(300.0), "张", C, "县卫生健康局", None, &[]),
         (
             "C02-1",
@@ -117,12 +166,44 @@ fn a_leader_is_a_person_and_only_the_unit_reports() {
 fn topics_with_counts_and_items_numbered_under_them() {
     let meant: &[Meant] = &[
         ("C01-1", Some(3200.0), "人", C, "县人社局", None, &[]),
-        ("C01-2", Some(12000.0), "人", C, "县人社局", None, &["已换算为 12000 人"]),
+        (
+            "C01-2",
+            Some(12000.0),
+            "人",
+            C,
+            "县人社局",
+            None,
+            &["已换算为 12000 人"],
+        ),
         ("C02-1", Some(5000.0), "人次", C, "县人社局", None, &[]),
-        ("C03-1", None, "阶段", M, "县教育局", None, &["没有数字目标"]),
+        (
+            "C03-1",
+            None,
+            "阶段",
+            M,
+            "县教育局",
+            None,
+            &["没有数字目标"],
+        ),
         ("C03-2", Some(1080.0), "个", C, "县教育局", None, &[]),
-        ("C04-1", Some(23000.0), "人", C, "县教育局", None, &["已换算为 23000 人"]),
-        ("C05-1", Some(100.0), "元/人·月", S, "县残联", Some(90.0), &[]),
+        (
+            "C04-1",
+            Some(23000.0),
+            "人",
+            C,
+            "县教育局",
+            None,
+            &["已换算为 23000 人"],
+        ),
+        (
+            "C05-1",
+            Some(100.0),
+            "元/人·月",
+            S,
+            "县残联",
+            Some(90.0),
+            &[],
+        ),
         ("C06-1", Some(20.0), "个", C, "县民政局", None, &[]),
         // `①其中…` under the item: part of it, marked as a part.
         ("C06-2", Some(8.0), "个", C, "县民政局", None, &["其中"]),
@@ -152,7 +233,13 @@ fn a_table_without_a_unit_column_drafts_with_units_to_be_named() {
     let (c, _) = check_against(
         "tests/fixtures/plans/lianhua-table-nounit-2025.txt",
         meant,
-        &["issuer", "[working_group]", "待定单位", "待定单位", "待定单位"],
+        &[
+            "issuer",
+            "[working_group]",
+            "待定单位",
+            "待定单位",
+            "待定单位",
+        ],
     );
     all_at_own_level(&c, "县级");
     let titles: Vec<&str> = c.tasks.iter().map(|t| t.title.as_str()).collect();
@@ -165,9 +252,25 @@ fn a_table_without_a_unit_column_drafts_with_units_to_be_named() {
 const QINGSHAN: &[Meant] = &[
     ("C01-1", Some(1200.0), "个", C, "县教育局", None, &[]),
     ("C02-1", Some(15.0), "所", C, "县教育局", None, &[]),
-    ("C03-1", None, "阶段", M, "县卫生健康局", None, &["没有数字目标"]),
+    (
+        "C03-1",
+        None,
+        "阶段",
+        M,
+        "县卫生健康局",
+        None,
+        &["没有数字目标"],
+    ),
     ("C04-1", Some(20.0), "个", C, "县卫生健康局", None, &[]),
-    ("C05-1", Some(720.0), "元/人·月", S, "县民政局", Some(680.0), &[]),
+    (
+        "C05-1",
+        Some(720.0),
+        "元/人·月",
+        S,
+        "县民政局",
+        Some(680.0),
+        &[],
+    ),
 ];
 const QINGSHAN_MARKS: &[&str] = &["issuer", "[working_group]"];
 
@@ -184,7 +287,10 @@ fn is_qingshan(c: &Catalog) {
         ["县教育局", "县卫生健康局", "县民政局"],
         "协同单位 are no departments"
     );
-    assert!(c.indicators().all(|i| i.unit != "万元"), "investment is no target");
+    assert!(
+        c.indicators().all(|i| i.unit != "万元"),
+        "investment is no target"
+    );
     assert_eq!(c.tasks[0].title, "城区学校扩容");
 }
 
@@ -202,14 +308,19 @@ fn qingshan_rows() -> Vec<Vec<&'static str>> {
 
 #[test]
 fn a_table_pasted_as_tab_separated_text() {
-    let (c, _) = check_against("tests/fixtures/plans/qingshan-table-2025.txt", QINGSHAN, QINGSHAN_MARKS);
+    let (c, _) = check_against(
+        "tests/fixtures/plans/qingshan-table-2025.txt",
+        QINGSHAN,
+        QINGSHAN_MARKS,
+    );
     is_qingshan(&c);
 }
 
 #[test]
 fn a_word_table_with_its_category_merged_down() {
     use docx_rs::{Docx, Paragraph, Run as WRun, Table, TableCell, TableRow, VMergeType};
-    let cell = |t: &str| TableCell::new().add_paragraph(Paragraph::new().add_run(WRun::new().add_text(t)));
+    let cell =
+        |t: &str| TableCell::new().add_paragraph(Paragraph::new().add_run(WRun::new().add_text(t)));
     let rows = qingshan_rows();
     let mut table_rows = Vec::new();
     for (n, r) in rows.iter().enumerate() {
@@ -218,7 +329,9 @@ fn a_word_table_with_its_category_merged_down() {
             .enumerate()
             .map(|(k, v)| match (k, n) {
                 // The category column: one cell merged down over its rows.
-                (0, n) if n > 0 && v.is_empty() => TableCell::new().vertical_merge(VMergeType::Continue),
+                (0, n) if n > 0 && v.is_empty() => {
+                    TableCell::new().vertical_merge(VMergeType::Continue)
+                }
                 (0, n) if n > 0 => cell(v).vertical_merge(VMergeType::Restart),
                 _ => cell(v),
             })
@@ -226,7 +339,9 @@ fn a_word_table_with_its_category_merged_down() {
         table_rows.push(TableRow::new(cells));
     }
     let doc = Docx::new()
-        .add_paragraph(Paragraph::new().add_run(WRun::new().add_text("青山县2025年重点民生实事项目清单")))
+        .add_paragraph(
+            Paragraph::new().add_run(WRun::new().add_text("青山县2025年重点民生实事项目清单")),
+        )
         .add_table(Table::new(table_rows));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("青山县清单.docx");
@@ -241,7 +356,8 @@ fn a_word_table_with_its_category_merged_down() {
 fn qingshan_xlsx(path: &Path) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let sh = wb.add_worksheet();
-    sh.write_string(0, 0, "青山县2025年重点民生实事项目清单").unwrap();
+    sh.write_string(0, 0, "青山县2025年重点民生实事项目清单")
+        .unwrap();
     let rows = qingshan_rows();
     let fmt = rust_xlsxwriter::Format::new();
     for (n, r) in rows.iter().enumerate() {
@@ -267,12 +383,24 @@ fn an_xlsx_list_drafts_and_init_takes_it() {
     let (c, _) = check_against(list.to_str().unwrap(), QINGSHAN, QINGSHAN_MARKS);
     is_qingshan(&c);
 
-    let run = bare(&["init", "ws", "--plan", list.to_str().unwrap()], dir.path()).ok();
-    assert!(run.stdout.contains("5 项任务（县级 5 项）"), "{}", run.stdout);
+    let run = bare(
+        &["init", "ws", "--plan", list.to_str().unwrap()],
+        dir.path(),
+    )
+    .ok();
+    assert!(
+        run.stdout.contains("5 项任务（县级 5 项）"),
+        "{}",
+        run.stdout
+    );
     let ws = dir.path().join("ws");
-    let drafted = Catalog::load(&ws.join("seeds/青山县-2025.toml")).unwrap_or_else(|e| panic!("{e:#}"));
+    let drafted =
+        Catalog::load(&ws.join("seeds/青山县-2025.toml")).unwrap_or_else(|e| panic!("{e:#}"));
     is_qingshan(&drafted);
-    assert!(ws.join("seeds/清单.xlsx").is_file(), "the list kept beside its draft");
+    assert!(
+        ws.join("seeds/清单.xlsx").is_file(),
+        "the list kept beside its draft"
+    );
 }
 
 #[test]
@@ -281,7 +409,13 @@ fn nothing_found_says_what_was_looked_for() {
     let plan = dir.path().join("通知.txt");
     std::fs::write(&plan, "关于召开会议的通知\n请各单位准时参加。\n").unwrap();
     let run = bare(&["catalog", "draft", plan.to_str().unwrap()], dir.path()).code(2);
-    for words in ["没有在方案中找到任何任务", "（牵头单位：…）", "（…牵头）", "表格", "Excel"] {
+    for words in [
+        "没有在方案中找到任何任务",
+        "（牵头单位：…）",
+        "（…牵头）",
+        "表格",
+        "Excel",
+    ] {
         assert!(run.stderr.contains(words), "{words}: {}", run.stderr);
     }
 }
@@ -305,7 +439,11 @@ fn sheet_text(path: &Path, sheet: &str) -> String {
 fn a_districts_plan_says_its_level_in_forms_workbook_and_bulletin() {
     let dir = tempfile::tempdir().unwrap();
     let plan = repo("tests/fixtures/plans/heping-qiantou-2025.txt");
-    bare(&["init", "ws", "--plan", plan.to_str().unwrap()], dir.path()).ok();
+    bare(
+        &["init", "ws", "--plan", plan.to_str().unwrap()],
+        dir.path(),
+    )
+    .ok();
     let ws = Ws {
         dir,
         today: "2025-04-03".into(),
@@ -316,7 +454,13 @@ fn a_districts_plan_says_its_level_in_forms_workbook_and_bulletin() {
     assert!(listed.contains("【区级】5 项任务"), "{listed}");
     assert!(!listed.contains("县级"), "{listed}");
     let json = at(&["catalog", "--json"]).ok().json();
-    assert!(json["tasks"].as_array().unwrap().iter().all(|t| t["level"] == "区级"));
+    assert!(
+        json["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["level"] == "区级")
+    );
 
     at(&["forms", "--period", "2025-03", "--draft"]).ok();
     let form = ws_path("outbox/forms/2025-03/2025-03-区人社局.xlsx");
@@ -340,7 +484,11 @@ fn a_districts_plan_says_its_level_in_forms_workbook_and_bulletin() {
     assert!(!bulletin.contains("县级"), "{bulletin}");
     let workbook = workbook.expect("the master workbook");
     let book = open_workbook_auto(&workbook).unwrap();
-    assert!(book.sheet_names().iter().any(|s| s == "区级实事"), "{:?}", book.sheet_names());
+    assert!(
+        book.sheet_names().iter().any(|s| s == "区级实事"),
+        "{:?}",
+        book.sheet_names()
+    );
     let sheet = sheet_text(&workbook, "区级实事");
     assert!(sheet.contains("区级"), "{sheet}");
 }

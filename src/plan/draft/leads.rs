@@ -21,12 +21,23 @@ const UNIT_LABELS: [&str; 7] = [
 
 /// Where the lead units stop: helpers, and the next label.
 const STOPS: [&str; 11] = [
-    "；", ";", "配合", "协同", "协办", "协助", "参与", "责任单位", "牵头领导", "责任领导", "分管领导",
+    "；",
+    ";",
+    "配合",
+    "协同",
+    "协办",
+    "协助",
+    "参与",
+    "责任单位",
+    "牵头领导",
+    "责任领导",
+    "分管领导",
 ];
 
 /// What a unit's name ends with; `（张三牵头）` names a person, not a unit.
 const UNIT_ENDINGS: [&str; 16] = [
-    "局", "委", "办", "院", "会", "部", "中心", "公司", "室", "站", "所", "队", "团", "联", "社", "处",
+    "局", "委", "办", "院", "会", "部", "中心", "公司", "室", "站", "所", "队", "团", "联", "社",
+    "处",
 ];
 
 /// One stretch of an item's text and the units its note names.
@@ -213,7 +224,10 @@ mod tests {
                 leads: vec!["县教育局".into()]
             }]
         );
-        assert_eq!(leads("改造 5 个。(责任单位:县住建局,县财政局)"), [["县住建局", "县财政局"]]);
+        assert_eq!(
+            leads("改造 5 个。(责任单位:县住建局,县财政局)"),
+            [["县住建局", "县财政局"]]
+        );
         assert_eq!(
             segments("新建养老中心 1 个。（牵头领导：张三，责任单位：县卫生健康局）")[0],
             Segment {
@@ -224,15 +238,25 @@ mod tests {
         );
         assert_eq!(leads("新增就业 3000 人（县人社局牵头）。"), [["县人社局"]]);
         assert_eq!(leads("改造 5 个（住建局牵头，财政局配合）"), [["住建局"]]);
-        assert_eq!(leads("改造 5 个（牵头单位：县住建局；协同单位：县财政局）"), [["县住建局"]]);
-        assert_eq!(leads("建成 2 所。（牵头单位：县教育局"), [["县教育局"]], "no closing bracket");
+        assert_eq!(
+            leads("改造 5 个（牵头单位：县住建局；协同单位：县财政局）"),
+            [["县住建局"]]
+        );
+        assert_eq!(
+            leads("建成 2 所。（牵头单位：县教育局"),
+            [["县教育局"]],
+            "no closing bracket"
+        );
         assert_eq!(leads("建成 2 所（含 1 所分校）。"), [Vec::<String>::new()]);
         let s = segments(
             "对河段进行加固(含 3 个泵站)。(牵头单位:县水利局、县生活垃圾焚烧发电项目指挥部)",
         );
         assert_eq!(s[0].text, "对河段进行加固(含 3 个泵站)。");
         assert_eq!(s[0].leads, ["县水利局", "县生活垃圾焚烧发电项目指挥部"]);
-        assert_eq!(leads("张三牵头建成 2 所（张三牵头）"), [Vec::<String>::new()]);
+        assert_eq!(
+            leads("张三牵头建成 2 所（张三牵头）"),
+            [Vec::<String>::new()]
+        );
     }
 
     #[test]

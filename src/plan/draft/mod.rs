@@ -236,17 +236,22 @@ fn task(raw: &structure::RawTask, code: String, level_name: String) -> DraftTask
     }
     // Each note names the units of the outcomes written before it; an item
     // with one note (or none) is read whole, as before.
-    let parts: Vec<(String, Vec<String>)> = if segments.iter().filter(|s| !s.leads.is_empty()).count() > 1 {
-        segments
-            .iter()
-            .map(|s| {
-                let own = if s.leads.is_empty() { leads.clone() } else { s.leads.clone() };
-                (s.text.clone(), own)
-            })
-            .collect()
-    } else {
-        vec![(text.clone(), leads.clone())]
-    };
+    let parts: Vec<(String, Vec<String>)> =
+        if segments.iter().filter(|s| !s.leads.is_empty()).count() > 1 {
+            segments
+                .iter()
+                .map(|s| {
+                    let own = if s.leads.is_empty() {
+                        leads.clone()
+                    } else {
+                        s.leads.clone()
+                    };
+                    (s.text.clone(), own)
+                })
+                .collect()
+        } else {
+            vec![(text.clone(), leads.clone())]
+        };
     let mut title = String::new();
     let mut found_all = Vec::new();
     for (n, (part_text, part_leads)) in parts.iter().enumerate() {
@@ -589,7 +594,10 @@ mod tests {
     fn a_document_without_tasks_is_refused_in_chinese() {
         let e = draft(&lines("会议通知\n请各单位准时参会。"), "x.txt").unwrap_err();
         assert!(e.0.contains("没有在方案中找到任何任务"), "{e:?}");
-        assert!(e.0.contains("（牵头单位：…）") && e.0.contains("表格"), "says what was looked for: {e:?}");
+        assert!(
+            e.0.contains("（牵头单位：…）") && e.0.contains("表格"),
+            "says what was looked for: {e:?}"
+        );
     }
 
     #[test]

@@ -190,7 +190,8 @@ fn split_inline(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, c) in line.char_indices() {
-        if i == start || !(is_digit(c) || is_cn_numeral(c) || matches!(c, '（' | '(' | '①'..='⑳')) {
+        if i == start || !(is_digit(c) || is_cn_numeral(c) || matches!(c, '（' | '(' | '①'..='⑳'))
+        {
             continue;
         }
         let before = line[start..i].trim_end_matches(is_space);
@@ -288,7 +289,9 @@ pub fn level_of(title: &str) -> Option<(Level, &'static str)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
     /// A part of items: `二、工作任务`, or a topic (`一、促进就业(3项)`).
-    Tasks { generic: bool },
+    Tasks {
+        generic: bool,
+    },
     Mechanism,
     Other,
 }
@@ -318,7 +321,9 @@ fn part_of(title: &str, has_notes: bool) -> Part {
 
 /// The count a topic heading gives: `促进就业(3项)` → 3.
 fn count_of(title: &str) -> Option<usize> {
-    let t = title.trim_end_matches(['。', '：', ':']).trim_matches(is_space);
+    let t = title
+        .trim_end_matches(['。', '：', ':'])
+        .trim_matches(is_space);
     let inner = t
         .strip_suffix(['）', ')'])?
         .rsplit_once(['（', '('])?
@@ -431,11 +436,12 @@ pub fn outline(lines: &[String]) -> Outline {
         .enumerate()
         .any(|(i, b)| is_heading(i) && level_of(&b.text).is_some());
 
-    let mut part = if notes.iter().any(|n| *n) && !blocks.iter().any(|b| b.marker == Some(Marker::Part)) {
-        Part::Tasks { generic: true }
-    } else {
-        Part::Other
-    };
+    let mut part =
+        if notes.iter().any(|n| *n) && !blocks.iter().any(|b| b.marker == Some(Marker::Part)) {
+            Part::Tasks { generic: true }
+        } else {
+            Part::Other
+        };
     let mut mechanism = Vec::new();
     let mut outside = Vec::new();
     let mut stack: Vec<Heading> = Vec::new();
@@ -454,20 +460,27 @@ pub fn outline(lines: &[String]) -> Outline {
         }
         let in_mechanism = part == Part::Mechanism;
         if is_heading(i) {
-            let generic = matches!(part, Part::Tasks { generic: true })
-                && b.marker == Some(Marker::Part);
+            let generic =
+                matches!(part, Part::Tasks { generic: true }) && b.marker == Some(Marker::Part);
             stack.push(Heading {
                 rank: rank(b).unwrap_or(0),
                 label: b.label.clone(),
                 text: b.text.clone(),
-                level: if in_mechanism { None } else { level_of(&b.text) },
+                level: if in_mechanism {
+                    None
+                } else {
+                    level_of(&b.text)
+                },
                 generic,
                 count: count_of(&b.text),
             });
             last_item = None;
             if in_mechanism && b.marker != Some(Marker::Part) {
                 mechanism.push(b.text.clone());
-            } else if !in_mechanism && !matches!(part, Part::Tasks { .. }) && b.marker != Some(Marker::Part) {
+            } else if !in_mechanism
+                && !matches!(part, Part::Tasks { .. })
+                && b.marker != Some(Marker::Part)
+            {
                 outside.push(b.text.clone());
             }
             continue;
@@ -537,7 +550,11 @@ pub fn outline(lines: &[String]) -> Outline {
                 .map(|h| heading_text(&h.text))
                 .unwrap_or(default_category),
             category_heading: category.map(|h| {
-                let sep = if h.label.ends_with(['.', '．']) { " " } else { "" };
+                let sep = if h.label.ends_with(['.', '．']) {
+                    " "
+                } else {
+                    ""
+                };
                 format!("{}{sep}{}", h.label, heading_text(&h.text))
             }),
             body: b.text.clone(),
@@ -804,7 +821,10 @@ mod tests {
             "二、工作任务\n（一）其他事项\n1. 建成学校 1 所。（牵头单位：县教育局）\n三、推进机制\n成立专班。",
         ));
         assert_eq!(o.tasks.len(), 1);
-        assert_eq!((o.tasks[0].level, o.tasks[0].level_name.as_deref()), (Level::County, None));
+        assert_eq!(
+            (o.tasks[0].level, o.tasks[0].level_name.as_deref()),
+            (Level::County, None)
+        );
         assert_eq!(o.tasks[0].category, "其他事项");
         assert!(o.warnings.is_empty(), "{:?}", o.warnings);
     }
@@ -823,7 +843,10 @@ mod tests {
             got,
             [
                 ("促进就业", "新增城镇就业 3000 人（县人社局牵头）。"),
-                ("促进就业", "培训农民工 1200 人次。（牵头领导：张三，责任单位：县人社局）"),
+                (
+                    "促进就业",
+                    "培训农民工 1200 人次。（牵头领导：张三，责任单位：县人社局）"
+                ),
                 ("办好教育", "新增学位 600 个（县教育局牵头）"),
             ]
         );

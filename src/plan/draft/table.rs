@@ -120,7 +120,7 @@ pub fn extract(lines: &[String]) -> Tables {
                 None => {
                     // A row whose only text is a category spanning the table.
                     let t = line.trim_matches(is_space);
-                    if t.chars().count() <= 20 && !t.ends_with(['。', '；']) && rows.len() > 0 {
+                    if t.chars().count() <= 20 && !t.ends_with(['。', '；']) && !rows.is_empty() {
                         category = category_text(t);
                         continue;
                     }
@@ -150,7 +150,12 @@ fn category_text(t: &str) -> String {
 
 /// One row as an item; `above` holds the previous row's cells, for cells a
 /// spreadsheet leaves empty under a merged one.
-fn row(h: &Header, cells: &[String], above: &mut Vec<String>, category: &mut String) -> Option<Row> {
+fn row(
+    h: &Header,
+    cells: &[String],
+    above: &mut Vec<String>,
+    category: &mut String,
+) -> Option<Row> {
     let get = |col: Col| -> Vec<&str> {
         h.cols
             .iter()
@@ -190,7 +195,11 @@ fn row(h: &Header, cells: &[String], above: &mut Vec<String>, category: &mut Str
     let content = contents.join("；");
     // The name titles the item; the content holds its outcomes, so a
     // name like 城区供水管网改造 is not read as a project of its own.
-    let mut body = if content.is_empty() { name.clone() } else { content.clone() };
+    let mut body = if content.is_empty() {
+        name.clone()
+    } else {
+        content.clone()
+    };
     if !body.ends_with(['。', '；', ';', '！']) {
         body.push('。');
     }
@@ -200,7 +209,10 @@ fn row(h: &Header, cells: &[String], above: &mut Vec<String>, category: &mut Str
     }
     Some(Row {
         category: category.clone(),
-        level: get(Col::Level).first().map(|s| s.to_string()).unwrap_or_default(),
+        level: get(Col::Level)
+            .first()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
         body,
         name: (!name.is_empty() && !content.is_empty()).then_some(name),
     })
@@ -221,13 +233,13 @@ mod tests {
         for text in [tab.to_string(), bars] {
             let t = extract(&lines(&text));
             assert_eq!(t.rows.len(), 2, "{text}");
-            assert_eq!(
-                t.rows[0].body,
-                "新增学位 600 个。（牵头单位：县教体局）"
-            );
+            assert_eq!(t.rows[0].body, "新增学位 600 个。（牵头单位：县教体局）");
             assert_eq!(t.rows[0].name.as_deref(), Some("城区学校扩容"));
             assert!(!t.rows[1].body.contains("1200"), "investment is no target");
-            assert_eq!(t.rest, ["某县2025年民生实事项目清单", "说明：以上项目年底前完成。"]);
+            assert_eq!(
+                t.rest,
+                ["某县2025年民生实事项目清单", "说明：以上项目年底前完成。"]
+            );
         }
     }
 

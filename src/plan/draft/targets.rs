@@ -128,14 +128,29 @@ fn is_deadline(clause: &str) -> bool {
         return false;
     }
     s = &s[s.char_indices().nth(digits).map_or(s.len(), |(i, _)| i)..];
-    for prefix in ["今年", "当年", "年度", "年底", "年末", "年内", "年", "月底", "月", "底", "前", "以前", "之前", "内"] {
+    for prefix in [
+        "今年", "当年", "年度", "年底", "年末", "年内", "年", "月底", "月", "底", "前", "以前",
+        "之前", "内",
+    ] {
         s = s.trim_start().strip_prefix(prefix).unwrap_or(s);
     }
     for adverb in ["全面", "全部", "基本", "确保", "力争", "如期", "按期"] {
         s = s.strip_prefix(adverb).unwrap_or(s);
     }
-    ["", "完工", "完成", "建成", "竣工", "投入使用", "投用", "办结", "交付使用", "建成投用", "建成使用"]
-        .contains(&s.trim())
+    [
+        "",
+        "完工",
+        "完成",
+        "建成",
+        "竣工",
+        "投入使用",
+        "投用",
+        "办结",
+        "交付使用",
+        "建成投用",
+        "建成使用",
+    ]
+    .contains(&s.trim())
 }
 
 /// Words after a number that are not part of the name (`60%以上`).
@@ -557,10 +572,11 @@ pub fn read(text: &str) -> Reading {
     // The first clause usually names the task (`推进…建设`); it sets a
     // stage only when it says what is built (`建设县城第二水厂`).
     let may_set_stage = |ci: usize| {
+        let general_opening = ci == 0 && starts_with_any(&clause_text(ci), GENERAL_VERBS).is_some();
         !has_targets[ci]
             && !is_deadline(&clause_text(ci))
             && d.depth[clauses[ci].start] == 0
-            && !(ci == 0 && starts_with_any(&clause_text(ci), GENERAL_VERBS).is_some())
+            && !general_opening
     };
 
     // A project clause without a number beside a clause saying what it
