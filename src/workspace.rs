@@ -277,52 +277,8 @@ pub fn draft_bytes(plan: &Path, bytes: &[u8], source: &str) -> Result<Draft> {
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_default();
     let bad = |e: draft::DraftError| UserError::usage(format!("{}：{}", plan.display(), e.0));
-    let lines = if is_spreadsheet(bytes, &ext) {
-        spreadsheet_lines(bytes, &ext).map_err(bad)?
-    } else {
-        draft::plan_lines(bytes, &ext).map_err(bad)?
-    };
+    let lines = draft::plan_lines(bytes, &ext).map_err(bad)?;
     Ok(draft::draft(&lines, source).map_err(bad)?)
-}
-
-/// A list of items kept as a spreadsheet (`清单.xlsx`), told by its name or
-/// by the workbook part inside the zip.
-fn is_spreadsheet(bytes: &[u8], ext: &str) -> bool {
-    let by_name = ["xlsx", "xlsm", "xls", "et", "ods"]
-        .iter()
-        .any(|e| ext.eq_ignore_ascii_case(e));
-    let zipped_workbook = bytes.starts_with(b"PK\x03\x04")
-        && bytes
-            .windows(b"xl/workbook.xml".len())
-            .any(|w| w == b"xl/workbook.xml");
-    by_name || zipped_workbook
-}
-
-/// The visible sheets of a spreadsheet as lines, one per row, cells
-/// separated by tabs as a table pasted as text is; the draft's table reader
-/// takes it from there. Read under the same guards as a returned form.
-fn spreadsheet_lines(bytes: &[u8], ext: &str) -> Result<Vec<String>, draft::DraftError> {
-    use crate::intake::{read::cell_text, workbook};
-    let mut book = workbook::read(bytes, ext, &crate::config::Limits::default())
-        .map_err(|e| draft::DraftError(format!("无法读取这份表格：{e}")))?;
-    let mut lines = Vec::new();
-    for (name, visible) in book.names.clone() {
-        let Some(sheet) = book.sheet(&name).filter(|_| visible) else {
-            continue;
-        };
-        for row in sheet.cells.rows() {
-            let mut cells: Vec<String> = row
-                .iter()
-                .map(|d| cell_text(d).replace(['\t', '\n', '\r'], " "))
-                .collect();
-            while cells.last().is_some_and(String::is_empty) {
-                cells.pop();
-            }
-            lines.push(cells.join("\t"));
-        }
-        lines.push(String::new());
-    }
-    Ok(lines)
 }
 
 /// `枫林县-2025.toml`: the catalog's file name from the plan's county and
