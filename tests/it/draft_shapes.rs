@@ -63,15 +63,25 @@ fn prose_without_level_sections_drafts_the_countys_own_items() {
         ("C05-1", Some(2.5), "万份", C, "县卫生健康委员会", None, &[]),
         ("C05-2", Some(40.0), "场", C, "县卫生健康委员会", None, &[]),
         ("C06-1", Some(800.0), "个", C, "县公安局", None, &[]),
+        // 县人社局 here, 县人力资源和社会保障局 above: one department.
+        ("C07-1", Some(3000.0), "人次", C, HR, None, &[]),
     ];
     let (c, text) = check_against(
         "tests/fixtures/plans/shuangqiao-prose-2025.txt",
         meant,
-        // The investment amount and a clause that is no project: left out, said.
+        // The investment amount and a clause that is no project: left out,
+        // said; one unit written two ways: one department, said.
         &[
             "“年度投资金额3000万元”是投资金额",
             "“进一步提升群众出行便利度”没有数字目标",
+            "“县人社局”，与前文的“县人力资源和社会保障局”应是同一单位",
         ],
+    );
+    assert_eq!(
+        c.departments.iter().filter(|d| d.contains("人")).count(),
+        1,
+        "{:?}",
+        c.departments
     );
     all_at_own_level(&c, "县级");
     assert!(

@@ -178,6 +178,7 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         };
         tasks.push(task(raw, code, level_name));
     }
+    unify_spellings(&mut tasks);
     ensure_every_lead_reports(&mut tasks);
 
     let mut departments: Vec<(String, String)> = Vec::new();
@@ -301,6 +302,81 @@ fn task(raw: &structure::RawTask, code: String, level_name: String) -> DraftTask
         text,
         notes,
         indicators,
+    }
+}
+
+/// Names a plan writes one unit by, short and full: each group is one unit.
+const SAME_UNIT: &[&[&str]] = &[
+    &["人社局", "人力资源和社会保障局", "人力资源社会保障局"],
+    &[
+        "卫健局",
+        "卫生健康局",
+        "卫健委",
+        "卫生健康委员会",
+        "卫生和健康委员会",
+    ],
+    &["住建局", "住房和城乡建设局", "住房城乡建设局"],
+    &["教体局", "教育体育局", "教育和体育局"],
+    &[
+        "发改局",
+        "发展和改革局",
+        "发展改革局",
+        "发改委",
+        "发展和改革委员会",
+    ],
+    &["城管局", "城市管理局", "城市管理和综合执法局"],
+    &["交通局", "交通运输局"],
+    &["市场监管局", "市场监督管理局"],
+    &["医保局", "医疗保障局"],
+    &["文旅局", "文化和旅游局", "文化旅游局"],
+    &["残联", "残疾人联合会"],
+    &["妇联", "妇女联合会"],
+    &["应急局", "应急管理局"],
+    &["自然资源局", "自然资源和规划局"],
+];
+
+/// One key for every spelling of a unit: `县人社局`, `人社局` and
+/// `县人力资源和社会保障局` are one.
+fn unit_key(name: &str) -> String {
+    let core = ['县', '区', '市', '旗']
+        .iter()
+        .find_map(|p| name.strip_prefix(*p).filter(|r| r.chars().count() >= 2))
+        .unwrap_or(name);
+    SAME_UNIT
+        .iter()
+        .find(|g| g.contains(&core))
+        .map_or_else(|| core.to_string(), |g| g[0].to_string())
+}
+
+/// A unit the plan names two ways (`县人社局` here, `县人力资源和社会保障局`
+/// there) would become two departments, each with a form; it is one, under
+/// the name the plan first gives it, and the task saying it otherwise is
+/// marked.
+fn unify_spellings(tasks: &mut [DraftTask]) {
+    let mut first: Vec<(String, String)> = Vec::new();
+    for t in tasks.iter_mut() {
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for lead in t.leads.iter_mut() {
+            let key = unit_key(lead);
+            match first.iter().find(|(k, _)| *k == key) {
+                Some((_, name)) if name != lead => {
+                    renamed.push((lead.clone(), name.clone()));
+                    *lead = name.clone();
+                }
+                Some(_) => {}
+                None => first.push((key, lead.clone())),
+            }
+        }
+        for (from, to) in renamed {
+            for i in t.indicators.iter_mut().filter(|i| i.department == from) {
+                i.department = to.clone();
+            }
+            t.notes.push(format!(
+                "原文此处写作“{from}”，与前文的“{to}”应是同一单位，已统一为“{to}”；如不是同一单位请改回"
+            ));
+        }
+        let mut seen = HashSet::new();
+        t.leads.retain(|l| seen.insert(l.clone()));
     }
 }
 
@@ -588,6 +664,15 @@ mod tests {
         assert_eq!(d.tasks[0].leads, [NO_LEAD]);
         assert!(d.tasks[0].notes.iter().any(|n| n.contains(NO_LEAD)));
         Catalog::parse(&d.to_toml(), "t", "t.toml").unwrap();
+    }
+
+    #[test]
+    fn one_unit_written_short_and_full_is_one_key() {
+        assert_eq!(unit_key("县人社局"), unit_key("县人力资源和社会保障局"));
+        assert_eq!(unit_key("教体局"), unit_key("县教育体育局"));
+        assert_eq!(unit_key("区卫健委"), unit_key("区卫生健康局"));
+        assert_ne!(unit_key("县民政局"), unit_key("县财政局"));
+        assert_eq!(unit_key("县"), "县", "a name too short to strip is kept");
     }
 
     #[test]

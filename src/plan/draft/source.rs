@@ -108,7 +108,8 @@ fn is_spreadsheet(bytes: &[u8], ext: &str) -> bool {
 /// checked as a `.docx` is before calamine inflates it.
 fn spreadsheet_lines(bytes: &[u8]) -> Result<Vec<String>, SourceError> {
     use calamine::{Data, Reader};
-    let broken = || SourceError("表格文件已损坏或不完整，无法打开；请用 Excel 或 WPS 重新保存后再试".into());
+    let broken =
+        || SourceError("表格文件已损坏或不完整，无法打开；请用 Excel 或 WPS 重新保存后再试".into());
     if bytes.starts_with(b"PK\x03\x04") {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| broken())?;
         let mut declared: u64 = 0;
