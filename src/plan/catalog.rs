@@ -994,4 +994,39 @@ mod tests {
         );
         assert!(e.contains("乡级"), "{e}");
     }
+
+    #[test]
+    fn the_issuers_own_level_goes_by_the_plans_name() {
+        use crate::testutil::SMALL;
+        let c = Catalog::parse(SMALL, "t", "t.toml").unwrap();
+        assert_eq!(c.level_name(Level::County), "县级");
+        // A district's tasks say 区级; every output follows.
+        let district = SMALL.replace("level = \"县级\"", "level = \"区级\"");
+        let c = Catalog::parse(&district, "t", "t.toml").unwrap();
+        assert_eq!(c.tasks[2].level, Level::County);
+        assert_eq!(c.level_name(Level::County), "区级");
+        assert_eq!(c.to_json()["tasks"][2]["level"], "区级");
+        assert_eq!(c.level_name(Level::City), "市级");
+        // A county-level city names its own level 市级 in [plan].
+        let city = SMALL
+            .replace(
+                "issuer = \"测试专班\"",
+                "issuer = \"测试专班\"\nlevel = \"市级\"",
+            )
+            .replace("level = \"县级\"", "level = \"市级\"")
+            .replace(
+                "level = \"市级\"\ntitle = \"提标与搬迁\"",
+                "level = \"省级\"\ntitle = \"提标与搬迁\"",
+            )
+            .replace("code = \"M01", "code = \"P02");
+        let c = Catalog::parse(&city, "t", "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.tasks[2].level, Level::County);
+        assert_eq!(c.level_name(Level::County), "市级");
+        let odd = SMALL.replace(
+            "issuer = \"测试专班\"",
+            "issuer = \"测试专班\"\nlevel = \"乡级\"",
+        );
+        let e = Catalog::parse(&odd, "t", "t.toml").unwrap_err().to_string();
+        assert!(e.contains("[plan] level“乡级”未知"), "{e}");
+    }
 }
