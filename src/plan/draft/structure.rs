@@ -162,6 +162,7 @@ pub fn parse_marker(line: &str) -> Option<(Marker, String, String)> {
 }
 
 use super::leads::has_note;
+use super::table::PLACE;
 
 fn ends_a_sentence(text: &str) -> bool {
     text.trim_end_matches(is_space)
@@ -225,7 +226,7 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
     let mut title: Option<String> = None;
     while let Some(l) = lines.peek() {
         let short = l.chars().count() <= 40;
-        if parse_marker(l).is_some() || ends_a_sentence(l) || !short {
+        if parse_marker(l).is_some() || ends_a_sentence(l) || !short || l.starts_with(PLACE) {
             break;
         }
         title = Some(match title {
@@ -237,6 +238,15 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
     let mut blocks: Vec<Block> = Vec::new();
     let pieces: Vec<String> = lines.flat_map(split_inline).collect();
     for line in pieces.iter().map(String::as_str) {
+        // A table's place stands alone: nothing joins it, it joins nothing.
+        if line.starts_with(PLACE) {
+            blocks.push(Block {
+                marker: None,
+                label: String::new(),
+                text: line.to_string(),
+            });
+            continue;
+        }
         if let Some((marker, label, text)) = parse_marker(line) {
             blocks.push(Block {
                 marker: Some(marker),
@@ -245,7 +255,7 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
             });
             continue;
         }
-        if let Some(cur) = blocks.last_mut() {
+        if let Some(cur) = blocks.last_mut().filter(|b| !b.text.starts_with(PLACE)) {
             let joinable = match cur.marker {
                 Some(Marker::Part | Marker::Section) => false,
                 // An item runs on until its lead note closes it.
@@ -382,29 +392,12 @@ pub fn outline(lines: &[String]) -> Outline {
         title,
         all_text: blocks
             .iter()
+            .filter(|b| !b.text.starts_with(PLACE))
             .map(|b| format!("{}{}", b.label, b.text))
             .collect::<Vec<_>>()
             .join("\n"),
         ..Outline::default()
     };
-    for r in &tables.rows {
-        let level = level_of(&r.level);
-        out.tasks.push(RawTask {
-            level: level.map_or(Level::County, |l| l.0),
-            level_name: level.map(|l| l.1.to_string()),
-            section: String::new(),
-            category: if r.category.is_empty() {
-                "重点民生实事".into()
-            } else {
-                r.category.clone()
-            },
-            category_heading: (!r.category.is_empty()).then(|| r.category.clone()),
-            body: r.body.clone(),
-            title: r.name.clone(),
-            notes: Vec::new(),
-        });
-    }
-
     let notes: Vec<bool> = blocks.iter().map(|b| has_note(&b.text)).collect();
     let rank = |b: &Block| b.marker.map(Marker::rank);
     // A numbered block is a heading when the next numbered block sits
@@ -418,10 +411,11 @@ pub fn outline(lines: &[String]) -> Outline {
         if b.marker == Some(Marker::Part) {
             return true;
         }
+        // A table right under it has its items too.
         blocks[i + 1..]
             .iter()
-            .find_map(rank)
-            .is_some_and(|next| next > r)
+            .find(|n| n.marker.is_some() || n.text.starts_with(PLACE))
+            .is_some_and(|n| rank(n).is_none_or(|next| next > r))
     };
     // Whether each part (from its heading to the next) has a lead note.
     let part_has_notes = |i: usize| -> bool {
@@ -457,6 +451,40 @@ pub fn outline(lines: &[String]) -> Outline {
         }
         if let Some(r) = rank(b) {
             close(&mut stack, r);
+        }
+        // A table where it stood: its rows are items under the headings above.
+        if let Some(rows) = tables.at(&b.text) {
+            let level_heading = stack.iter().rev().find_map(|h| h.level);
+            let section = stack
+                .iter()
+                .rev()
+                .find(|h| h.level.is_some())
+                .map(|h| format!("{}{}", h.label, h.text))
+                .unwrap_or_default();
+            let above = stack
+                .iter()
+                .rev()
+                .take_while(|h| h.level.is_none())
+                .find(|h| !h.generic)
+                .map(|h| heading_text(&h.text));
+            for r in rows {
+                let level = level_of(&r.level).or(level_heading);
+                let category = Some(r.category.clone())
+                    .filter(|c| !c.is_empty())
+                    .or_else(|| above.clone());
+                out.tasks.push(RawTask {
+                    level: level.map_or(Level::County, |l| l.0),
+                    level_name: level.map(|l| l.1.to_string()),
+                    section: section.clone(),
+                    category: category.clone().unwrap_or_else(|| "重点民生实事".into()),
+                    category_heading: category,
+                    body: r.body.clone(),
+                    title: r.name.clone(),
+                    notes: Vec::new(),
+                });
+            }
+            last_item = None;
+            continue;
         }
         let in_mechanism = part == Part::Mechanism;
         if is_heading(i) {
@@ -852,6 +880,35 @@ mod tests {
         );
         assert!(o.warnings.is_empty(), "{:?}", o.warnings);
         assert!(o.mechanism.contains("领导小组"));
+    }
+
+    #[test]
+    fn a_table_under_a_level_heading_takes_its_level() {
+        let o = outline(&lines(
+            "某区2025年民生实事\n一、工作任务\n（一）省级民生实事\n项目名称\t建设内容\t责任单位\n学位扩容\t新增学位 600 个\t区教育局\n（二）区级民生实事\n1. 新建公园 2 个（区城管局牵头）。\n二、保障措施\n成立领导小组。",
+        ));
+        let got: Vec<(Level, Option<&str>, &str)> = o
+            .tasks
+            .iter()
+            .map(|t| (t.level, t.level_name.as_deref(), t.body.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Level::Province,
+                    Some("省级"),
+                    "新增学位 600 个。（牵头单位：区教育局）"
+                ),
+                (
+                    Level::County,
+                    Some("区级"),
+                    "新建公园 2 个（区城管局牵头）。"
+                ),
+            ]
+        );
+        assert_eq!(o.tasks[0].title.as_deref(), Some("学位扩容"));
+        assert_eq!(o.mechanism, "成立领导小组。");
     }
 
     #[test]

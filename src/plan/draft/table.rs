@@ -80,11 +80,23 @@ pub struct Row {
     pub name: Option<String>,
 }
 
-/// A table found among the lines: its items, and the lines left for the
-/// prose reader (title, mechanism) in their order.
+/// Stands in the prose for a table taken out (`\u{E000}3` for the fourth),
+/// so the items of a table under a level heading take its level.
+pub const PLACE: char = '\u{E000}';
+
+/// The tables found among the lines, each its rows, and the lines left for
+/// the prose reader, with a [`PLACE`] line where each table was.
 pub struct Tables {
-    pub rows: Vec<Row>,
+    pub tables: Vec<Vec<Row>>,
     pub rest: Vec<String>,
+}
+
+impl Tables {
+    /// The rows of the table a [`PLACE`] line stands for.
+    pub fn at(&self, line: &str) -> Option<&[Row]> {
+        let k: usize = line.strip_prefix(PLACE)?.parse().ok()?;
+        self.tables.get(k).map(Vec::as_slice)
+    }
 }
 
 struct Header {
@@ -102,7 +114,7 @@ fn header(cells: &[String]) -> Option<Header> {
 
 /// Take the tables out of `lines`.
 pub fn extract(lines: &[String]) -> Tables {
-    let mut rows = Vec::new();
+    let mut tables: Vec<Vec<Row>> = Vec::new();
     let mut rest = Vec::new();
     let mut current: Option<(Header, Vec<String>)> = None;
     let mut category = String::new();
@@ -111,16 +123,24 @@ pub fn extract(lines: &[String]) -> Tables {
         if let Some((h, above)) = &mut current {
             match &row_cells {
                 Some(c) => {
-                    if let Some(r) = row(h, c, above, &mut category) {
+                    if let Some(r) = row(h, c, above, &mut category)
+                        && let Some(rows) = tables.last_mut()
+                    {
                         rows.push(r);
                     }
                     continue;
                 }
                 None if line.trim_matches(is_space).is_empty() => continue,
                 None => {
-                    // A row whose only text is a category spanning the table.
+                    // A row whose only text is a category spanning the table
+                    // (a numbered heading after it ends the table).
                     let t = line.trim_matches(is_space);
-                    if t.chars().count() <= 20 && !t.ends_with(['。', '；']) && !rows.is_empty() {
+                    let numbered = super::structure::parse_marker(t).is_some();
+                    if t.chars().count() <= 20
+                        && !t.ends_with(['。', '；'])
+                        && !numbered
+                        && tables.last().is_some_and(|r| !r.is_empty())
+                    {
                         category = category_text(t);
                         continue;
                     }
@@ -133,11 +153,13 @@ pub fn extract(lines: &[String]) -> Tables {
         {
             category.clear();
             current = Some((h, Vec::new()));
+            rest.push(format!("{PLACE}{}", tables.len()));
+            tables.push(Vec::new());
             continue;
         }
         rest.push(line.clone());
     }
-    Tables { rows, rest }
+    Tables { tables, rest }
 }
 
 /// `一、教育类` → `教育类`.
@@ -232,13 +254,18 @@ mod tests {
         let bars = tab.replace('\t', " | ");
         for text in [tab.to_string(), bars] {
             let t = extract(&lines(&text));
-            assert_eq!(t.rows.len(), 2, "{text}");
-            assert_eq!(t.rows[0].body, "新增学位 600 个。（牵头单位：县教体局）");
-            assert_eq!(t.rows[0].name.as_deref(), Some("城区学校扩容"));
-            assert!(!t.rows[1].body.contains("1200"), "investment is no target");
+            let rows = t.at(&t.rest[1]).unwrap();
+            assert_eq!(rows.len(), 2, "{text}");
+            assert_eq!(rows[0].body, "新增学位 600 个。（牵头单位：县教体局）");
+            assert_eq!(rows[0].name.as_deref(), Some("城区学校扩容"));
+            assert!(!rows[1].body.contains("1200"), "investment is no target");
             assert_eq!(
                 t.rest,
-                ["某县2025年民生实事项目清单", "说明：以上项目年底前完成。"]
+                [
+                    "某县2025年民生实事项目清单",
+                    "\u{E000}0",
+                    "说明：以上项目年底前完成。"
+                ]
             );
         }
     }
@@ -248,8 +275,7 @@ mod tests {
         let t = extract(&lines(
             "事项分类\t事项名称\t项目内容\t牵头单位\t协同单位\n教育\t学位扩容\t新增学位 600 个\t县教育局\t县财政局\n\t校舍改造\t改造校舍 3 栋\t县教育局\t县住建局\n卫生\t村卫生室\t建成村卫生室 5 个\t县卫健局\t",
         ));
-        let got: Vec<(&str, &str)> = t
-            .rows
+        let got: Vec<(&str, &str)> = t.tables[0]
             .iter()
             .map(|r| (r.category.as_str(), r.body.as_str()))
             .collect();
@@ -267,7 +293,7 @@ mod tests {
     fn prose_is_no_table() {
         assert_eq!(cells("建成学校 2 所。（牵头单位：县教育局）"), None);
         let t = extract(&lines("一、任务\n1. 建成学校 2 所。"));
-        assert!(t.rows.is_empty());
+        assert!(t.tables.is_empty());
         assert_eq!(t.rest.len(), 2);
     }
 }
