@@ -4,8 +4,10 @@
 //! and a wrong target makes every bulletin wrong. The draft does the typing
 //! and says where it guessed, so the office's work becomes checking.
 //!
-//! Stages, each a plain function: bytes → lines (`source`), lines → tasks
-//! by level with their lead notes (`structure`), task text → numbers with
+//! Stages, each a plain function: bytes → lines (`source`: text, Word,
+//! spreadsheets; tables as tab-separated rows), lines → tasks by level
+//! (`structure`, tables by their columns in `table`), each task's lead
+//! notes in any wording (`leads`), task text → numbers with
 //! their units (`numbers`) → indicators (`targets`, named by the rules of
 //! `names`), several leads → one reporting department each
 //! (`departments`), draft → TOML text (`write`). Nothing here touches

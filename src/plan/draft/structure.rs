@@ -1,8 +1,10 @@
-//! The outline of a Chinese government plan: 一、 parts, （一） sections
-//! (one per level: 省级 / 市级 / 县级), `1.` categories or items, `（1）` items,
-//! the （牵头单位：…） note closing each item, and the 推进机制 part naming the
-//! working group. Lines are joined back into items first, since plan text
-//! is often broken mid-word (`先天性心脏` / `病`).
+//! The outline of a Chinese government plan, found by numbering and layout
+//! rather than by one county's headings: 一、 parts (tasks, topics such as
+//! `促进就业(3项)`, or the 推进机制 part naming the working group), headings
+//! and items numbered `（一）` `1.` `（1）` `①` in that order of depth, level
+//! headings (省级 / 市级 / 县级 / 区级) where the plan has them, and tables in
+//! their place. Lines are joined back into items first, since plan text is
+//! often broken mid-word (`先天性心脏` / `病`).
 
 use crate::plan::catalog::Level;
 
