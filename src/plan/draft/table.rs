@@ -17,13 +17,19 @@ enum Col {
     Level,
     /// 投资 / 资金: an amount, never a target.
     Money,
+    /// 单位 / 计量单位 beside a bare 年度目标.
+    Unit,
     Other,
 }
 
 fn col_of(header: &str) -> Col {
     let h: String = header.chars().filter(|c| !is_space(*c)).collect();
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
-    if has(&["投资", "资金", "金额", "万元"]) {
+    if h == "单位" || h == "计量单位" {
+        Col::Unit
+    } else if has(&["编号", "序号"]) {
+        Col::Other
+    } else if has(&["投资", "资金", "金额", "万元"]) {
         Col::Money
     } else if has(&["协同", "配合", "协办", "协助", "参与"]) {
         Col::Helper
@@ -35,7 +41,7 @@ fn col_of(header: &str) -> Col {
         Col::Level
     } else if has(&["内容", "目标", "规模", "任务"]) {
         Col::Content
-    } else if has(&["名称", "项目", "事项", "实事"]) {
+    } else if has(&["名称", "项目", "事项", "实事", "指标"]) {
         Col::Name
     } else {
         Col::Other
@@ -214,7 +220,14 @@ fn row(
         return None;
     }
     let name = names.join("，");
-    let content = contents.join("；");
+    let mut content = contents.join("；");
+    // `指标 | 单位 | 年度目标` = `新增学位 | 个 | 600`: the figure is read
+    // with its unit, after what it counts.
+    if let Some(unit) = get(Col::Unit).first()
+        && content.parse::<f64>().is_ok()
+    {
+        content = format!("{name} {content} {unit}");
+    }
     // The name titles the item; the content holds its outcomes, so a
     // name like 城区供水管网改造 is not read as a project of its own.
     let mut body = if content.is_empty() {
@@ -286,6 +299,17 @@ mod tests {
                 ("教育", "改造校舍 3 栋。（牵头单位：县教育局）"),
                 ("卫生", "建成村卫生室 5 个。（牵头单位：县卫健局）"),
             ]
+        );
+    }
+
+    #[test]
+    fn a_bare_target_is_read_with_its_unit_column() {
+        let t = extract(&lines(
+            "序号\t指标编号\t指标\t单位\t年度目标\t牵头单位\n1\tC01-1\t新增公办学位\t个\t600\t县教育局",
+        ));
+        assert_eq!(
+            t.tables[0][0].body,
+            "新增公办学位 600 个。（牵头单位：县教育局）"
         );
     }
 
