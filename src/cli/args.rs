@@ -39,7 +39,7 @@ pub enum Command {
     Init {
         /// 新工作目录 / folder to create
         dir: PathBuf,
-        /// 本县实施方案：从中起草任务目录并使用它 / the county's plan (.docx or .txt): draft the catalog from it and use it
+        /// 本县实施方案或项目清单：从中起草任务目录并使用它 / the county's plan (.docx, .txt, or an .xlsx/.xls list): draft the catalog from it and use it
         #[arg(long, value_name = "PLAN")]
         plan: Option<PathBuf>,
     },
@@ -125,9 +125,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogAction {
-    /// 从实施方案起草任务目录 / draft a catalog from a plan document (.txt or .docx)
+    /// 从实施方案起草任务目录 / draft a catalog from a plan document (.txt, .docx, or an .xlsx/.xls list)
     Draft {
-        /// 实施方案文件 / the plan, .txt (UTF-8) or .docx
+        /// 实施方案文件 / the plan, .txt (UTF-8), .docx, or an .xlsx/.xls list
         #[arg(value_name = "PLAN")]
         plan: PathBuf,
         /// 保存到该文件（不覆盖已有文件）；不加则输出到屏幕 / write here (never overwrites); stdout without it

@@ -112,7 +112,11 @@ fn table(c: &Catalog) -> String {
         if tasks.is_empty() {
             continue;
         }
-        out.push_str(&format!("\n【{}】{} 项任务\n", level.name(), tasks.len()));
+        out.push_str(&format!(
+            "\n【{}】{} 项任务\n",
+            c.level_name(level),
+            tasks.len()
+        ));
         out.push_str(&format!(
             "{}  {}  {} {}  {}\n",
             pad("编号", CODE),

@@ -3,7 +3,7 @@
 
 use super::GUIDE_SHEET;
 use super::build::{FormSpec, Styles, print_setup, protection};
-use crate::plan::catalog::{Kind, STAGES};
+use crate::plan::catalog::{Kind, Level, STAGES};
 use crate::plan::words::Words;
 use crate::text::width;
 use chrono::Datelike;
@@ -28,11 +28,25 @@ pub(super) fn write_guide(
     sheet.merge_range(r, 0, r, 1, "填报说明", &st.guide_title)?;
     sheet.set_row_height(r, 30)?;
     r += 1;
+    // By the plan's own level names, so a district's clerk reads 区级.
+    let per_level: Vec<String> = Level::ALL
+        .iter()
+        .map(|&l| {
+            let k = spec
+                .indicators()
+                .filter(|i| spec.catalog.task_of(i).level == l)
+                .count();
+            (spec.catalog.level_name(l), k)
+        })
+        .filter(|(_, k)| *k > 0)
+        .map(|(name, k)| format!("{name} {k} 项"))
+        .collect();
     let intro = format!(
-        "本表由{}填报，报送期次为 {}（{}），共 {n} 项指标。请于 {deadline}将填好的表格报送{office}。",
+        "本表由{}填报，报送期次为 {}（{}），共 {n} 项指标（{}）。请于 {deadline}将填好的表格报送{office}。",
         spec.department,
         spec.period.chinese(),
-        spec.period
+        spec.period,
+        per_level.join("、")
     );
     r = guide_para(sheet, r, &intro, st)?;
 

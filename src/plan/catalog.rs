@@ -63,10 +63,23 @@ impl Level {
         }
     }
 
-    fn parse(s: &str) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.name() == s)
+    /// A level as a plan names it. The issuer's own level is 县级 for a
+    /// county, 区级 for a district, 旗级 for a banner; `own` is the name the
+    /// catalog gives it (`[plan] level`), so that a county-level city's 市级
+    /// is its own level and not the prefecture's.
+    fn parse(s: &str, own: &str) -> Option<Level> {
+        if !own.is_empty() && s == own {
+            return Some(Level::County);
+        }
+        match s {
+            "区级" | "旗级" => Some(Level::County),
+            _ => Level::ALL.into_iter().find(|l| l.name() == s),
+        }
     }
 }
+
+/// The names a plan gives the issuer's own level.
+pub const OWN_LEVELS: [&str; 4] = ["县级", "区级", "市级", "旗级"];
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -160,6 +173,10 @@ pub struct Plan {
     pub source: String,
     /// Who signs bulletins and forms (工作专班).
     pub issuer: String,
+    /// What the plan calls the issuer's own level: 县级, 区级 for a
+    /// district, 市级 for a county-level city. Empty: as the tasks say it.
+    #[serde(default)]
+    pub level: String,
 }
 
 fn default_timezone() -> String {
@@ -199,6 +216,8 @@ pub struct Catalog {
     /// Reporting departments, in the order forms and reports list them.
     pub departments: Vec<String>,
     pub tasks: Vec<Task>,
+    /// The issuer's own level as the plan names it (县级, 区级, 市级).
+    pub own_level: String,
     /// `待核对` comments still in the file, in line order; empty once reviewed.
     pub review: Vec<ReviewMark>,
     by_code: HashMap<String, (usize, usize)>,
@@ -373,15 +392,29 @@ impl Catalog {
         let mut task_lines: HashMap<String, usize> = HashMap::new();
         let mut indicator_lines: HashMap<String, usize> = HashMap::new();
         let mut reporting = HashSet::new();
+        let own_level = raw.plan.level.trim();
+        if !own_level.is_empty() && !OWN_LEVELS.contains(&own_level) {
+            at(
+                0..0,
+                format!(
+                    "[plan] level“{own_level}”未知，应为 县级、区级、市级 或 旗级（本级的名称）"
+                ),
+            );
+        }
+        let mut written_own: Option<String> = None;
         for raw_task in &raw.tasks {
             let t = raw_task.get_ref();
             let code = t.code.get_ref().trim().to_string();
-            let level = Level::parse(t.level.get_ref().trim());
+            let written = t.level.get_ref().trim();
+            let level = Level::parse(written, own_level);
+            if level == Some(Level::County) && own_level.is_empty() && written_own.is_none() {
+                written_own = Some(written.to_string());
+            }
             match level {
                 None => at(
                     t.level.span(),
                     format!(
-                        "任务 {code} 的级别“{}”未知，应为 省级、市级 或 县级",
+                        "任务 {code} 的级别“{}”未知，应为 省级、市级 或 县级（区的方案可写 区级）",
                         t.level.get_ref()
                     ),
                 ),
@@ -567,8 +600,13 @@ impl Catalog {
             problems.sort_by_key(|p| p.line);
             return Err(fail(problems));
         }
+        let own_level = match own_level {
+            "" => written_own.unwrap_or_else(|| Level::County.name().to_string()),
+            named => named.to_string(),
+        };
         Ok(Catalog {
             id: id.to_string(),
+            own_level,
             version: raw.version,
             plan: raw.plan,
             tz,
@@ -578,6 +616,15 @@ impl Catalog {
             review: review_marks(src),
             by_code,
         })
+    }
+
+    /// A level by the name the plan gives it: the issuer's own level is
+    /// 区级 in a district's plan.
+    pub fn level_name(&self, level: Level) -> &str {
+        match level {
+            Level::County => &self.own_level,
+            other => other.name(),
+        }
     }
 
     /// Whether nobody has yet removed the draft's `待核对` marks.
@@ -652,7 +699,7 @@ impl Catalog {
                     .collect();
                 json!({
                     "code": t.code,
-                    "level": t.level,
+                    "level": self.level_name(t.level),
                     "category": t.category,
                     "title": t.title,
                     "leads": t.leads,
@@ -946,5 +993,40 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("乡级"), "{e}");
+    }
+
+    #[test]
+    fn the_issuers_own_level_goes_by_the_plans_name() {
+        use crate::testutil::SMALL;
+        let c = Catalog::parse(SMALL, "t", "t.toml").unwrap();
+        assert_eq!(c.level_name(Level::County), "县级");
+        // A district's tasks say 区级; every output follows.
+        let district = SMALL.replace("level = \"县级\"", "level = \"区级\"");
+        let c = Catalog::parse(&district, "t", "t.toml").unwrap();
+        assert_eq!(c.tasks[2].level, Level::County);
+        assert_eq!(c.level_name(Level::County), "区级");
+        assert_eq!(c.to_json()["tasks"][2]["level"], "区级");
+        assert_eq!(c.level_name(Level::City), "市级");
+        // A county-level city names its own level 市级 in [plan].
+        let city = SMALL
+            .replace(
+                "issuer = \"测试专班\"",
+                "issuer = \"测试专班\"\nlevel = \"市级\"",
+            )
+            .replace("level = \"县级\"", "level = \"市级\"")
+            .replace(
+                "level = \"市级\"\ntitle = \"提标与搬迁\"",
+                "level = \"省级\"\ntitle = \"提标与搬迁\"",
+            )
+            .replace("code = \"M01", "code = \"P02");
+        let c = Catalog::parse(&city, "t", "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.tasks[2].level, Level::County);
+        assert_eq!(c.level_name(Level::County), "市级");
+        let odd = SMALL.replace(
+            "issuer = \"测试专班\"",
+            "issuer = \"测试专班\"\nlevel = \"乡级\"",
+        );
+        let e = Catalog::parse(&odd, "t", "t.toml").unwrap_err().to_string();
+        assert!(e.contains("[plan] level“乡级”未知"), "{e}");
     }
 }

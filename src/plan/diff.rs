@@ -130,7 +130,7 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
                 "删除",
                 &ta.code,
                 "任务",
-                format!("{}（{}）", ta.title, ta.level),
+                format!("{}（{}）", ta.title, a.level_name(ta.level)),
                 String::new(),
             )),
             Some(tb) => task_changes(ta, tb, &mut out),
@@ -143,7 +143,7 @@ pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
                 &tb.code,
                 "任务",
                 String::new(),
-                format!("{}（{}）", tb.title, tb.level),
+                format!("{}（{}）", tb.title, b.level_name(tb.level)),
             ));
         }
     }

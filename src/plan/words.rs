@@ -4,7 +4,7 @@
 //! and 领导小组 reads its own words, never another county's; titles are
 //! made so that they never say a phrase of the plan's name twice.
 
-use super::catalog::{Catalog, Level};
+use super::catalog::Catalog;
 use serde::Serialize;
 
 /// What plans call their working group, longest first so that 工作专班 is
@@ -110,11 +110,12 @@ impl Words {
 
     /// The title of one level's sheet: `平江县民生可感行动省级民生实事进展情况表`,
     /// `溪源区重点民生实事（省级）进展情况表`.
-    pub fn level_title(&self, level: Level) -> String {
+    /// `level` is the level's name as the plan gives it (区级 in a district).
+    pub fn level_title(&self, level: &str) -> String {
         if self.plan.contains(ITEM) {
-            format!("{}（{}）进展情况表", self.plan, level.name())
+            format!("{}（{level}）进展情况表", self.plan)
         } else {
-            format!("{}{}民生{ITEM}进展情况表", self.plan, level.name())
+            format!("{}{level}民生{ITEM}进展情况表", self.plan)
         }
     }
 }
@@ -144,6 +145,7 @@ fn join(a: &str, b: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::catalog::Level;
 
     fn words(name: &str, issuer: &str, office_name: &str, office: &str) -> Words {
         let group = format!(
@@ -210,7 +212,7 @@ mod tests {
     /// counties name them.
     fn titles(w: &Words) -> Vec<String> {
         let mut t = vec![w.title("进展情况调度表"), w.title("调度汇总表")];
-        t.extend(Level::ALL.iter().map(|&l| w.level_title(l)));
+        t.extend(Level::ALL.iter().map(|&l| w.level_title(l.name())));
         t
     }
 

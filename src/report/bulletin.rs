@@ -224,7 +224,7 @@ pub fn context(v: &PeriodView, meta: &Meta) -> Context {
         .levels
         .iter()
         .filter(|l| l.tasks > 0)
-        .map(|l| level_ctx(l.level.name(), l.tasks, l.tasks_done, &l.counts, &l.rates))
+        .map(|l| level_ctx(&l.name, l.tasks, l.tasks_done, &l.counts, &l.rates))
         .collect();
     let names = |f: &dyn Fn(&&crate::report::consolidate::DepartmentView) -> bool| -> Vec<String> {
         v.departments
@@ -377,7 +377,7 @@ fn item(i: &IndicatorView, v: &PeriodView) -> ItemCtx {
         code: ind.code.clone(),
         name: ind.name.clone(),
         task: i.task_title.to_string(),
-        level: i.level.name().into(),
+        level: i.level_name.into(),
         department: ind.department.clone(),
         target: target_text(ind),
         done: i

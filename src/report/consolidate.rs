@@ -203,6 +203,8 @@ pub struct IndicatorView<'a> {
     pub indicator: &'a Indicator,
     pub task: &'a Task,
     pub level: Level,
+    /// The level as the plan names it (区级 in a district's plan).
+    pub level_name: &'a str,
     pub task_title: &'a str,
     pub value: Option<Value>,
     /// Exact progress (done/target, a standard from its baseline), for JSON.
@@ -249,6 +251,8 @@ pub struct TaskView<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelView {
     pub level: Level,
+    /// As the plan names it (区级 in a district's plan).
+    pub name: String,
     pub tasks: usize,
     pub tasks_done: usize,
     pub counts: Counts,
@@ -432,6 +436,7 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
                 indicator: ind,
                 task,
                 level: task.level,
+                level_name: x.catalog.level_name(task.level),
                 task_title: &task.title,
                 value,
                 progress,
@@ -498,6 +503,7 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
             let progress = mean_capped(of_level().filter_map(|i| i.progress));
             LevelView {
                 level,
+                name: x.catalog.level_name(level).to_string(),
                 tasks: level_tasks().count(),
                 tasks_done: level_tasks().filter(|t| t.status == Status::Done).count(),
                 counts,
@@ -588,7 +594,7 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
             json!({
                 "code": i.indicator.code.as_str(),
                 "name": i.indicator.name,
-                "level": i.level,
+                "level": i.level_name,
                 "department": i.indicator.department,
                 "kind": i.indicator.kind,
                 "target": crate::plan::catalog::target_json(i.indicator),
@@ -634,7 +640,7 @@ pub fn status_json(v: &PeriodView) -> serde_json::Value {
         .iter()
         .map(|l| {
             json!({
-                "level": l.level,
+                "level": l.name,
                 "tasks": l.tasks,
                 "tasks_done": l.tasks_done,
                 "indicators": l.counts.total(),

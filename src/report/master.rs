@@ -15,7 +15,7 @@
 
 use super::bulletin::{Meta, status_rgb};
 use crate::model::{Percent, Points};
-use crate::plan::catalog::{Kind, Level};
+use crate::plan::catalog::{Catalog, Kind, Level};
 use crate::plan::words::Words;
 use crate::report::consolidate::{Counts, IndicatorView, PeriodView, Rates, Status, Warning};
 use crate::text::chinese_date;
@@ -42,11 +42,13 @@ pub const SHEETS: [&str; 7] = [
     LAGGING,
 ];
 
-pub fn level_sheet(level: Level) -> &'static str {
+/// A level's sheet, named as the plan names the level: 县级实事, and
+/// 区级实事 for a district.
+pub fn level_sheet(catalog: &Catalog, level: Level) -> String {
     match level {
-        Level::Province => SHEETS[1],
-        Level::City => SHEETS[2],
-        Level::County => SHEETS[3],
+        Level::Province => SHEETS[1].to_string(),
+        Level::City => SHEETS[2].to_string(),
+        Level::County => format!("{}实事", catalog.level_name(level)),
     }
 }
 
@@ -437,7 +439,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
         count_row(
             sh,
             r,
-            l.level.name(),
+            &l.name,
             l.tasks,
             l.tasks_done,
             &l.counts,
@@ -661,7 +663,7 @@ fn level_sheet_rows(
     let counts = v.level(level).map(|l| l.counts).unwrap_or_default();
     let title = format!(
         "{}（{}）",
-        Words::of(meta.catalog).level_title(level),
+        Words::of(meta.catalog).level_title(meta.catalog.level_name(level)),
         v.period.chinese()
     );
     let note = format!(
@@ -673,7 +675,7 @@ fn level_sheet_rows(
     table_frame(
         sh,
         Frame {
-            name: level_sheet(level),
+            name: &level_sheet(meta.catalog, level),
             title: &title,
             note: &note,
             cols: &LEVEL_COLS,
@@ -1098,7 +1100,7 @@ fn lagging(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Resu
         sh.write_number_with_format(r, 0, (n + 1) as f64, &st.int)?;
         put_text(sh, r, 1, i.warning.name(), &st.text_center)?;
         put_text(sh, r, 2, i.status.name(), &st.text_center)?;
-        put_text(sh, r, 3, i.level.name(), &st.text_center)?;
+        put_text(sh, r, 3, i.level_name, &st.text_center)?;
         put_text(sh, r, 4, &i.indicator.code, &st.text_center)?;
         put_text(sh, r, 5, &i.indicator.name, &st.text)?;
         put_text(sh, r, 6, &i.indicator.unit, &st.text_center)?;

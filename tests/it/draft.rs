@@ -13,7 +13,7 @@ fn repo(rel: &str) -> PathBuf {
 /// code, target (milestones: None), unit, kind, reporting department,
 /// baseline, and the words each of its 待核对 marks must hold, one entry
 /// per mark.
-type Meant = (
+pub(crate) type Meant = (
     &'static str,
     Option<f64>,
     &'static str,
@@ -51,7 +51,7 @@ fn marks_by_code(toml: &str) -> std::collections::BTreeMap<String, Vec<String>> 
 /// Draft `plan` and check every indicator against the catalog meant: the
 /// same codes, and for each its target, unit, kind, department, baseline
 /// and marks. Returns the loaded draft and its text; prints the tally.
-fn check_against(plan: &str, meant: &[Meant], plan_marks: &[&str]) -> (Catalog, String) {
+pub(crate) fn check_against(plan: &str, meant: &[Meant], plan_marks: &[&str]) -> (Catalog, String) {
     let dir = tempfile::tempdir().unwrap();
     let (run, out) = draft_to(&repo(plan), dir.path(), "draft.toml");
     run.ok();
@@ -275,8 +275,13 @@ fn without_out_the_draft_goes_to_stdout_and_the_report_to_stderr() {
     .ok();
     let c = Catalog::parse(&run.stdout, "d", "stdout").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(c.tasks.len(), 5);
+    assert_eq!(
+        c.level_name(Level::County),
+        "区级",
+        "a district's own level"
+    );
     assert!(
-        run.stderr.contains("5 项任务（县级 5 项）"),
+        run.stderr.contains("5 项任务（区级 5 项）"),
         "{}",
         run.stderr
     );

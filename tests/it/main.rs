@@ -6,6 +6,7 @@ mod contract;
 mod county;
 mod daemon;
 mod draft;
+mod draft_shapes;
 mod forms;
 mod hostile;
 mod ingest;

@@ -4,18 +4,22 @@
 //! and a wrong target makes every bulletin wrong. The draft does the typing
 //! and says where it guessed, so the office's work becomes checking.
 //!
-//! Stages, each a plain function: bytes → lines (`source`), lines → tasks
-//! by level with their lead notes (`structure`), task text → numbers with
+//! Stages, each a plain function: bytes → lines (`source`: text, Word,
+//! spreadsheets; tables as tab-separated rows), lines → tasks by level
+//! (`structure`, tables by their columns in `table`), each task's lead
+//! notes in any wording (`leads`), task text → numbers with
 //! their units (`numbers`) → indicators (`targets`, named by the rules of
 //! `names`), several leads → one reporting department each
 //! (`departments`), draft → TOML text (`write`). Nothing here touches
 //! files: the commands read the plan and write the draft.
 
 mod departments;
+mod leads;
 mod names;
 mod numbers;
 mod source;
 mod structure;
+mod table;
 mod targets;
 mod write;
 
@@ -42,6 +46,8 @@ pub struct Draft {
     pub version: String,
     pub source: String,
     pub issuer: String,
+    /// The issuer's own level as the plan names it (县级, 区级, 市级).
+    pub own_level: String,
     pub plan_notes: Vec<String>,
     pub group: structure::Group,
     pub group_notes: Vec<String>,
@@ -57,6 +63,8 @@ pub struct Draft {
 pub struct DraftTask {
     pub code: String,
     pub level: Level,
+    /// The level as the plan names it: 区级 for a district's own items.
+    pub level_name: String,
     pub section: String,
     pub category: String,
     pub category_heading: Option<String>,
@@ -118,8 +126,10 @@ pub fn plan_lines(bytes: &[u8], ext: &str) -> Result<Vec<String>, DraftError> {
 pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
     let outline = structure::outline(lines);
     if outline.tasks.is_empty() {
-        let mut msg = "没有在方案中找到任何任务：需要“（一）办好…省级…”这样按级别分节的章节，\
-                       其下按 1. 或（1）编号、并带（牵头单位：…）的事项"
+        let mut msg = "没有在方案中找到任何任务。程序找的是：按“一、”“（一）”“1.”“（1）”“①”等编号列出的事项，\
+                       写有（牵头单位：…）、（责任单位：…）或（…牵头）的段落，\
+                       或者带“项目名称”“建设内容”“责任单位”等列名的表格（Word 表格、Excel 清单、用制表符或“|”分隔的文字）。\
+                       请确认文件是实施方案的正文或项目清单"
             .to_string();
         for w in &outline.warnings {
             msg.push_str(&format!("；{w}"));
@@ -142,6 +152,14 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         group_notes.push("原文没有找到召集人（或组长）".into());
     }
 
+    // The issuer's own level: as the plan's headings name it, else by the
+    // issuer (县级; 区级 for a district; 市级 for a county-level city).
+    let own_level = outline
+        .tasks
+        .iter()
+        .filter(|t| t.level == Level::County)
+        .find_map(|t| t.level_name.clone())
+        .unwrap_or_else(|| own_level_of(&county).to_string());
     let mut counters = [0usize; 3];
     let mut tasks = Vec::new();
     for raw in &outline.tasks {
@@ -155,8 +173,14 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         }
         let prefix = ['P', 'M', 'C'][li];
         let code = format!("{prefix}{:02}", counters[li]);
-        tasks.push(task(raw, code));
+        let level_name = match (&raw.level_name, raw.level) {
+            (Some(n), _) => n.clone(),
+            (None, Level::County) => own_level.clone(),
+            (None, l) => l.name().to_string(),
+        };
+        tasks.push(task(raw, code, level_name));
     }
+    unify_spellings(&mut tasks);
     ensure_every_lead_reports(&mut tasks);
 
     let mut departments: Vec<(String, String)> = Vec::new();
@@ -179,6 +203,7 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
         }
     }
     Ok(Draft {
+        own_level,
         version: format!("{year}.1"),
         plan_name,
         county,
@@ -194,27 +219,61 @@ pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
     })
 }
 
-fn task(raw: &structure::RawTask, code: String) -> DraftTask {
-    let (text, mut leads, found_note) = structure::split_leads(&raw.body);
+fn task(raw: &structure::RawTask, code: String, level_name: String) -> DraftTask {
+    let segments = leads::segments(&raw.body);
     let mut notes = raw.notes.clone();
-    if !found_note || leads.is_empty() {
+    let mut leads: Vec<String> = Vec::new();
+    for s in &segments {
+        for l in &s.leads {
+            if !leads.contains(l) {
+                leads.push(l.clone());
+            }
+        }
+    }
+    let text: String = segments.iter().map(|s| s.text.as_str()).collect();
+    if leads.is_empty() {
         notes.push(format!(
-            "原文没有找到（牵头单位：…），暂填“{NO_LEAD}”，请改为实际的牵头单位"
+            "原文没有找到（牵头单位：…）或（…牵头）这样写明的责任单位，暂填“{NO_LEAD}”，请改为实际的牵头单位"
         ));
         leads = vec![NO_LEAD.to_string()];
     }
-    let reading = targets::read(&text);
-    notes.extend(reading.notes);
-    let title = if reading.title.is_empty() {
-        targets::first_phrase(&text)
-    } else {
-        reading.title
-    };
-    let reporters = departments::assign(&leads, &reading.found);
-    let indicators = reading
-        .found
+    // Each note names the units of the outcomes written before it; an item
+    // with one note (or none) is read whole, as before.
+    let parts: Vec<(String, Vec<String>)> =
+        if segments.iter().filter(|s| !s.leads.is_empty()).count() > 1 {
+            segments
+                .iter()
+                .map(|s| {
+                    let own = if s.leads.is_empty() {
+                        leads.clone()
+                    } else {
+                        s.leads.clone()
+                    };
+                    (s.text.clone(), own)
+                })
+                .collect()
+        } else {
+            vec![(text.clone(), leads.clone())]
+        };
+    let mut title = String::new();
+    let mut found_all = Vec::new();
+    for (n, (part_text, part_leads)) in parts.iter().enumerate() {
+        let reading = targets::read(part_text);
+        notes.extend(reading.notes);
+        if n == 0 {
+            title = reading.title;
+        }
+        let reporters = departments::assign(part_leads, &reading.found);
+        found_all.extend(reading.found.into_iter().zip(reporters));
+    }
+    if let Some(t) = &raw.title {
+        title = t.clone();
+    }
+    if title.is_empty() {
+        title = targets::first_phrase(&text);
+    }
+    let indicators = found_all
         .into_iter()
-        .zip(reporters)
         .enumerate()
         .map(|(n, (f, (department, note)))| {
             let mut notes = f.notes;
@@ -236,6 +295,7 @@ fn task(raw: &structure::RawTask, code: String) -> DraftTask {
     DraftTask {
         code,
         level: raw.level,
+        level_name,
         section: raw.section.clone(),
         category: raw.category.clone(),
         category_heading: raw.category_heading.clone(),
@@ -244,6 +304,81 @@ fn task(raw: &structure::RawTask, code: String) -> DraftTask {
         text,
         notes,
         indicators,
+    }
+}
+
+/// Names a plan writes one unit by, short and full: each group is one unit.
+const SAME_UNIT: &[&[&str]] = &[
+    &["人社局", "人力资源和社会保障局", "人力资源社会保障局"],
+    &[
+        "卫健局",
+        "卫生健康局",
+        "卫健委",
+        "卫生健康委员会",
+        "卫生和健康委员会",
+    ],
+    &["住建局", "住房和城乡建设局", "住房城乡建设局"],
+    &["教体局", "教育体育局", "教育和体育局"],
+    &[
+        "发改局",
+        "发展和改革局",
+        "发展改革局",
+        "发改委",
+        "发展和改革委员会",
+    ],
+    &["城管局", "城市管理局", "城市管理和综合执法局"],
+    &["交通局", "交通运输局"],
+    &["市场监管局", "市场监督管理局"],
+    &["医保局", "医疗保障局"],
+    &["文旅局", "文化和旅游局", "文化旅游局"],
+    &["残联", "残疾人联合会"],
+    &["妇联", "妇女联合会"],
+    &["应急局", "应急管理局"],
+    &["自然资源局", "自然资源和规划局"],
+];
+
+/// One key for every spelling of a unit: `县人社局`, `人社局` and
+/// `县人力资源和社会保障局` are one.
+fn unit_key(name: &str) -> String {
+    let core = ['县', '区', '市', '旗']
+        .iter()
+        .find_map(|p| name.strip_prefix(*p).filter(|r| r.chars().count() >= 2))
+        .unwrap_or(name);
+    SAME_UNIT
+        .iter()
+        .find(|g| g.contains(&core))
+        .map_or_else(|| core.to_string(), |g| g[0].to_string())
+}
+
+/// A unit the plan names two ways (`县人社局` here, `县人力资源和社会保障局`
+/// there) would become two departments, each with a form; it is one, under
+/// the name the plan first gives it, and the task saying it otherwise is
+/// marked.
+fn unify_spellings(tasks: &mut [DraftTask]) {
+    let mut first: Vec<(String, String)> = Vec::new();
+    for t in tasks.iter_mut() {
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for lead in t.leads.iter_mut() {
+            let key = unit_key(lead);
+            match first.iter().find(|(k, _)| *k == key) {
+                Some((_, name)) if name != lead => {
+                    renamed.push((lead.clone(), name.clone()));
+                    *lead = name.clone();
+                }
+                Some(_) => {}
+                None => first.push((key, lead.clone())),
+            }
+        }
+        for (from, to) in renamed {
+            for i in t.indicators.iter_mut().filter(|i| i.department == from) {
+                i.department = to.clone();
+            }
+            t.notes.push(format!(
+                "原文此处写作“{from}”，与前文的“{to}”应是同一单位，已统一为“{to}”；如不是同一单位请改回"
+            ));
+        }
+        let mut seen = HashSet::new();
+        t.leads.retain(|l| seen.insert(l.clone()));
     }
 }
 
@@ -327,6 +462,9 @@ fn plan_name(title: Option<&str>, notes: &mut Vec<String>) -> (String, String) {
     let mut name = cleaned.replace("（）", "").replace("()", "");
     for suffix in [
         "实施方案",
+        "一览表",
+        "清单",
+        "表",
         "工作方案",
         "行动方案",
         "实施意见",
@@ -349,6 +487,17 @@ fn plan_name(title: Option<&str>, notes: &mut Vec<String>) -> (String, String) {
         notes.push(format!("方案名称“{name}”中看不出县名，county 需要填写"));
     }
     (name, county)
+}
+
+/// The issuer's own level, named for the issuer: 区级 for a district, 市级
+/// for a (county-level) city, 旗级 for a banner, else 县级.
+fn own_level_of(county: &str) -> &'static str {
+    match county.chars().last() {
+        Some('区') => "区级",
+        Some('市') => "市级",
+        Some('旗') => "旗级",
+        _ => "县级",
+    }
 }
 
 /// `县民生可感行动工作专班` in 平江县's plan is `平江县民生可感行动工作专班`.
@@ -431,9 +580,9 @@ pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
 pub fn overview(d: &Draft, source: &str) -> String {
     let per_level: Vec<String> = Level::ALL
         .iter()
-        .map(|l| (l, d.tasks.iter().filter(|t| t.level == *l).count()))
-        .filter(|(_, n)| *n > 0)
-        .map(|(l, n)| format!("{l} {n} 项"))
+        .map(|l| d.tasks.iter().filter(|t| t.level == *l).collect::<Vec<_>>())
+        .filter(|ts| !ts.is_empty())
+        .map(|ts| format!("{} {} 项", ts[0].level_name, ts.len()))
         .collect();
     let kinds: Vec<String> = [
         (Kind::Count, "数量"),
@@ -520,9 +669,22 @@ mod tests {
     }
 
     #[test]
+    fn one_unit_written_short_and_full_is_one_key() {
+        assert_eq!(unit_key("县人社局"), unit_key("县人力资源和社会保障局"));
+        assert_eq!(unit_key("教体局"), unit_key("县教育体育局"));
+        assert_eq!(unit_key("区卫健委"), unit_key("区卫生健康局"));
+        assert_ne!(unit_key("县民政局"), unit_key("县财政局"));
+        assert_eq!(unit_key("县"), "县", "a name too short to strip is kept");
+    }
+
+    #[test]
     fn a_document_without_tasks_is_refused_in_chinese() {
         let e = draft(&lines("会议通知\n请各单位准时参会。"), "x.txt").unwrap_err();
         assert!(e.0.contains("没有在方案中找到任何任务"), "{e:?}");
+        assert!(
+            e.0.contains("（牵头单位：…）") && e.0.contains("表格"),
+            "says what was looked for: {e:?}"
+        );
     }
 
     #[test]

@@ -492,6 +492,23 @@ pub(super) fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
             i = end;
             continue;
         }
+        // `年度投资金额 300 万元`, `总投资 1.2 亿元`: what a project costs,
+        // never what it delivers. (`投资 2800 万元` said as a commitment of
+        // the plan is a target and stays one.)
+        if unit.ends_with('元') && period_before(d, c.start, start).is_none() {
+            let before: String = d.orig[c.start..start].iter().collect();
+            if ["投资金额", "投资额", "总投资", "计划投资", "概算", "预算"]
+                .iter()
+                .any(|w| before.contains(w))
+            {
+                unitless.push(format!(
+                    "“{}”是投资金额，不是实事的目标，未列为指标",
+                    tidy(&d.orig(c.start, end))
+                ));
+                i = end;
+                continue;
+            }
+        }
         // `每人每月 760 元`: the money is per person and month.
         let (start, unit) = match period_before(d, c.start, start) {
             Some((from, per)) if unit == "元" => {
@@ -499,6 +516,24 @@ pub(super) fn scan(d: &Doc, c: Clause, unitless: &mut Vec<String>) -> Vec<Tok> {
                 notes.push(format!("原文“{}”，单位写作“{u}”", tidy(&d.orig(from, end))));
                 (from, u)
             }
+            // `每人每月 760 元、620 元`: a second amount in the list is per
+            // the same as the first.
+            _ if unit == "元" => match out.last() {
+                Some(prev)
+                    if prev.unit.starts_with("元/")
+                        && d.f[prev.end..start]
+                            .iter()
+                            .all(|c| *c == ' ' || COORDINATORS.contains(c)) =>
+                {
+                    notes.push(format!(
+                        "原文“{}”与前一个金额并列，单位按前一个写作“{}”",
+                        tidy(&d.orig(start, end)),
+                        prev.unit
+                    ));
+                    (start, prev.unit.clone())
+                }
+                _ => (start, unit),
+            },
             _ => (start, unit),
         };
         let mut t = tok(d, start, end, num, unit, false);

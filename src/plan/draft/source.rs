@@ -24,6 +24,9 @@ pub fn lines_of(bytes: &[u8], ext: &str) -> Result<Vec<String>, SourceError> {
             MAX_FILE_BYTES / 1024 / 1024
         )));
     }
+    if is_spreadsheet(bytes, ext) {
+        return spreadsheet_lines(bytes);
+    }
     if bytes.starts_with(b"PK\x03\x04") {
         return docx_lines(bytes);
     }
@@ -84,6 +87,72 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, SourceError> 
     let units: Vec<u16> = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
     String::from_utf16(&units)
         .map_err(|_| SourceError("文本的 UTF-16 编码有误，请另存为 UTF-8 后再试".into()))
+}
+
+// ---------------------------------------------------------- spreadsheet ---
+
+/// A list of items kept as a spreadsheet (`清单.xlsx`, `.xls`), told by its
+/// name or by the workbook part inside the zip.
+fn is_spreadsheet(bytes: &[u8], ext: &str) -> bool {
+    let zip = bytes.starts_with(b"PK\x03\x04");
+    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    let by_name = ["xlsx", "xlsm", "xls", "et", "ods"]
+        .iter()
+        .any(|e| ext.eq_ignore_ascii_case(e));
+    let workbook_part = |part: &[u8]| bytes.windows(part.len()).any(|w| w == part);
+    (by_name && (zip || ole)) || (zip && workbook_part(b"xl/workbook.xml"))
+}
+
+/// The visible sheets as lines, one per row, cells separated by tabs as a
+/// table pasted as text is; the table reader takes it from there. The zip is
+/// checked as a `.docx` is before calamine inflates it.
+fn spreadsheet_lines(bytes: &[u8]) -> Result<Vec<String>, SourceError> {
+    use calamine::{Data, Reader};
+    let broken =
+        || SourceError("表格文件已损坏或不完整，无法打开；请用 Excel 或 WPS 重新保存后再试".into());
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| broken())?;
+        let mut declared: u64 = 0;
+        for i in 0..zip.len() {
+            declared = declared.saturating_add(zip.by_index_raw(i).map_err(|_| broken())?.size());
+        }
+        if declared > MAX_UNZIPPED_BYTES {
+            return Err(SourceError(format!(
+                "表格解压后超过 {} MB，不像是一份项目清单",
+                MAX_UNZIPPED_BYTES / 1024 / 1024
+            )));
+        }
+    }
+    let mut book =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|_| broken())?;
+    let visible: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.visible == calamine::SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    let mut lines = Vec::new();
+    for name in visible {
+        let Ok(range) = book.worksheet_range(&name) else {
+            continue;
+        };
+        for row in range.rows() {
+            let mut cells: Vec<String> = row
+                .iter()
+                .map(|d| match d {
+                    Data::Empty => String::new(),
+                    Data::Float(f) => crate::text::number(*f),
+                    other => other.to_string().trim().replace(['\t', '\n', '\r'], " "),
+                })
+                .collect();
+            while cells.last().is_some_and(String::is_empty) {
+                cells.pop();
+            }
+            lines.push(cells.join("\t"));
+        }
+        lines.push(String::new());
+    }
+    Ok(lines)
 }
 
 // ---------------------------------------------------------------- docx ---
@@ -169,19 +238,48 @@ fn sdt(t: &docx_rs::StructuredDataTag, num: &mut Numbering, out: &mut Vec<String
     }
 }
 
+/// A table as one tab-separated line per row, so the table reader finds its
+/// header and columns. A cell merged down (`vMerge`) takes the text of the
+/// cell it continues; a cell spanning columns fills the first, the rest left
+/// empty, so every row keeps the header's columns.
 fn table(t: &docx_rs::Table, num: &mut Numbering, out: &mut Vec<String>) {
     use docx_rs::{TableCellContent, TableChild, TableRowChild};
+    let mut above: Vec<String> = Vec::new();
     for TableChild::TableRow(row) in &t.rows {
+        let mut cells: Vec<String> = Vec::new();
         for TableRowChild::TableCell(cell) in &row.cells {
-            for c in &cell.children {
-                match c {
-                    TableCellContent::Paragraph(p) => paragraph(p, num, out),
-                    TableCellContent::Table(t) => table(t, num, out),
-                    TableCellContent::StructuredDataTag(t) => sdt(t, num, out),
-                    TableCellContent::TableOfContents(_) => {}
+            let prop = serde_json::to_value(&cell.property).unwrap_or_default();
+            let span = prop["gridSpan"].as_u64().unwrap_or(1).clamp(1, 64) as usize;
+            let col = cells.len();
+            let mut text = String::new();
+            if prop["verticalMerge"].as_str() == Some("continue") {
+                text = above.get(col).cloned().unwrap_or_default();
+            } else {
+                let mut lines = Vec::new();
+                for c in &cell.children {
+                    match c {
+                        TableCellContent::Paragraph(p) => paragraph(p, num, &mut lines),
+                        TableCellContent::Table(t) => table(t, num, &mut lines),
+                        TableCellContent::StructuredDataTag(t) => sdt(t, num, &mut lines),
+                        TableCellContent::TableOfContents(_) => {}
+                    }
+                }
+                for l in lines.iter().map(|l| l.replace('\t', " ")) {
+                    let l = l.trim();
+                    if l.is_empty() {
+                        continue;
+                    }
+                    if !text.is_empty() && !text.ends_with(['。', '；', '，', '：']) {
+                        text.push(' ');
+                    }
+                    text.push_str(l);
                 }
             }
+            cells.push(text);
+            cells.extend(std::iter::repeat_n(String::new(), span - 1));
         }
+        out.push(cells.join("\t"));
+        above = cells;
     }
 }
 

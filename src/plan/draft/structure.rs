@@ -1,8 +1,10 @@
-//! The outline of a Chinese government plan: 一、 parts, （一） sections
-//! (one per level: 省级 / 市级 / 县级), `1.` categories or items, `（1）` items,
-//! the （牵头单位：…） note closing each item, and the 推进机制 part naming the
-//! working group. Lines are joined back into items first, since plan text
-//! is often broken mid-word (`先天性心脏` / `病`).
+//! The outline of a Chinese government plan, found by numbering and layout
+//! rather than by one county's headings: 一、 parts (tasks, topics such as
+//! `促进就业(3项)`, or the 推进机制 part naming the working group), headings
+//! and items numbered `（一）` `1.` `（1）` `①` in that order of depth, level
+//! headings (省级 / 市级 / 县级 / 区级) where the plan has them, and tables in
+//! their place. Lines are joined back into items first, since plan text is
+//! often broken mid-word (`先天性心脏` / `病`).
 
 use crate::plan::catalog::Level;
 
@@ -16,6 +18,22 @@ pub enum Marker {
     Num,
     /// `（1）` `(1)`
     Paren,
+    /// `①`
+    Circle,
+}
+
+impl Marker {
+    /// Depth in the usual order of Chinese official numbering:
+    /// 一、 > （一） > 1. > （1） > ①.
+    fn rank(self) -> u8 {
+        match self {
+            Marker::Part => 0,
+            Marker::Section => 1,
+            Marker::Num => 2,
+            Marker::Paren => 3,
+            Marker::Circle => 4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +49,9 @@ pub struct Block {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawTask {
     pub level: Level,
+    /// The level as the plan's heading names it (区级); None when no
+    /// heading does, and the issuer's own level is meant.
+    pub level_name: Option<String>,
     /// The section heading as written, `（一）办好…省级重点民生实事`.
     pub section: String,
     pub category: String,
@@ -39,6 +60,9 @@ pub struct RawTask {
     pub category_heading: Option<String>,
     /// The item text after its marker, lead note included.
     pub body: String,
+    /// The item's name where the plan gives one apart from its text (a
+    /// table's 项目名称 column).
+    pub title: Option<String>,
     /// Said about this task for the reviewer (`待核对`).
     pub notes: Vec<String>,
 }
@@ -107,10 +131,14 @@ pub fn parse_marker(line: &str) -> Option<(Marker, String, String)> {
             .to_string()
     };
     let label = |to: usize| chars[..to].iter().collect::<String>();
-    // 一、
+    // 一、 一．
     let n = chars.iter().take_while(|&&c| is_cn_numeral(c)).count();
-    if (1..=3).contains(&n) && chars.get(n) == Some(&'、') {
+    if (1..=3).contains(&n) && matches!(chars.get(n), Some('、' | '．' | '.')) {
         return Some((Marker::Part, label(n + 1), rest(n + 1)));
+    }
+    // ①
+    if chars.first().is_some_and(|c| ('①'..='⑳').contains(c)) {
+        return Some((Marker::Circle, label(1), rest(1)));
     }
     // （一） （1） (1)
     if matches!(chars.first(), Some('（' | '(')) {
@@ -135,11 +163,8 @@ pub fn parse_marker(line: &str) -> Option<(Marker, String, String)> {
     None
 }
 
-const LEAD_LABELS: [&str; 4] = ["牵头单位", "牵头部门", "责任单位", "责任部门"];
-
-fn has_lead_note(text: &str) -> bool {
-    LEAD_LABELS.iter().any(|l| text.contains(l))
-}
+use super::leads::has_note;
+use super::table::PLACE;
 
 fn ends_a_sentence(text: &str) -> bool {
     text.trim_end_matches(is_space)
@@ -161,6 +186,30 @@ fn join(a: &str, b: &str) -> String {
     }
 }
 
+/// A paragraph holding several items (`1. …（县人社局牵头）。2. …`) cut
+/// before each numbered item that follows a lead note; numbers inside an
+/// item's own text never follow one.
+fn split_inline(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in line.char_indices() {
+        if i == start || !(is_digit(c) || is_cn_numeral(c) || matches!(c, '（' | '(' | '①'..='⑳'))
+        {
+            continue;
+        }
+        let before = line[start..i].trim_end_matches(is_space);
+        if before.ends_with(['。', '；', ';', '）', ')'])
+            && has_note(before)
+            && parse_marker(&line[i..]).is_some()
+        {
+            out.push(before.to_string());
+            start = i;
+        }
+    }
+    out.push(line[start..].to_string());
+    out
+}
+
 /// The title lines at the top and the blocks of the body.
 pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
     let mut lines = lines
@@ -179,7 +228,7 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
     let mut title: Option<String> = None;
     while let Some(l) = lines.peek() {
         let short = l.chars().count() <= 40;
-        if parse_marker(l).is_some() || ends_a_sentence(l) || !short {
+        if parse_marker(l).is_some() || ends_a_sentence(l) || !short || l.starts_with(PLACE) {
             break;
         }
         title = Some(match title {
@@ -189,7 +238,17 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
         lines.next();
     }
     let mut blocks: Vec<Block> = Vec::new();
-    for line in lines {
+    let pieces: Vec<String> = lines.flat_map(split_inline).collect();
+    for line in pieces.iter().map(String::as_str) {
+        // A table's place stands alone: nothing joins it, it joins nothing.
+        if line.starts_with(PLACE) {
+            blocks.push(Block {
+                marker: None,
+                label: String::new(),
+                text: line.to_string(),
+            });
+            continue;
+        }
         if let Some((marker, label, text)) = parse_marker(line) {
             blocks.push(Block {
                 marker: Some(marker),
@@ -198,12 +257,12 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
             });
             continue;
         }
-        if let Some(cur) = blocks.last_mut() {
+        if let Some(cur) = blocks.last_mut().filter(|b| !b.text.starts_with(PLACE)) {
             let joinable = match cur.marker {
                 Some(Marker::Part | Marker::Section) => false,
                 // An item runs on until its lead note closes it.
-                Some(Marker::Num | Marker::Paren) => {
-                    !has_lead_note(&cur.text) || !ends_a_sentence(&cur.text)
+                Some(Marker::Num | Marker::Paren | Marker::Circle) => {
+                    !has_note(&cur.text) || !ends_a_sentence(&cur.text)
                 }
                 None => !ends_a_sentence(&cur.text),
             };
@@ -221,16 +280,19 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
     (title, blocks)
 }
 
-/// The level a section heading names (`办好…十大省级重点民生实事` → 省级).
-/// A district's plan says 区级; the catalog calls that level 县级.
-pub fn level_of(title: &str) -> Option<Level> {
+/// The level a heading names (`办好…十大省级重点民生实事` → 省级), with the
+/// name the plan gives it: a district's own items are 区级.
+pub fn level_of(title: &str) -> Option<(Level, &'static str)> {
     if title.contains("省级") {
-        Some(Level::Province)
-    } else if title.contains("市级") {
-        Some(Level::City)
-    } else if title.contains("县级") || title.contains("区级") || title.contains("县（区）级")
-    {
-        Some(Level::County)
+        Some((Level::Province, "省级"))
+    } else if title.contains("市级") && !title.contains("县级市") {
+        Some((Level::City, "市级"))
+    } else if title.contains("区级") {
+        Some((Level::County, "区级"))
+    } else if title.contains("旗级") {
+        Some((Level::County, "旗级"))
+    } else if title.contains("县级") || title.contains("县（区）级") {
+        Some((Level::County, "县级"))
     } else {
         None
     }
@@ -238,25 +300,49 @@ pub fn level_of(title: &str) -> Option<Level> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
-    Tasks,
+    /// A part of items: `二、工作任务`, or a topic (`一、促进就业(3项)`).
+    Tasks {
+        generic: bool,
+    },
     Mechanism,
     Other,
 }
 
-fn part_of(title: &str) -> Part {
-    if ["机制", "组织", "保障", "领导", "要求"]
+/// What a part holds, from its title and whether any of its items names a
+/// lead: a topic like `三、强化社会保障` is a part of items, though its
+/// title says 保障.
+fn part_of(title: &str, has_notes: bool) -> Part {
+    let generic = ["任务", "实事", "内容", "项目"]
+        .iter()
+        .any(|k| title.contains(k));
+    if count_of(title).is_some() {
+        Part::Tasks { generic: false }
+    } else if has_notes {
+        Part::Tasks { generic }
+    } else if ["机制", "组织", "保障", "领导", "要求"]
         .iter()
         .any(|k| title.contains(k))
     {
         Part::Mechanism
-    } else if ["任务", "实事", "内容", "项目"]
-        .iter()
-        .any(|k| title.contains(k))
-    {
-        Part::Tasks
+    } else if generic {
+        Part::Tasks { generic: true }
     } else {
         Part::Other
     }
+}
+
+/// The count a topic heading gives: `促进就业(3项)` → 3.
+fn count_of(title: &str) -> Option<usize> {
+    let t = title
+        .trim_end_matches(['。', '：', ':'])
+        .trim_matches(is_space);
+    let inner = t
+        .strip_suffix(['）', ')'])?
+        .rsplit_once(['（', '('])?
+        .1
+        .trim_start_matches('共');
+    let n = inner.strip_suffix(['项', '件', '个'])?;
+    n.trim().parse().ok()
 }
 
 /// The category of tasks numbered directly under their section: the
@@ -270,115 +356,253 @@ fn section_category(title: &str) -> String {
     }
 }
 
+/// A heading without its end punctuation and its count (`促进就业(3项)`).
 fn heading_text(text: &str) -> String {
-    text.trim_end_matches(['。', '：', ':', '；', ';'])
+    let mut t = text
+        .trim_end_matches(['。', '：', ':', '；', ';'])
         .trim_matches(is_space)
-        .to_string()
+        .to_string();
+    if count_of(&t).is_some()
+        && let Some((head, _)) = t.rsplit_once(['（', '('])
+    {
+        t = head.trim_matches(is_space).to_string();
+    }
+    t
 }
 
-/// Sort the blocks into tasks by level and the 推进机制 text.
+/// A heading above the block being read.
+struct Heading {
+    rank: u8,
+    label: String,
+    text: String,
+    level: Option<(Level, &'static str)>,
+    /// A part whose title only says "tasks" (`二、工作任务`): no category.
+    generic: bool,
+    /// What its title promises (`(3项)`) and how many items were found.
+    count: Option<usize>,
+}
+
+/// Sort the blocks into tasks and the 推进机制 text. Items are found by
+/// their numbering: a numbered block with nothing numbered deeper under it,
+/// or any paragraph that names its lead, inside a part of items; the
+/// headings above it give its level (省级 / 市级 / 县级, else the issuer's)
+/// and its category. Tables are read by their columns.
 pub fn outline(lines: &[String]) -> Outline {
-    let (title, blocks) = blocks(lines);
+    let tables = super::table::extract(lines);
+    let (title, blocks) = blocks(&tables.rest);
     let mut out = Outline {
         title,
         all_text: blocks
             .iter()
+            .filter(|b| !b.text.starts_with(PLACE))
             .map(|b| format!("{}{}", b.label, b.text))
             .collect::<Vec<_>>()
             .join("\n"),
         ..Outline::default()
     };
-    let mut part = Part::Other;
+    let notes: Vec<bool> = blocks.iter().map(|b| has_note(&b.text)).collect();
+    let rank = |b: &Block| b.marker.map(Marker::rank);
+    // A numbered block is a heading when the next numbered block sits
+    // deeper and it names no lead itself; a part always is, unless it does.
+    let is_heading = |i: usize| -> bool {
+        let b = &blocks[i];
+        let Some(r) = rank(b) else { return false };
+        if notes[i] {
+            return false;
+        }
+        if b.marker == Some(Marker::Part) {
+            return true;
+        }
+        // A table right under it has its items too.
+        blocks[i + 1..]
+            .iter()
+            .find(|n| n.marker.is_some() || n.text.starts_with(PLACE))
+            .is_some_and(|n| rank(n).is_none_or(|next| next > r))
+    };
+    // Whether each part (from its heading to the next) has a lead note.
+    let part_has_notes = |i: usize| -> bool {
+        blocks[i + 1..]
+            .iter()
+            .zip(&notes[i + 1..])
+            .take_while(|(b, _)| b.marker != Some(Marker::Part))
+            .any(|(_, n)| *n)
+    };
+    let has_levels = blocks
+        .iter()
+        .enumerate()
+        .any(|(i, b)| is_heading(i) && level_of(&b.text).is_some());
+
+    let mut part =
+        if notes.iter().any(|n| *n) && !blocks.iter().any(|b| b.marker == Some(Marker::Part)) {
+            Part::Tasks { generic: true }
+        } else {
+            Part::Other
+        };
     let mut mechanism = Vec::new();
     let mut outside = Vec::new();
-    // (level, section heading, category of tasks numbered directly under it)
-    let mut section: Option<(Level, String, String)> = None;
-    let mut category: Option<(String, String)> = None;
-    let mut part_has_sections = false;
+    let mut stack: Vec<Heading> = Vec::new();
+    // The last item and its rank, for sub-points written under it.
+    let mut last_item: Option<(u8, usize)> = None;
+    let mut unplaced: Vec<String> = Vec::new();
+    let mut found_per_heading: Vec<(String, usize, usize)> = Vec::new();
     for (i, b) in blocks.iter().enumerate() {
-        let in_mechanism = part == Part::Mechanism;
-        match b.marker {
-            Some(Marker::Part) => {
-                part = part_of(&b.text);
-                part_has_sections = false;
-                section = None;
-                category = None;
-                continue;
-            }
-            Some(Marker::Section) => {
-                category = None;
-                part_has_sections = true;
-                section = match level_of(&b.text) {
-                    Some(level) if !in_mechanism => Some((
-                        level,
-                        format!("{}{}", b.label, b.text),
-                        section_category(&b.text),
-                    )),
-                    _ => {
-                        if part == Part::Tasks {
-                            out.warnings.push(format!(
-                                "“{}{}”看不出是省级、市级还是县级，其中的事项没有列入目录",
-                                b.label, b.text
-                            ));
-                        }
-                        None
-                    }
-                };
-                if section.is_none() {
-                    let sink = if in_mechanism {
-                        &mut mechanism
-                    } else {
-                        &mut outside
-                    };
-                    sink.push(b.text.clone());
-                }
-                continue;
-            }
-            _ => {}
+        if b.marker == Some(Marker::Part) {
+            close(&mut stack, 0);
+            part = part_of(&b.text, part_has_notes(i) || notes[i]);
+            last_item = None;
         }
-        let item = matches!(b.marker, Some(Marker::Num | Marker::Paren));
-        let placed = match (&section, item) {
-            (Some(s), true) => Some(s.clone()),
-            // Items in a task part that has no sections at all.
-            (None, true) if part == Part::Tasks && !part_has_sections => {
-                Some((Level::County, String::new(), "重点民生实事".to_string()))
+        if let Some(r) = rank(b) {
+            close(&mut stack, r);
+        }
+        // A table where it stood: its rows are items under the headings above.
+        if let Some(rows) = tables.at(&b.text) {
+            let level_heading = stack.iter().rev().find_map(|h| h.level);
+            let section = stack
+                .iter()
+                .rev()
+                .find(|h| h.level.is_some())
+                .map(|h| format!("{}{}", h.label, h.text))
+                .unwrap_or_default();
+            let above = stack
+                .iter()
+                .rev()
+                .take_while(|h| h.level.is_none())
+                .find(|h| !h.generic)
+                .map(|h| heading_text(&h.text));
+            for r in rows {
+                let level = level_of(&r.level).or(level_heading);
+                let category = Some(r.category.clone())
+                    .filter(|c| !c.is_empty())
+                    .or_else(|| above.clone());
+                out.tasks.push(RawTask {
+                    level: level.map_or(Level::County, |l| l.0),
+                    level_name: level.map(|l| l.1.to_string()),
+                    section: section.clone(),
+                    category: category.clone().unwrap_or_else(|| "重点民生实事".into()),
+                    category_heading: category,
+                    body: r.body.clone(),
+                    title: r.name.clone(),
+                    notes: Vec::new(),
+                });
             }
-            _ => None,
+            last_item = None;
+            continue;
+        }
+        let in_mechanism = part == Part::Mechanism;
+        if is_heading(i) {
+            let generic =
+                matches!(part, Part::Tasks { generic: true }) && b.marker == Some(Marker::Part);
+            stack.push(Heading {
+                rank: rank(b).unwrap_or(0),
+                label: b.label.clone(),
+                text: b.text.clone(),
+                level: if in_mechanism {
+                    None
+                } else {
+                    level_of(&b.text)
+                },
+                generic,
+                count: count_of(&b.text),
+            });
+            last_item = None;
+            if in_mechanism && b.marker != Some(Marker::Part) {
+                mechanism.push(b.text.clone());
+            } else if !in_mechanism
+                && !matches!(part, Part::Tasks { .. })
+                && b.marker != Some(Marker::Part)
+            {
+                outside.push(b.text.clone());
+            }
+            continue;
+        }
+        let is_item = match part {
+            Part::Mechanism => false,
+            Part::Tasks { .. } => b.marker.is_some() || notes[i],
+            Part::Other => notes[i],
         };
-        let Some((level, heading, default_category)) = placed else {
+        // A sub-point under an item that names its lead belongs to it.
+        if let (Some((item_rank, t)), Some(r)) = (last_item, rank(b))
+            && r > item_rank
+            && !notes[i]
+            && let Some(task) = out.tasks.get_mut(t)
+        {
+            // Its number is left out: `①其中…` reads as `其中…`.
+            task.body = join(&task.body, &b.text);
+            continue;
+        }
+        if !is_item {
             if in_mechanism {
                 mechanism.push(b.text.clone());
             } else {
                 outside.push(b.text.clone());
             }
             continue;
-        };
-        let next_marker = blocks[i + 1..].iter().find_map(|n| n.marker);
-        if b.marker == Some(Marker::Num)
-            && !has_lead_note(&b.text)
-            && next_marker == Some(Marker::Paren)
-        {
-            category = Some((
-                format!("{} {}", b.label, heading_text(&b.text)),
-                heading_text(&b.text),
-            ));
+        }
+        let level_heading = stack.iter().rev().find(|h| h.level.is_some());
+        if has_levels && level_heading.is_none() {
+            let under = stack
+                .last()
+                .map(|h| format!("{}{}", h.label, h.text))
+                .unwrap_or_else(|| format!("{}{}", b.label, b.text));
+            if !unplaced.contains(&under) {
+                unplaced.push(under);
+            }
             continue;
         }
-        let mut notes = Vec::new();
-        if heading.is_empty() {
-            notes.push("方案中未找到所属级别的章节（省级、市级、县级），暂按县级列入".to_string());
+        let category = stack
+            .iter()
+            .rev()
+            .take_while(|h| h.level.is_none())
+            .find(|h| !h.generic);
+        let (level, level_name) = match level_heading.and_then(|h| h.level) {
+            Some((l, name)) => (l, Some(name.to_string())),
+            None => (Level::County, None),
+        };
+        let section = level_heading
+            .map(|h| format!("{}{}", h.label, h.text))
+            .unwrap_or_default();
+        let default_category = level_heading
+            .map(|h| section_category(&h.text))
+            .unwrap_or_else(|| "重点民生实事".to_string());
+        if let Some(h) = stack.iter().rev().find(|h| h.count.is_some()) {
+            let key = format!("{}{}", h.label, h.text);
+            match found_per_heading.iter_mut().find(|(k, _, _)| *k == key) {
+                Some(e) => e.2 += 1,
+                None => found_per_heading.push((key, h.count.unwrap_or(0), 1)),
+            }
         }
+        last_item = rank(b).map(|r| (r, out.tasks.len()));
         out.tasks.push(RawTask {
             level,
-            section: heading,
+            level_name,
+            section,
             category: category
-                .as_ref()
-                .map(|c| c.1.clone())
+                .map(|h| heading_text(&h.text))
                 .unwrap_or(default_category),
-            category_heading: category.as_ref().map(|c| c.0.clone()),
+            category_heading: category.map(|h| {
+                let sep = if h.label.ends_with(['.', '．']) {
+                    " "
+                } else {
+                    ""
+                };
+                format!("{}{sep}{}", h.label, heading_text(&h.text))
+            }),
             body: b.text.clone(),
-            notes,
+            title: None,
+            notes: Vec::new(),
         });
+    }
+    for u in unplaced {
+        out.warnings.push(format!(
+            "“{u}”看不出是省级、市级还是县级，其中的事项没有列入目录"
+        ));
+    }
+    for (heading, promised, found) in found_per_heading {
+        if promised != found {
+            out.warnings.push(format!(
+                "“{heading}”写明 {promised} 项，找到 {found} 项，请核对是否有事项没有编号或合并在一段里"
+            ));
+        }
     }
     out.mechanism = if mechanism.is_empty() {
         outside.join("\n")
@@ -388,57 +612,11 @@ pub fn outline(lines: &[String]) -> Outline {
     out
 }
 
-/// An item's lead note taken out: the text without it, the lead units, and
-/// whether a note was there at all.
-pub fn split_leads(body: &str) -> (String, Vec<String>, bool) {
-    let Some((label_at, label)) = LEAD_LABELS
-        .iter()
-        .filter_map(|l| body.rfind(l).map(|i| (i, *l)))
-        .max_by_key(|(i, _)| *i)
-    else {
-        return (body.trim_matches(is_space).to_string(), Vec::new(), false);
-    };
-    let before = &body[..label_at];
-    let open = before
-        .trim_end_matches(is_space)
-        .char_indices()
-        .last()
-        .filter(|(_, c)| matches!(c, '（' | '('))
-        .map(|(i, _)| i);
-    let after = &body[label_at + label.len()..];
-    let close = after.find(['）', ')']).unwrap_or(after.len());
-    let mut units = after[..close].trim_start_matches(['：', ':', ' ', '\u{3000}']);
-    // Only the leads: `牵头单位：A；配合单位：B` keeps A.
-    for stop in ["；", ";", "配合", "协办", "参与", "责任单位"] {
-        if let Some(i) = units.find(stop) {
-            units = &units[..i];
-        }
+/// Headings at `rank` or deeper are closed by a block at `rank`.
+fn close(stack: &mut Vec<Heading>, rank: u8) {
+    while stack.last().is_some_and(|h| h.rank >= rank) {
+        stack.pop();
     }
-    let mut leads: Vec<String> = Vec::new();
-    let all = units
-        .split(['、', '，', ',', '/', ' ', '\u{3000}'])
-        .map(|u| {
-            u.trim_matches(is_space)
-                .trim_end_matches("等单位")
-                .trim_end_matches('等')
-                .to_string()
-        })
-        .filter(|u| !u.is_empty());
-    for u in all {
-        if !leads.contains(&u) {
-            leads.push(u);
-        }
-    }
-    let close_end = after[close..]
-        .chars()
-        .next()
-        .map_or(after.len(), |c| close + c.len_utf8());
-    let end = label_at + label.len() + close_end;
-    let start = open.unwrap_or(label_at);
-    let mut text = String::new();
-    text.push_str(&body[..start]);
-    text.push_str(&body[end..]);
-    (text.trim_matches(is_space).to_string(), leads, true)
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -662,31 +840,92 @@ mod tests {
 
     #[test]
     fn a_section_without_a_level_is_reported_not_guessed() {
+        // Beside sections that name their level, one that does not is left out.
+        let o = outline(&lines(
+            "二、工作任务\n（一）办好省级实事\n1. 新建公园 1 个。（牵头单位：县城管局）\n（二）其他事项\n1. 建成学校 1 所。（牵头单位：县教育局）\n三、推进机制\n成立专班。",
+        ));
+        assert_eq!(o.tasks.len(), 1);
+        assert!(o.warnings[0].contains("其他事项"), "{:?}", o.warnings);
+        // A plan that names no level at all lists the issuer's own items.
         let o = outline(&lines(
             "二、工作任务\n（一）其他事项\n1. 建成学校 1 所。（牵头单位：县教育局）\n三、推进机制\n成立专班。",
         ));
-        assert!(o.tasks.is_empty());
-        assert!(o.warnings[0].contains("其他事项"), "{:?}", o.warnings);
+        assert_eq!(o.tasks.len(), 1);
+        assert_eq!(
+            (o.tasks[0].level, o.tasks[0].level_name.as_deref()),
+            (Level::County, None)
+        );
+        assert_eq!(o.tasks[0].category, "其他事项");
+        assert!(o.warnings.is_empty(), "{:?}", o.warnings);
     }
 
     #[test]
-    fn lead_notes_in_either_width_with_one_or_several_units() {
-        let (text, leads, found) = split_leads("建成学校 2 所。（牵头单位：县教育局）");
+    fn topics_with_counts_items_in_every_numbering_and_units_in_every_wording() {
+        let o = outline(&lines(
+            "某县2025年十大民生实事\n一、促进就业(2项)\n(一)新增城镇就业 3000 人（县人社局牵头）。\n(二)培训农民工 1200 人次。（牵头领导：张三，责任单位：县人社局）\n二、办好教育（1项）\n①新增学位 600 个（县教育局牵头）\n三、保障措施\n（一）加强领导。成立县民生实事工作领导小组，组长：县长。",
+        ));
+        let got: Vec<(&str, &str)> = o
+            .tasks
+            .iter()
+            .map(|t| (t.category.as_str(), t.body.as_str()))
+            .collect();
         assert_eq!(
-            (text.as_str(), leads, found),
-            ("建成学校 2 所。", vec!["县教育局".to_string()], true)
+            got,
+            [
+                ("促进就业", "新增城镇就业 3000 人（县人社局牵头）。"),
+                (
+                    "促进就业",
+                    "培训农民工 1200 人次。（牵头领导：张三，责任单位：县人社局）"
+                ),
+                ("办好教育", "新增学位 600 个（县教育局牵头）"),
+            ]
         );
-        let (text, leads, _) = split_leads(
-            "对河段进行加固(含 3 个泵站)。(牵头单位:县水利局、县生活垃圾焚烧发电项目指挥部)",
-        );
-        assert_eq!(text, "对河段进行加固(含 3 个泵站)。");
-        assert_eq!(leads, ["县水利局", "县生活垃圾焚烧发电项目指挥部"]);
-        let (_, leads, _) = split_leads("改造 5 个。（牵头单位：县住建局；配合单位：县财政局）");
-        assert_eq!(leads, ["县住建局"]);
-        let (text, leads, found) = split_leads("改造 5 个。");
+        assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+        assert!(o.mechanism.contains("领导小组"));
+    }
+
+    #[test]
+    fn a_table_under_a_level_heading_takes_its_level() {
+        let o = outline(&lines(
+            "某区2025年民生实事\n一、工作任务\n（一）省级民生实事\n项目名称\t建设内容\t责任单位\n学位扩容\t新增学位 600 个\t区教育局\n（二）区级民生实事\n1. 新建公园 2 个（区城管局牵头）。\n二、保障措施\n成立领导小组。",
+        ));
+        let got: Vec<(Level, Option<&str>, &str)> = o
+            .tasks
+            .iter()
+            .map(|t| (t.level, t.level_name.as_deref(), t.body.as_str()))
+            .collect();
         assert_eq!(
-            (text.as_str(), leads.len(), found),
-            ("改造 5 个。", 0, false)
+            got,
+            [
+                (
+                    Level::Province,
+                    Some("省级"),
+                    "新增学位 600 个。（牵头单位：区教育局）"
+                ),
+                (
+                    Level::County,
+                    Some("区级"),
+                    "新建公园 2 个（区城管局牵头）。"
+                ),
+            ]
+        );
+        assert_eq!(o.tasks[0].title.as_deref(), Some("学位扩容"));
+        assert_eq!(o.mechanism, "成立领导小组。");
+    }
+
+    #[test]
+    fn several_items_in_one_paragraph_are_told_apart() {
+        let o = outline(&lines(
+            "某区2025年民生实事\n一、主要任务\n1. 新建公园 2 个（区城管局牵头）。2. 新增托位 300 个（区卫健局牵头）。\n（一）改造道路 5 公里（区交通局牵头）",
+        ));
+        let bodies: Vec<&str> = o.tasks.iter().map(|t| t.body.as_str()).collect();
+        assert_eq!(
+            bodies,
+            [
+                "新建公园 2 个（区城管局牵头）。",
+                "新增托位 300 个（区卫健局牵头）。",
+                "改造道路 5 公里（区交通局牵头）"
+            ]
         );
     }
 

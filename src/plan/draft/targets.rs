@@ -118,6 +118,41 @@ const COMPARATORS: &[&str] = &[
     "由",
 ];
 
+/// A clause that only says by when (`2025年底前全面完工`, `年内建成`): the
+/// item's deadline, not a project of its own nor a target.
+fn is_deadline(clause: &str) -> bool {
+    let mut s = clause.trim_matches(|c: char| c.is_whitespace() || "。，；,;".contains(c));
+    let digits = s.chars().take_while(|c| fold(*c).is_ascii_digit()).count();
+    let timed = digits > 0 || s.starts_with("年") || s.starts_with("今年") || s.starts_with("当年");
+    if !timed {
+        return false;
+    }
+    s = &s[s.char_indices().nth(digits).map_or(s.len(), |(i, _)| i)..];
+    for prefix in [
+        "今年", "当年", "年度", "年底", "年末", "年内", "年", "月底", "月", "底", "前", "以前",
+        "之前", "内",
+    ] {
+        s = s.trim_start().strip_prefix(prefix).unwrap_or(s);
+    }
+    for adverb in ["全面", "全部", "基本", "确保", "力争", "如期", "按期"] {
+        s = s.strip_prefix(adverb).unwrap_or(s);
+    }
+    [
+        "",
+        "完工",
+        "完成",
+        "建成",
+        "竣工",
+        "投入使用",
+        "投用",
+        "办结",
+        "交付使用",
+        "建成投用",
+        "建成使用",
+    ]
+    .contains(&s.trim())
+}
+
 /// Words after a number that are not part of the name (`60%以上`).
 const POST_FILLERS: &[&str] = &["以上的", "及以上", "以上", "左右", "以内", "的"];
 
@@ -537,9 +572,11 @@ pub fn read(text: &str) -> Reading {
     // The first clause usually names the task (`推进…建设`); it sets a
     // stage only when it says what is built (`建设县城第二水厂`).
     let may_set_stage = |ci: usize| {
+        let general_opening = ci == 0 && starts_with_any(&clause_text(ci), GENERAL_VERBS).is_some();
         !has_targets[ci]
+            && !is_deadline(&clause_text(ci))
             && d.depth[clauses[ci].start] == 0
-            && !(ci == 0 && starts_with_any(&clause_text(ci), GENERAL_VERBS).is_some())
+            && !general_opening
     };
 
     // A project clause without a number beside a clause saying what it
@@ -566,6 +603,7 @@ pub fn read(text: &str) -> Reading {
         }
     }
 
+    let mut dropped: Vec<String> = Vec::new();
     let mut found: Vec<Found> = Vec::new();
     // The last target named, which a following `其中…` divides.
     let mut last_name: Option<String> = None;
@@ -744,7 +782,17 @@ pub fn read(text: &str) -> Reading {
             } else {
                 "原文这一句没有数字目标，按阶段性指标（年度目标“完成”）起草".to_string()
             };
-            for (mi, (name, notes)) in milestones(&d, *c, &why).into_iter().enumerate() {
+            let stages = milestones(&d, *c, &why);
+            // Nothing invented: a clause that is neither counted nor plainly
+            // a project is left out, and the reviewer told so.
+            if stages.is_empty()
+                && sentence_counts
+                && this_clause.chars().count() >= 6
+                && !this_clause.chars().any(|c| fold(c).is_ascii_digit())
+            {
+                dropped.push(this_clause.clone());
+            }
+            for (mi, (name, notes)) in stages.into_iter().enumerate() {
                 found.push(Found {
                     name,
                     target: None,
@@ -777,6 +825,17 @@ pub fn read(text: &str) -> Reading {
     found.sort_by_key(|f| f.pos);
 
     let mut notes = Vec::new();
+    if !found.is_empty() {
+        // A clause the name of a target took in (`提供营养餐，惠及 2.3 万人`)
+        // was not left out.
+        for clause in dropped {
+            if !found.iter().any(|f| f.name.contains(clause.as_str())) {
+                notes.push(format!(
+                    "“{clause}”没有数字目标，也看不出是建设项目，未列为指标"
+                ));
+            }
+        }
+    }
     if found.is_empty() {
         let name = if title.is_empty() {
             first_phrase(text)

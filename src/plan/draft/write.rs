@@ -87,7 +87,12 @@ pub fn render(d: &Draft) -> String {
     out.push_str(&format!("year = {}\n", d.year));
     out.push_str("timezone = \"Asia/Shanghai\"\n");
     out.push_str(&format!("source = {}\n", quote(&d.source)));
-    out.push_str(&format!("issuer = {}\n\n", quote(&d.issuer)));
+    out.push_str(&format!("issuer = {}\n", quote(&d.issuer)));
+    if d.own_level != crate::plan::catalog::Level::County.name() {
+        comment(&mut out, "本级的名称：表格、通报中的级别都用这个名称。");
+        out.push_str(&format!("level = {}\n", quote(&d.own_level)));
+    }
+    out.push('\n');
 
     let g = &d.group;
     if g.convener.is_some() || !g.deputies.is_empty() || !g.members.is_empty() || g.office.is_some()
@@ -176,7 +181,7 @@ pub fn render(d: &Draft) -> String {
                 .collect();
             out.push_str(RULE);
             let heading = if t.section.is_empty() {
-                format!("{}重点民生实事", t.level)
+                format!("{}重点民生实事", t.level_name)
             } else {
                 t.section.clone()
             };
@@ -205,7 +210,7 @@ fn task(out: &mut String, t: &DraftTask) {
     review(out, &t.notes);
     out.push_str("[[tasks]]\n");
     out.push_str(&format!("code = {}\n", quote(&t.code)));
-    out.push_str(&format!("level = {}\n", quote(t.level.name())));
+    out.push_str(&format!("level = {}\n", quote(&t.level_name)));
     out.push_str(&format!("category = {}\n", quote(&t.category)));
     out.push_str(&format!("title = {}\n", quote(&t.title)));
     out.push_str(&format!("leads = {}\n", list(&t.leads)));
