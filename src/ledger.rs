@@ -119,6 +119,14 @@ pub struct FileRow {
     pub receipt_stem: String,
 }
 
+/// One run of a scheduled job as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRun {
+    pub due: DateTime<FixedOffset>,
+    pub finished: Option<DateTime<FixedOffset>>,
+    pub outcome: Option<String>,
+}
+
 /// What to record for one processed file.
 pub struct NewFile<'a> {
     pub sha256: &'a str,
@@ -145,6 +153,22 @@ impl Ledger {
         let conn =
             Connection::open(path).with_context(|| format!("无法打开台账 {}", path.display()))?;
         Ledger::setup(conn).with_context(|| format!("无法打开台账 {}", path.display()))
+    }
+
+    /// Open an existing ledger to read, changing nothing: no file made, no
+    /// migration, no journal mode set. `None` when there is no ledger yet.
+    /// For `doctor`, which may run as another user than the daemon.
+    pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("无法打开台账 {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Some(Ledger { conn }))
     }
 
     pub fn in_memory() -> Result<Ledger> {
@@ -415,6 +439,28 @@ impl Ledger {
                 "SELECT due_at FROM job_runs WHERE job = ?1 ORDER BY due_at DESC LIMIT 1",
             )?
             .query_row([job], |r| timestamp(r, 0))
+            .optional()?)
+    }
+
+    /// The latest recorded run of `job`: when it was due, when it finished
+    /// (`None` while running or if it died), and its outcome (`ok: …` or
+    /// `error: …`).
+    pub fn last_job_run(&self, job: &str) -> Result<Option<JobRun>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT due_at, finished_at, outcome FROM job_runs WHERE job = ?1 ORDER BY due_at DESC LIMIT 1",
+            )?
+            .query_row([job], |r| {
+                Ok(JobRun {
+                    due: timestamp(r, 0)?,
+                    finished: match r.get::<_, Option<String>>(1)? {
+                        Some(_) => Some(timestamp(r, 1)?),
+                        None => None,
+                    },
+                    outcome: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 

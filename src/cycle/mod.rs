@@ -3,7 +3,9 @@
 //! queue the bulletin; remind the departments that are late. Each stage
 //! below knows nothing of the ones after it; this is where they meet.
 
+pub mod doctor;
 pub mod remind;
+pub mod schedule;
 
 use crate::form::{Prefill, PrefillRow, PrefillValue};
 use crate::intake::{FileResult, Intake};

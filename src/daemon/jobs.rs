@@ -3,8 +3,8 @@
 //! runs it twice, and a run missed while the daemon was down is made up once.
 
 use super::Wake;
-use super::schedule::{Job, JobKind};
 use crate::cycle;
+use crate::cycle::schedule::{Job, JobKind};
 use crate::ledger::Ledger;
 use crate::workspace::Workspace;
 use anyhow::Result;

@@ -20,7 +20,7 @@ mod release;
 mod reply;
 mod smtp;
 
-pub use check::{TestSent, send_test};
+pub use check::{TestSent, check_login, send_test};
 pub use compose::{
     BulletinMail, ReceiptMail, ReminderMail, department_recipients, queue_bulletin, queue_receipt,
     queue_receipts, queue_reminder,
@@ -46,6 +46,12 @@ pub fn recover(ws: &Workspace) -> Result<()> {
 /// How many messages wait, are held or failed (for `status`).
 pub fn pending(ws: &Workspace) -> Result<QueueCounts> {
     flush::open(ws, false)?;
+    queue::counts(ws)
+}
+
+/// The same counts without touching the queue: for `doctor`, which may run
+/// as another user than the daemon and must leave no file of its own.
+pub fn counts(ws: &Workspace) -> Result<QueueCounts> {
     queue::counts(ws)
 }
 
