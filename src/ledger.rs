@@ -776,6 +776,60 @@ mod tests {
     }
 
     #[test]
+    fn returns_recorded_under_the_first_schema_survive_the_migration() {
+        // What an upgraded package finds: a ledger written by the first
+        // release, with returns and job runs in it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            let mut old = Ledger { conn };
+            record(
+                &mut old,
+                "a",
+                "县民政局",
+                "2024-03",
+                Verdict::Accepted,
+                &[reported("P12-1", 42.0)],
+            );
+            old.claim_job(
+                "report",
+                DateTime::parse_from_rfc3339("2024-04-01T09:00:00+08:00").unwrap(),
+                DateTime::parse_from_rfc3339("2024-04-01T09:00:01+08:00").unwrap(),
+            )
+            .unwrap();
+        }
+        // Reading it as it is changes nothing, not even the schema.
+        let ro = Ledger::open_read_only(&path).unwrap().unwrap();
+        assert_eq!(
+            ro.last_job_run("report").unwrap().unwrap().due.to_rfc3339(),
+            "2024-04-01T09:00:00+08:00"
+        );
+        let version = |l: &Ledger| -> i64 {
+            l.conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(version(&ro), 1);
+        drop(ro);
+
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!(version(&l) as usize, MIGRATIONS.len());
+        let values = l.current_values("2024-03".parse().unwrap()).unwrap();
+        assert_eq!(values.len(), 1);
+        assert_eq!(l.files_by_hash("a").unwrap().len(), 1);
+        assert_eq!(l.issue_number("2024-03".parse().unwrap()).unwrap(), 1);
+        assert!(
+            Ledger::open_read_only(&dir.path().join("none.sqlite"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(!dir.path().join("none.sqlite").exists());
+    }
+
+    #[test]
     fn every_query_on_the_ingest_path_uses_an_index() {
         let l = Ledger::in_memory().unwrap();
         for (name, sql) in [

@@ -307,7 +307,7 @@ fn probe_write(dir: &Path) -> std::io::Result<()> {
 }
 
 fn check_folders(root: &Path, account: Option<&Account>, config: Option<&Config>) -> Check {
-    const T: &str = "文件夹权限";
+    const T: &str = "读写权限";
     let Some(account) = account else {
         return Check::fail("folders", T, format!("工作目录 {} 不存在", root.display()))
             .fix(format!("minsheng init {}", root.display()));
@@ -323,6 +323,7 @@ fn check_folders(root: &Path, account: Option<&Account>, config: Option<&Config>
             problems.push(format!("{}：用户 {} 无法进入", dir.display(), account.name));
         }
     }
+    let blocked = !problems.is_empty();
     // Probing by writing proves something only for the account itself, or
     // for root, which sees a read-only mount the mode bits do not show.
     let euid = effective_uid();
@@ -378,6 +379,16 @@ fn check_folders(root: &Path, account: Option<&Account>, config: Option<&Config>
             ),
         );
     }
+    let mut fix = format!(
+        "缺少的文件夹请新建；然后把工作目录交给该用户：chown -R {0}: {1}，并保证可读写（chmod -R u+rwX {1}）",
+        account.name,
+        root.display()
+    );
+    if blocked {
+        fix.push_str(
+            "；上级文件夹要允许该用户进入（chmod o+x 该文件夹），或把工作目录移到 /var/lib 下",
+        );
+    }
     Check::fail(
         "folders",
         T,
@@ -387,11 +398,7 @@ fn check_folders(root: &Path, account: Option<&Account>, config: Option<&Config>
             problems.join("\n")
         ),
     )
-    .fix(format!(
-        "缺少的文件夹请新建；然后把工作目录交给该用户：chown -R {0}: {1}，并保证文件夹可写（chmod -R u+rwX {1}）",
-        account.name,
-        root.display()
-    ))
+    .fix(fix)
 }
 
 fn check_disk(root: &Path) -> Check {

@@ -4,6 +4,7 @@ mod catalog;
 mod contract;
 mod county;
 mod daemon;
+mod doctor;
 mod draft;
 mod forms;
 mod hostile;
