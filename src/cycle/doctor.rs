@@ -219,11 +219,11 @@ struct Account {
 impl Account {
     fn owner_of(root: &Path) -> Option<Account> {
         let meta = fs::metadata(root).ok()?;
-        Some(Account::of(meta.uid(), meta.gid()))
+        Some(Account::of(meta.uid()))
     }
 
-    fn of(uid: u32, gid: u32) -> Account {
-        let (name, gids) = user_groups(uid, gid);
+    fn of(uid: u32) -> Account {
+        let (name, gids) = user_groups(uid);
         Account {
             uid,
             gids,
@@ -261,15 +261,17 @@ fn mode_allows(mode: u32, owner: u32, group: u32, uid: u32, gids: &[u32], want: 
     bits & want == want
 }
 
-/// The user's name and groups (its primary group and every other one).
-fn user_groups(uid: u32, gid: u32) -> (Option<String>, Vec<u32>) {
+/// The user's name and groups (its primary group and every other one);
+/// an account the system does not know has neither.
+fn user_groups(uid: u32) -> (Option<String>, Vec<u32>) {
+    // SAFETY: a plain C struct of integers and pointers; all zeros is valid.
     let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buf = vec![0 as libc::c_char; 16 * 1024];
     let mut found: *mut libc::passwd = std::ptr::null_mut();
     // SAFETY: every pointer is to a live local of the size given.
     let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut found) };
     if rc != 0 || found.is_null() {
-        return (None, vec![gid]);
+        return (None, Vec::new());
     }
     // SAFETY: getpwuid_r filled pw_name with a NUL-terminated string inside `buf`.
     let cname = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
@@ -278,15 +280,12 @@ fn user_groups(uid: u32, gid: u32) -> (Option<String>, Vec<u32>) {
     let mut n = groups.len() as libc::c_int;
     // SAFETY: `groups` holds `n` entries; the name is NUL-terminated.
     let rc = unsafe { libc::getgrouplist(cname.as_ptr(), pwd.pw_gid, groups.as_mut_ptr(), &mut n) };
-    let mut gids = if rc < 0 {
+    let gids = if rc < 0 {
         vec![pwd.pw_gid]
     } else {
         groups.truncate(n.max(0) as usize);
         groups
     };
-    if !gids.contains(&gid) && gid == pwd.pw_gid {
-        gids.push(gid);
-    }
     (Some(name), gids)
 }
 
@@ -419,6 +418,7 @@ fn check_disk(root: &Path) -> Check {
 fn free_bytes(path: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: a plain C struct of integers; all zeros is valid.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: a NUL-terminated path and a live statvfs to fill.
     if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
