@@ -246,9 +246,11 @@ impl Account {
 }
 
 /// POSIX permission bits: the owner's, else the group's, else the others'.
-/// Root may read and write anything.
+/// Root passes over the bits of what others own, but a folder of its own
+/// that it took the write bit from is a mistake to show all the same: the
+/// day the workspace is handed to a service account, it fails.
 fn mode_allows(mode: u32, owner: u32, group: u32, uid: u32, gids: &[u32], want: u32) -> bool {
-    if uid == 0 {
+    if uid == 0 && owner != 0 {
         return true;
     }
     let bits = if owner == uid {
@@ -929,6 +931,8 @@ mod tests {
         // The owner's own bits decide even when the group's would allow.
         assert!(!mode_allows(0o570, 1000, 100, 1000, &[100], 2));
         assert!(mode_allows(0o000, 1000, 100, 0, &[0], 6));
+        assert!(!mode_allows(0o555, 0, 0, 0, &[0], 2));
+        assert!(mode_allows(0o755, 0, 0, 0, &[0], 3));
     }
 
     #[test]

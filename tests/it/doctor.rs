@@ -164,7 +164,19 @@ fn a_wrong_smtp_password_is_a_refused_login_and_the_right_one_sends_nothing() {
 
 #[test]
 fn an_inbox_the_service_cannot_write_is_named() {
+    // Write permission taken from the inbox of the tests' own workspace.
     let ws = Ws::new();
+    chmod(&ws.path("inbox"), 0o555);
+    let run = doctor(&ws, &[]).code(1);
+    assert!(
+        run.stdout.contains("[错误] 读写权限") && run.stdout.contains("inbox/：用户"),
+        "{}",
+        run.stdout
+    );
+    chmod(&ws.path("inbox"), 0o755);
+    doctor(&ws, &[]).ok();
+
+    // The same for a workspace handed to the service's account.
     hand_to_service(&ws);
     chmod(&ws.path("inbox"), 0o555);
     let run = doctor(&ws, &[]).code(1);
