@@ -120,6 +120,14 @@ pub struct FileRow {
     pub receipt_stem: String,
 }
 
+/// One run of a scheduled job as the ledger keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRun {
+    pub due: DateTime<FixedOffset>,
+    pub finished: Option<DateTime<FixedOffset>>,
+    pub outcome: Option<String>,
+}
+
 /// What to record for one processed file.
 pub struct NewFile<'a> {
     pub sha256: &'a str,
@@ -146,6 +154,22 @@ impl Ledger {
         let conn =
             Connection::open(path).with_context(|| format!("无法打开台账 {}", path.display()))?;
         Ledger::setup(conn).with_context(|| format!("无法打开台账 {}", path.display()))
+    }
+
+    /// Open an existing ledger to read, changing nothing: no file made, no
+    /// migration, no journal mode set. `None` when there is no ledger yet.
+    /// For `doctor`, which may run as another user than the daemon.
+    pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("无法打开台账 {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Some(Ledger { conn }))
     }
 
     #[cfg(test)]
@@ -434,6 +458,28 @@ impl Ledger {
                 "SELECT due_at FROM job_runs WHERE job = ?1 ORDER BY due_at DESC LIMIT 1",
             )?
             .query_row([job], |r| timestamp(r, 0))
+            .optional()?)
+    }
+
+    /// The latest recorded run of `job`: when it was due, when it finished
+    /// (`None` while running or if it died), and its outcome (`ok: …` or
+    /// `error: …`).
+    pub fn last_job_run(&self, job: &str) -> Result<Option<JobRun>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT due_at, finished_at, outcome FROM job_runs WHERE job = ?1 ORDER BY due_at DESC LIMIT 1",
+            )?
+            .query_row([job], |r| {
+                Ok(JobRun {
+                    due: timestamp(r, 0)?,
+                    finished: match r.get::<_, Option<String>>(1)? {
+                        Some(_) => Some(timestamp(r, 1)?),
+                        None => None,
+                    },
+                    outcome: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
@@ -749,6 +795,60 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn returns_recorded_under_the_first_schema_survive_the_migration() {
+        // What an upgraded package finds: a ledger written by the first
+        // release, with returns and job runs in it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            let mut old = Ledger { conn };
+            record(
+                &mut old,
+                "a",
+                "县民政局",
+                "2024-03",
+                Verdict::Accepted,
+                &[reported("P12-1", 42.0)],
+            );
+            old.claim_job(
+                "report",
+                DateTime::parse_from_rfc3339("2024-04-01T09:00:00+08:00").unwrap(),
+                DateTime::parse_from_rfc3339("2024-04-01T09:00:01+08:00").unwrap(),
+            )
+            .unwrap();
+        }
+        // Reading it as it is changes nothing, not even the schema.
+        let ro = Ledger::open_read_only(&path).unwrap().unwrap();
+        assert_eq!(
+            ro.last_job_run("report").unwrap().unwrap().due.to_rfc3339(),
+            "2024-04-01T09:00:00+08:00"
+        );
+        let version = |l: &Ledger| -> i64 {
+            l.conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(version(&ro), 1);
+        drop(ro);
+
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!(version(&l) as usize, MIGRATIONS.len());
+        let values = l.current_values("2024-03".parse().unwrap()).unwrap();
+        assert_eq!(values.len(), 1);
+        assert_eq!(l.files_by_hash("a").unwrap().len(), 1);
+        assert_eq!(l.issue_number("2024-03".parse().unwrap()).unwrap(), 1);
+        assert!(
+            Ledger::open_read_only(&dir.path().join("none.sqlite"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(!dir.path().join("none.sqlite").exists());
     }
 
     #[test]

@@ -32,7 +32,13 @@ const EXAMPLE_FILES: &[(&str, &str)] = &[
 ];
 const GITIGNORE: (&str, &str) = (".gitignore", "var/\n");
 
-const FOLDERS: &[&str] = &[
+/// Where the daemon holds its lock (and writes its pid), relative to the workspace.
+pub const DAEMON_LOCK: &str = "var/daemon.lock";
+/// The office password's hash for the web page; present means a password is set.
+pub const WEB_PASSWORD: &str = "var/web-password";
+
+/// The folders a workspace holds, every one of them written by the daemon.
+pub const FOLDERS: &[&str] = &[
     "inbox",
     "outbox/forms",
     "outbox/receipts",

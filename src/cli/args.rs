@@ -113,6 +113,12 @@ pub enum Command {
     },
     /// 运行值守程序 / the daemon: watch the inbox, keep the schedule, deliver mail
     Run,
+    /// 运行检查：配置、目录、发信、网页、值守程序 / check what would stop the cycle (exit 1 when something would)
+    Doctor {
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 演示 / build a demo workspace and run a whole period through it
     Demo {
         /// 演示目录 / folder for the demo workspace

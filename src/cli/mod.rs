@@ -6,6 +6,7 @@
 mod args;
 mod catalog;
 mod demo;
+mod doctor;
 mod forms;
 mod ingest;
 mod init;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Remind { period, draft } => remind::run(&open()?, period.as_deref(), draft),
         Command::Mail { action } => mail::run(&open()?, &action),
         Command::Run => crate::daemon::run(open()?),
+        Command::Doctor { json } => doctor::run(ws_dir, json),
         Command::Demo { dir } => demo::run(dir.as_deref()),
         // Frames on stdin and stdout, not text for a person.
         Command::Reader => {

@@ -3,8 +3,10 @@
 //! queue the bulletin; remind the departments that are late. Each stage
 //! below knows nothing of the ones after it; this is where they meet.
 
+pub mod doctor;
 pub mod gate;
 pub mod remind;
+pub mod schedule;
 
 use crate::form::{Prefill, PrefillRow, PrefillValue};
 use crate::intake::{Arrival, FileResult, Intake, Taken};

@@ -3,7 +3,7 @@
 //! runs it twice, and a run missed while the daemon was down is made up once.
 
 use super::Wake;
-use super::schedule::{Job, JobKind};
+use crate::cycle::schedule::{Job, JobKind};
 use crate::cycle::{self, gate, gate::Act};
 use crate::ledger::Ledger;
 use crate::workspace::Workspace;

@@ -14,7 +14,7 @@ pub struct DaemonLock {
 /// also names the holder's pid for the message a second daemon prints.
 pub fn lock(ws: &Workspace) -> Result<DaemonLock> {
     fs::create_dir_all(ws.var()).with_context(|| format!("无法创建目录 {}", ws.var().display()))?;
-    let path = ws.var().join("daemon.lock");
+    let path = ws.path(crate::workspace::DAEMON_LOCK);
     let mut file = fs::OpenOptions::new()
         .read(true)
         .write(true)

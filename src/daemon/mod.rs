@@ -6,12 +6,12 @@
 
 mod jobs;
 mod lock;
-pub mod schedule;
 mod watch;
 
 pub use lock::{DaemonLock, lock};
 pub use watch::drain_inbox;
 
+use crate::cycle::schedule;
 use crate::ledger::Ledger;
 use crate::workspace::Workspace;
 use anyhow::Result;

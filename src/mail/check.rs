@@ -5,10 +5,12 @@ use super::enqueue::{message_id, now};
 use super::mime::{self, Mailbox};
 use super::queue::Kind;
 use super::smtp;
+use crate::config::Smtp;
 use crate::error::UserError;
 use crate::templates::Templates;
 use crate::workspace::Workspace;
 use anyhow::Result;
+use std::path::Path;
 
 /// What the server said to a test message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,4 +89,14 @@ pub fn send_test(ws: &Workspace, address: &str) -> Result<TestSent> {
             "测试邮件已发出，但没有收到服务器确认，不能确定是否送达：{f}"
         )),
     }
+}
+
+/// Greet the server, encrypt and log in as `[smtp]` says, then say goodbye
+/// without sending anything: what `doctor` asks of the server. `Ok` names
+/// the server; `Err` says in Chinese what stops the mail.
+pub fn check_login(smtp: &Smtp, root: &Path, password: Option<String>) -> Result<String, String> {
+    let server = smtp::Server::with_password(smtp, root, password).map_err(|e| e.0)?;
+    let session = server.connect().map_err(|u| u.fault.explain(smtp))?;
+    session.quit();
+    Ok(server.name())
 }

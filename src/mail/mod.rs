@@ -25,7 +25,7 @@ mod release;
 mod reply;
 mod smtp;
 
-pub use check::{TestSent, send_test};
+pub use check::{TestSent, check_login, send_test};
 pub use compose::{
     BulletinMail, ReceiptMail, ReminderMail, department_recipients, queue_bulletin, queue_receipts,
     queue_reminder,

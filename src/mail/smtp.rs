@@ -338,6 +338,16 @@ impl Server {
     /// Check `[smtp]` and read the password and the extra CA; nothing is
     /// contacted yet. `root` is the workspace, for a relative `extra_ca_file`.
     pub fn new(smtp: &Smtp, root: &Path) -> Result<Server, SetupError> {
+        Server::with_password(smtp, root, std::env::var(&smtp.password_env).ok())
+    }
+
+    /// The same with the password given, for `doctor`, which may find it
+    /// in the service's environment file rather than in its own environment.
+    pub fn with_password(
+        smtp: &Smtp,
+        root: &Path,
+        password: Option<String>,
+    ) -> Result<Server, SetupError> {
         let from = Mailbox::parse(&smtp.from)
             .map_err(|e| SetupError(format!("[smtp] 的发件人 from 不对：{e}")))?;
         let host = smtp.host.trim().to_string();
@@ -349,7 +359,7 @@ impl Server {
         }
         let credentials = match smtp.username.as_deref().map(str::trim) {
             Some(user) if !user.is_empty() => {
-                let password = std::env::var(&smtp.password_env).unwrap_or_default();
+                let password = password.unwrap_or_default();
                 if password.is_empty() {
                     return Err(SetupError(format!(
                         "[smtp] 设置了登录账号 {user}，但环境变量 {} 没有设置（发信密码或授权码放在这个环境变量里，不写进配置文件）",
