@@ -14,6 +14,7 @@ mod output;
 mod remind;
 mod report;
 mod status;
+mod web;
 
 pub use args::Cli;
 
@@ -52,28 +53,13 @@ pub fn run(cli: Cli) -> Result<()> {
         } => report::run(&open()?, period.as_deref(), send, draft),
         Command::Remind { period, draft } => remind::run(&open()?, period.as_deref(), draft),
         Command::Mail { action } => mail::run(&open()?, &action),
-        Command::Run => crate::daemon::run(open()?),
+        Command::Run => web::run_daemon(open()?),
+        Command::Web { action } => web::run(&open()?, action),
         Command::Demo { dir } => demo::run(dir.as_deref()),
         // Frames on stdin and stdout, not text for a person.
         Command::Reader => {
             crate::intake::reader::serve(std::io::stdin().lock(), std::io::stdout().lock())
         }
-    }
-}
-
-/// The review gate: what sends a catalog's figures out (forms, the
-/// bulletin, reminders) refuses a catalog that still holds `待核对` marks,
-/// unless the office asks for a draft. `what` is the refused act
-/// (`生成正式填报表`).
-fn review_gate(ws: &Workspace, draft: bool, what: &str) -> Result<()> {
-    match ws.catalog.check_reviewed() {
-        Err(unreviewed) if !draft => Err(UserError::usage(format!(
-            "任务目录 {} {unreviewed}，不能{what}。请打开该文件，对照每条标记核对、改正后删去该标记\
-             （minsheng catalog 列出全部标记）；全部删去即完成核对。如确需先用未核对的目录，加 --draft",
-            ws.config.plan.catalog
-        ))
-        .into()),
-        _ => Ok(()),
     }
 }
 

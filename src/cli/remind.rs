@@ -11,7 +11,7 @@ use crate::workspace::Workspace;
 use anyhow::Result;
 
 pub(super) fn run(ws: &Workspace, period: Option<&str>, draft: bool) -> Result<()> {
-    super::review_gate(ws, draft, "发送催报邮件")?;
+    crate::cycle::review_gate(ws, draft, "发送催报邮件")?;
     let period = super::period_arg(ws, period)?;
     let summary = remind(ws, period)?;
     print_text(&render_reminders(ws, &summary))?;

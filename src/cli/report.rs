@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 pub(super) fn run(ws: &Workspace, period: Option<&str>, send: bool, draft: bool) -> Result<()> {
     if send {
-        super::review_gate(ws, draft, "发送调度通报")?;
+        crate::cycle::review_gate(ws, draft, "发送调度通报")?;
     }
     let period = super::period_arg(ws, period)?;
     let ledger = Ledger::open(&ws.ledger_path())?;

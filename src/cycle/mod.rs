@@ -5,6 +5,7 @@
 
 pub mod remind;
 
+use crate::error::UserError;
 use crate::form::{Prefill, PrefillRow, PrefillValue};
 use crate::intake::{FileResult, Intake};
 use crate::ledger::Ledger;
@@ -90,6 +91,49 @@ pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Res
     let mut summary = mail::flush(ws)?;
     summary.queued.push(queued);
     Ok(summary)
+}
+
+/// The review gate: what sends a catalog's figures out (forms, the
+/// bulletin, reminders) refuses a catalog that still holds `待核对` marks,
+/// unless the office asks for a draft. `what` is the refused act
+/// (`生成正式填报表`).
+pub fn review_gate(ws: &Workspace, draft: bool, what: &str) -> Result<()> {
+    match ws.catalog.check_reviewed() {
+        Err(unreviewed) if !draft => Err(UserError::usage(format!(
+            "任务目录 {} {unreviewed}，不能{what}。请打开该文件，对照每条标记核对、改正后删去该标记\
+             （minsheng catalog 列出全部标记）；全部删去即完成核对。如确需先用未核对的目录，加 --draft",
+            ws.config.plan.catalog
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The document `status --json` prints and the web page's `/api/status`
+/// answers: the consolidated period, and how the mail queue stands.
+pub fn status_document(ws: &Workspace, v: &crate::report::consolidate::PeriodView) -> Result<serde_json::Value> {
+    let mail = mail::pending(ws)?;
+    let mut doc = crate::report::consolidate::status_json(v);
+    doc["mail"] = serde_json::json!({
+        "queued": mail.queued,
+        "uncertain": mail.uncertain,
+        "failed": mail.failed,
+        "sent": mail.sent,
+    });
+    Ok(doc)
+}
+
+/// Issue the period's forms of `departments`, each prefilled with its last
+/// accepted return: the one step of `forms` and of the web page's download.
+pub fn issue_forms(
+    ws: &Workspace,
+    period: Period,
+    departments: &[&str],
+) -> Result<Vec<crate::form::Issued>> {
+    let ledger = Ledger::open(&ws.ledger_path())?;
+    crate::form::issue(ws, period, departments, |_, dept, prev| {
+        prefill_from(&ledger, dept, prev)
+    })
 }
 
 /// Last period's accepted return of `department`, from the ledger, as the
