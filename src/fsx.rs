@@ -119,7 +119,9 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let _ = fs::remove_file(&tmp);
     let result = with_parent(path, || create_private(&tmp, bytes))
         .with_context(|| format!("无法写入 {}", tmp.display()))
-        .and_then(|()| fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display())));
+        .and_then(|()| {
+            fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))
+        });
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }

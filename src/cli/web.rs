@@ -20,7 +20,9 @@ pub(super) fn run_daemon(ws: Workspace) -> Result<()> {
     web::check_exposure(&ws)?;
     crate::daemon::run(ws, |serving| {
         let text = match serving {
-            Serving::Off => "未开启办公室网页（minsheng.toml 中 [web] listen 为空）。\n".to_string(),
+            Serving::Off => {
+                "未开启办公室网页（minsheng.toml 中 [web] listen 为空）。\n".to_string()
+            }
             Serving::At { url, lan } => {
                 let mut s = format!("办公室网页：{url}  （用浏览器打开）\n");
                 if !lan {
@@ -28,9 +30,9 @@ pub(super) fn run_daemon(ws: Workspace) -> Result<()> {
                 }
                 s
             }
-            Serving::Failed { listen, why } => format!(
-                "办公室网页未能启动（{listen}：{why}）；收件、定时任务和发信照常进行。\n"
-            ),
+            Serving::Failed { listen, why } => {
+                format!("办公室网页未能启动（{listen}：{why}）；收件、定时任务和发信照常进行。\n")
+            }
         };
         let _ = print_text(&text);
     })
@@ -47,7 +49,10 @@ fn password(ws: &Workspace) -> Result<()> {
         first
     } else {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("无法读取标准输入")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("无法读取标准输入")?;
         line.trim_end_matches(['\r', '\n']).to_string()
     };
     if password.trim().is_empty() {
@@ -67,7 +72,10 @@ fn ask(prompt: &str) -> Result<String> {
     let _ = err.flush();
     let _echo = EchoOff::new();
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("无法读取输入")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("无法读取输入")?;
     let _ = writeln!(err);
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }

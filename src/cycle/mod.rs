@@ -111,7 +111,10 @@ pub fn review_gate(ws: &Workspace, draft: bool, what: &str) -> Result<()> {
 
 /// The document `status --json` prints and the web page's `/api/status`
 /// answers: the consolidated period, and how the mail queue stands.
-pub fn status_document(ws: &Workspace, v: &crate::report::consolidate::PeriodView) -> Result<serde_json::Value> {
+pub fn status_document(
+    ws: &Workspace,
+    v: &crate::report::consolidate::PeriodView,
+) -> Result<serde_json::Value> {
     let mail = mail::pending(ws)?;
     let mut doc = crate::report::consolidate::status_json(v);
     doc["mail"] = serde_json::json!({

@@ -47,7 +47,13 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = name
         .bytes()
@@ -71,7 +77,10 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// `POST /forms`: issue the period's forms (as `forms` does) and answer them as one zip.
-pub async fn forms_zip(State(app): State<AppState>, axum::Form(f): axum::Form<PeriodForm>) -> Response {
+pub async fn forms_zip(
+    State(app): State<AppState>,
+    axum::Form(f): axum::Form<PeriodForm>,
+) -> Response {
     let period = match period_of(&app, f.period.as_deref()) {
         Ok(p) => p,
         Err(r) => return r,
@@ -133,7 +142,11 @@ pub async fn make_report(
 }
 
 /// A file of a period's report, by the period (typed) and which file.
-async fn report_file(app: AppState, period: String, ext: &'static str) -> Result<(Period, Vec<u8>), Response> {
+async fn report_file(
+    app: AppState,
+    period: String,
+    ext: &'static str,
+) -> Result<(Period, Vec<u8>), Response> {
     let period = period_of(&app, Some(&period))?;
     let path = app.ws.reports_dir(period).join(match ext {
         "xlsx" => report::workbook_name(period),
@@ -144,7 +157,10 @@ async fn report_file(app: AppState, period: String, ext: &'static str) -> Result
         Err(_) => Err(app.pages.message(
             StatusCode::NOT_FOUND,
             "尚未生成",
-            &format!("{}的调度通报尚未生成，请先在首页点“生成调度通报”。", period.chinese()),
+            &format!(
+                "{}的调度通报尚未生成，请先在首页点“生成调度通报”。",
+                period.chinese()
+            ),
         )),
     }
 }
@@ -156,7 +172,10 @@ pub async fn bulletin(State(app): State<AppState>, Path(period): Path<String>) -
         Ok((_, bytes)) => {
             let mut res = bytes.into_response();
             let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             h.insert(
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'"),
@@ -261,16 +280,31 @@ fn flush_lines(s: &crate::mail::FlushSummary) -> Vec<String> {
         return out;
     }
     for d in &s.delivered {
-        out.push(format!("已发送：{} → {}", d.subject, d.recipients.join("、")));
+        out.push(format!(
+            "已发送：{} → {}",
+            d.subject,
+            d.recipients.join("、")
+        ));
     }
     for d in s.deferred.iter().chain(&s.later) {
-        out.push(format!("暂未发出，稍后自动重试：{}（{}）", d.subject, d.detail));
+        out.push(format!(
+            "暂未发出，稍后自动重试：{}（{}）",
+            d.subject, d.detail
+        ));
     }
     for d in &s.uncertain {
-        out.push(format!("不能确定是否送达，已暂停：{}（{}）", d.subject, d.detail));
+        out.push(format!(
+            "不能确定是否送达，已暂停：{}（{}）",
+            d.subject, d.detail
+        ));
     }
     for d in &s.failed {
-        out.push(format!("发送失败：{} → {}（{}）", d.subject, d.recipients.join("、"), d.detail));
+        out.push(format!(
+            "发送失败：{} → {}（{}）",
+            d.subject,
+            d.recipients.join("、"),
+            d.detail
+        ));
     }
     out
 }
@@ -384,19 +418,28 @@ pub async fn remind(
 }
 
 /// A receipt file of a ledger entry: `txt` or the marked `xlsx`.
-async fn receipt_file(app: &AppState, id: i64, ext: &'static str) -> Result<(String, Vec<u8>), Response> {
+async fn receipt_file(
+    app: &AppState,
+    id: i64,
+    ext: &'static str,
+) -> Result<(String, Vec<u8>), Response> {
     let found = blocking(app, move |ws| {
         let ledger = Ledger::open(&ws.ledger_path())?;
         Ok(ledger.file(id)?.and_then(|row| {
-            let path = ws.receipts_dir("").join(format!("{}.{ext}", row.receipt_stem));
+            let path = ws
+                .receipts_dir("")
+                .join(format!("{}.{ext}", row.receipt_stem));
             let name = path.file_name()?.to_string_lossy().into_owned();
             std::fs::read(&path).ok().map(|b| (name, b))
         }))
     })
     .await?;
     found.ok_or_else(|| {
-        app.pages
-            .message(StatusCode::NOT_FOUND, "找不到该回执", "没有这份回执，或它已被移走。")
+        app.pages.message(
+            StatusCode::NOT_FOUND,
+            "找不到该回执",
+            "没有这份回执，或它已被移走。",
+        )
     })
 }
 

@@ -3,8 +3,8 @@
 
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -132,7 +132,11 @@ impl Auth {
         let now = Instant::now();
         let mut all = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let f = all.entry(ip).or_default();
-        while f.at.front().is_some_and(|t| now.duration_since(*t) >= FAIL_WINDOW) {
+        while f
+            .at
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= FAIL_WINDOW)
+        {
             f.at.pop_front();
         }
         f.at.push_back(now);
@@ -159,8 +163,7 @@ pub fn cookie_id(headers: &axum::http::HeaderMap) -> Option<String> {
 /// Compare two secrets in time that does not depend on where they differ.
 pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

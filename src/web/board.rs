@@ -47,9 +47,7 @@ pub fn open_periods(ws: &Workspace) -> Vec<Period> {
     let closed = ws.config.plan.closed_through;
     let default = ws.default_period();
     Period::months_of(ws.catalog.plan.year)
-        .filter(|p| {
-            *p == default || (p.first_day() <= today && closed.is_none_or(|c| *p > c))
-        })
+        .filter(|p| *p == default || (p.first_day() <= today && closed.is_none_or(|c| *p > c)))
         .collect()
 }
 
@@ -143,7 +141,10 @@ impl Board {
             .map(|d| {
                 let file = latest.get(&d.name);
                 let receipt = |ext: &str| {
-                    file.map(|f| ws.receipts_dir("").join(format!("{}.{ext}", f.receipt_stem)))
+                    file.map(|f| {
+                        ws.receipts_dir("")
+                            .join(format!("{}.{ext}", f.receipt_stem))
+                    })
                 };
                 Department {
                     name: d.name.clone(),
@@ -282,7 +283,12 @@ pub async fn api_status(State(app): State<AppState>, Query(q): Query<PeriodQuery
     let ws = app.ws;
     let period = match chosen_period(ws, q.period.as_deref()) {
         Ok(p) => p,
-        Err(e) => return json(StatusCode::BAD_REQUEST, &serde_json::json!({ "error": e.message })),
+        Err(e) => {
+            return json(
+                StatusCode::BAD_REQUEST,
+                &serde_json::json!({ "error": e.message }),
+            );
+        }
     };
     let doc = tokio::task::spawn_blocking(move || -> Result<serde_json::Value> {
         let ledger = Ledger::open(&ws.ledger_path())?;

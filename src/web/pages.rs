@@ -44,7 +44,8 @@ impl Pages {
                 tracing::error!(template = name, error = %e, "page template failed");
                 page(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "<!doctype html><meta charset=utf-8><p>页面生成失败，请查看值守程序日志。</p>".into(),
+                    "<!doctype html><meta charset=utf-8><p>页面生成失败，请查看值守程序日志。</p>"
+                        .into(),
                 )
             }
         }

@@ -159,10 +159,11 @@ async fn connection<I>(io: I, peer: SocketAddr, router: Router)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-        req.extensions_mut().insert(ConnectInfo(peer));
-        tower::ServiceExt::oneshot(router.clone(), req)
-    });
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            tower::ServiceExt::oneshot(router.clone(), req)
+        });
     let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(SLOW)
@@ -187,7 +188,10 @@ fn router(app: AppState) -> Router {
         .route("/report/{period}/workbook", get(actions::workbook))
         .route("/report/{period}/word", get(actions::word))
         .route("/send", get(actions::send_confirm).post(actions::send))
-        .route("/remind", get(actions::remind_confirm).post(actions::remind))
+        .route(
+            "/remind",
+            get(actions::remind_confirm).post(actions::remind),
+        )
         .route("/receipt/{id}", get(actions::receipt_text))
         .route("/receipt/{id}/marked", get(actions::marked_copy))
         .route("/assets/style.css", get(style))
@@ -246,9 +250,15 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
             ),
         );
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if !path.starts_with("/assets/") {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -363,7 +373,8 @@ fn session_cookie(id: &str, tls: bool) -> HeaderValue {
 }
 
 async fn login_page(State(app): State<AppState>) -> Response {
-    app.pages.login(StatusCode::OK, None, auth::has_password(app.ws))
+    app.pages
+        .login(StatusCode::OK, None, auth::has_password(app.ws))
 }
 
 #[derive(serde::Deserialize)]
@@ -404,8 +415,11 @@ async fn login(
         Ok(false) => {
             app.auth.failed(ip);
             tracing::warn!(client = %ip, "failed login");
-            app.pages
-                .login(StatusCode::UNAUTHORIZED, Some("密码不正确，请重新输入。"), true)
+            app.pages.login(
+                StatusCode::UNAUTHORIZED,
+                Some("密码不正确，请重新输入。"),
+                true,
+            )
         }
         Err(e) => app.pages.failure(&e),
     }
@@ -433,19 +447,28 @@ async fn style() -> Response {
 }
 
 async fn script() -> Response {
-    asset("text/javascript; charset=utf-8", include_str!("assets/app.js"))
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=3600"),
+    );
     (h, body).into_response()
 }
 
 async fn not_found(State(app): State<AppState>) -> Response {
-    app.pages
-        .message(StatusCode::NOT_FOUND, "找不到该页面", "地址有误，或该内容已不存在。")
+    app.pages.message(
+        StatusCode::NOT_FOUND,
+        "找不到该页面",
+        "地址有误，或该内容已不存在。",
+    )
 }
 
 #[cfg(test)]

@@ -59,9 +59,15 @@ impl Pool {
 /// out of the answer, as `ingest` leaves it out of its document; one taken
 /// is archived by intake, so its upload copy goes.
 fn take_files(intake: &mut Intake, ws: &Workspace, files: &[(PathBuf, String)]) -> Vec<FileResult> {
-    let list: Vec<(&Path, &str)> = files.iter().map(|(p, s)| (p.as_path(), s.as_str())).collect();
+    let list: Vec<(&Path, &str)> = files
+        .iter()
+        .map(|(p, s)| (p.as_path(), s.as_str()))
+        .collect();
     let mut out = Vec::new();
-    for (r, (path, shown)) in crate::cycle::take_all(intake, ws, &list).into_iter().zip(files) {
+    for (r, (path, shown)) in crate::cycle::take_all(intake, ws, &list)
+        .into_iter()
+        .zip(files)
+    {
         match r {
             Ok(r) => {
                 out.push(r);
@@ -145,7 +151,8 @@ async fn read_form(
                     // An empty file input submitted as is.
                     continue;
                 }
-                let path = save(ws, &name, &bytes).map_err(|e| Refused::Bad(crate::error::chain(&e)))?;
+                let path =
+                    save(ws, &name, &bytes).map_err(|e| Refused::Bad(crate::error::chain(&e)))?;
                 saved.push((path, name));
             }
             _ => {}
@@ -269,7 +276,10 @@ mod tests {
 
     #[test]
     fn a_browser_path_keeps_only_the_file_name() {
-        assert_eq!(base_name(Some("C:\\Users\\x\\2024-03-县教育局.xlsx")), "2024-03-县教育局.xlsx");
+        assert_eq!(
+            base_name(Some("C:\\Users\\x\\2024-03-县教育局.xlsx")),
+            "2024-03-县教育局.xlsx"
+        );
         assert_eq!(base_name(Some("../../etc/passwd")), "passwd");
         assert_eq!(base_name(None), "未命名.xlsx");
     }

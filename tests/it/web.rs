@@ -68,7 +68,11 @@ fn serve(ws: &Ws, extra: &str) -> Page {
     let child = start(ws);
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the page never came up:\n{}", log(ws));
+        assert!(
+            Instant::now() < deadline,
+            "the page never came up:\n{}",
+            log(ws)
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -143,8 +147,11 @@ impl Page {
         let mut body = Vec::new();
         if csrf {
             body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n", self.csrf)
-                    .as_bytes(),
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n",
+                    self.csrf
+                )
+                .as_bytes(),
             );
         }
         for f in files {
@@ -159,10 +166,10 @@ impl Page {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let mut req = self
-            .agent
-            .post(self.url("/api/returns"))
-            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"));
+        let mut req = self.agent.post(self.url("/api/returns")).header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        );
         if !self.cookie.is_empty() {
             req = req.header("Cookie", &self.cookie);
         }
@@ -235,7 +242,10 @@ fn login_takes_the_right_password_only_and_ten_failures_block_the_address() {
     assert!(stored.starts_with("$argon2id$"), "{stored}");
     assert!(!stored.contains("县人社局2024"));
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(ws.path("var/web-password")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(ws.path("var/web-password"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 
     let mut page = serve(&ws, "");
@@ -252,17 +262,33 @@ fn login_takes_the_right_password_only_and_ten_failures_block_the_address() {
     let right = page.post_form("/login", &[("password", "县人社局2024")]);
     assert_eq!(right.status, 303, "{}", right.body);
     let cookie = right.header("set-cookie").unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     page.take_session(&right);
     assert!(page.get("/").body.contains("各单位报送情况"));
 
     // Nine more failures make ten: the address is blocked, even for the right password.
     for _ in 0..9 {
-        assert_eq!(page.post_form("/login", &[("password", "guess")]).status, 401);
+        assert_eq!(
+            page.post_form("/login", &[("password", "guess")]).status,
+            401
+        );
     }
-    assert_eq!(page.post_form("/login", &[("password", "guess")]).status, 429);
-    assert_eq!(page.post_form("/login", &[("password", "县人社局2024")]).status, 429);
-    assert!(!log(&ws).contains("县人社局2024"), "the password never reaches the log");
+    assert_eq!(
+        page.post_form("/login", &[("password", "guess")]).status,
+        429
+    );
+    assert_eq!(
+        page.post_form("/login", &[("password", "县人社局2024")])
+            .status,
+        429
+    );
+    assert!(
+        !log(&ws).contains("县人社局2024"),
+        "the password never reaches the log"
+    );
 
     let out = page.post_form("/logout", &[("csrf", &page.csrf.clone())]);
     assert_eq!(out.status, 303);
@@ -279,10 +305,14 @@ fn a_post_without_the_token_is_refused_and_takes_nothing_in() {
     assert_eq!(refused.status, 403);
     assert_eq!(page.post_form("/report", &[("period", PERIOD)]).status, 403);
     assert_eq!(
-        page.post_form("/report", &[("period", PERIOD), ("csrf", "0000")]).status,
+        page.post_form("/report", &[("period", PERIOD), ("csrf", "0000")])
+            .status,
         403
     );
-    let status = ws.run(&["status", "--period", PERIOD, "--json"]).ok().json();
+    let status = ws
+        .run(&["status", "--period", PERIOD, "--json"])
+        .ok()
+        .json();
     let d = status["departments"]
         .as_array()
         .unwrap()
@@ -290,7 +320,10 @@ fn a_post_without_the_token_is_refused_and_takes_nothing_in() {
         .find(|d| d["name"] == dept.as_str())
         .unwrap();
     assert_eq!(d["submitted"], false, "nothing was ingested");
-    assert_eq!(std::fs::read_dir(ws.path("var/archive")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(ws.path("var/archive")).unwrap().count(),
+        0
+    );
 
     // With the token the same upload goes through intake, answering as `ingest --json`.
     let taken = page.upload(&[&file], true, true);
@@ -302,19 +335,32 @@ fn a_post_without_the_token_is_refused_and_takes_nothing_in() {
     assert_eq!(r["period"], PERIOD);
     let cli = ws.run(&["ingest", file.to_str().unwrap(), "--json"]).json();
     let keys = |v: &Value| {
-        let mut k: Vec<String> = v["results"][0].as_object().unwrap().keys().cloned().collect();
+        let mut k: Vec<String> = v["results"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         k.sort();
         k
     };
     assert_eq!(keys(&doc), keys(&cli));
-    assert_eq!(cli["results"][0]["verdict"], "duplicate", "the upload was recorded");
-    assert_eq!(std::fs::read_dir(ws.path("var/uploads")).unwrap().count(), 0);
+    assert_eq!(
+        cli["results"][0]["verdict"], "duplicate",
+        "the upload was recorded"
+    );
+    assert_eq!(
+        std::fs::read_dir(ws.path("var/uploads")).unwrap().count(),
+        0
+    );
 }
 
 #[test]
 fn a_body_declared_over_the_limit_is_refused_before_it_is_sent() {
     let (ws, _) = workspace();
-    let limits = ws.read("minsheng.toml").replace("max_file_mb = 20", "max_file_mb = 2");
+    let limits = ws
+        .read("minsheng.toml")
+        .replace("max_file_mb = 20", "max_file_mb = 2");
     std::fs::write(ws.path("minsheng.toml"), limits).unwrap();
     let page = open_page(&ws, "");
     let head = format!(
@@ -352,7 +398,10 @@ fn climbing_urls_never_serve_a_file() {
             page.cookie
         ));
         assert!(!a.starts_with("HTTP/1.1 200"), "{path} served:\n{a}");
-        assert!(!a.contains("[plan]") && !a.contains("root:") && !a.contains("[package]"), "{path}:\n{a}");
+        assert!(
+            !a.contains("[plan]") && !a.contains("root:") && !a.contains("[package]"),
+            "{path}:\n{a}"
+        );
     }
     // The receipt found by its ledger id is served.
     let board = page.get(&format!("/?period={PERIOD}"));
@@ -390,7 +439,11 @@ fn a_script_in_a_reason_is_shown_as_text() {
     ws.run(&["ingest", file.to_str().unwrap()]).ok();
     let page = open_page(&ws, "");
     let board = page.get(&format!("/?period={PERIOD}"));
-    assert!(board.body.contains("&lt;script&gt;alert("), "{}", board.body);
+    assert!(
+        board.body.contains("&lt;script&gt;alert("),
+        "{}",
+        board.body
+    );
     assert!(board.body.contains("资金未到位"));
     assert!(!board.body.contains("<script>alert"));
     assert!(!board.body.contains("<b>加快"));
@@ -418,7 +471,10 @@ fn the_board_and_the_api_give_the_figures_of_status() {
     let api = page.get(&format!("/api/status?period={PERIOD}"));
     assert_eq!(api.status, 200);
     let from_page: Value = serde_json::from_str(&api.body).unwrap();
-    let from_cli = ws.run(&["status", "--period", PERIOD, "--json"]).ok().json();
+    let from_cli = ws
+        .run(&["status", "--period", PERIOD, "--json"])
+        .ok()
+        .json();
     assert_eq!(from_page, from_cli);
 
     let board = page.get(&format!("/?period={PERIOD}"));
@@ -435,7 +491,10 @@ fn the_board_and_the_api_give_the_figures_of_status() {
     }
     let text = ws.run(&["status", "--period", PERIOD]).ok().stdout;
     for (name, n) in &counts {
-        assert!(text.contains(&format!("{name} {n}")), "{name} {n} in:\n{text}");
+        assert!(
+            text.contains(&format!("{name} {n}")),
+            "{name} {n} in:\n{text}"
+        );
     }
     let reported = from_cli["departments"]
         .as_array()
@@ -443,22 +502,41 @@ fn the_board_and_the_api_give_the_figures_of_status() {
         .iter()
         .filter(|d| d["submitted"] == true)
         .count();
-    assert!(board.body.contains(&format!("<strong id=\"reported\">{reported}</strong>")));
+    assert!(
+        board
+            .body
+            .contains(&format!("<strong id=\"reported\">{reported}</strong>"))
+    );
     let time = text.split("序时进度 ").nth(1).unwrap();
     let time = &time[..time.find('）').unwrap()];
-    assert!(board.body.contains(&format!("<strong id=\"time-progress\">{time}</strong>")), "{time}");
+    assert!(
+        board
+            .body
+            .contains(&format!("<strong id=\"time-progress\">{time}</strong>")),
+        "{time}"
+    );
 }
 
 #[test]
 fn every_answer_carries_the_security_headers() {
     let (ws, _) = workspace();
     let page = open_page(&ws, "");
-    for path in ["/", "/login", "/assets/style.css", "/nothing-here", "/api/status"] {
+    for path in [
+        "/",
+        "/login",
+        "/assets/style.css",
+        "/nothing-here",
+        "/api/status",
+    ] {
         let a = page.get(path);
         let csp = a.header("content-security-policy").unwrap_or("");
         assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert_eq!(a.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(
+            a.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
         assert_eq!(a.header("x-frame-options"), Some("DENY"), "{path}");
         assert_eq!(a.header("referrer-policy"), Some("no-referrer"), "{path}");
         if path != "/assets/style.css" {
@@ -486,10 +564,104 @@ fn a_taken_port_is_logged_and_the_daemon_goes_on() {
     let file = fill_return(&ws, &dept, PERIOD, json!({}));
     std::fs::copy(&file, ws.path(&format!("inbox/{PERIOD}-{dept}.xlsx"))).unwrap();
     crate::daemon::wait_for(&ws, 30, "the return taken from the inbox", || {
-        std::fs::read_dir(ws.path("var/archive")).map(|d| d.count() > 0).unwrap_or(false)
+        std::fs::read_dir(ws.path("var/archive"))
+            .map(|d| d.count() > 0)
+            .unwrap_or(false)
     });
     let l = log(&ws);
     assert!(stop(daemon).success());
     assert!(l.contains("web page not served"), "{l}");
     assert!(l.contains("端口已被其他程序占用"), "{l}");
+}
+
+#[test]
+fn beyond_max_uploads_an_upload_waits_with_retry_after() {
+    let (ws, _) = workspace();
+    let one = ws
+        .read("minsheng.toml")
+        .replace("max_uploads = 4", "max_uploads = 1");
+    std::fs::write(ws.path("minsheng.toml"), one).unwrap();
+    let page = open_page(&ws, "");
+    // One upload holds the only place, its body still coming.
+    let mut slow = TcpStream::connect(("127.0.0.1", page.port)).unwrap();
+    slow.write_all(
+        format!(
+            "POST /api/returns HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n",
+            page.cookie, page.csrf
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let busy = page.raw(&format!(
+        "POST /api/returns HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 7\r\nConnection: close\r\n\r\n--x--\r\n",
+        page.cookie, page.csrf
+    ));
+    assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+    assert!(busy.to_ascii_lowercase().contains("retry-after:"), "{busy}");
+    drop(slow);
+}
+
+/// In Chromium over WebDriver: log in through the form, read the board,
+/// upload a return through the file input and read its receipt, at 1280 px
+/// and at 360 px; the screenshots stay under `target/web-screens/`.
+#[test]
+fn a_clerk_works_the_page_in_a_real_browser() {
+    let (ws, dept) = workspace();
+    set_password(&ws, "办公室密码1");
+    let file = fill_return(&ws, &dept, PERIOD, json!({}));
+    let page = serve(&ws, "");
+    let before = ws
+        .run(&["status", "--period", PERIOD, "--json"])
+        .ok()
+        .json();
+    let count = |doc: &Value, s: &str| {
+        doc["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["status"] == s)
+            .count()
+    };
+    let out = crate::util::repo("target/web-screens");
+    let o = std::process::Command::new("python3")
+        .arg(crate::util::repo("tests/tools/browser.py"))
+        .arg(page.url(""))
+        .arg("办公室密码1")
+        .arg(&file)
+        .arg(&dept)
+        .arg(&out)
+        .output()
+        .expect("python3 runs (tests/setup.sh installs selenium and chromium)");
+    assert!(
+        o.status.success(),
+        "browser.py failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let after = ws
+        .run(&["status", "--period", PERIOD, "--json"])
+        .ok()
+        .json();
+    for w in ["1280", "360"] {
+        let s = &seen[w];
+        let doc = if w == "1280" { &before } else { &after };
+        for status in ["已完成", "序时推进", "滞后", "严重滞后", "未报送"] {
+            assert_eq!(s["counts"][status], count(doc, status), "{w}: {s}");
+        }
+        assert_eq!(
+            s["overflow"], false,
+            "{w}: the page is wider than the window"
+        );
+        assert_eq!(s["receipt_department"], true, "{w}: {s}");
+        assert!(out.join(format!("board-{w}.png")).is_file());
+        assert!(out.join(format!("receipt-{w}.png")).is_file());
+    }
+    assert_eq!(seen["1280"]["verdict"], "已采用", "{seen}");
+    assert_eq!(
+        seen["360"]["verdict"], "重复报送",
+        "the second upload repeats the first"
+    );
+    assert_eq!(seen["1280"]["reported_after"], "1");
 }
