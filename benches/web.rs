@@ -6,6 +6,8 @@
 //! - an upload → its receipt page (`POST /api/returns`, one return through
 //!   the reader process, archive, ledger and receipt), at the median.
 //!
+//! Run:
+//!
 //!     cargo bench --bench web
 //!     RUNS=50 cargo bench --bench web
 //!
@@ -64,7 +66,9 @@ fn fill_year(ws: &Workspace) -> usize {
                     .map(|ind| {
                         let share = (time * pace).min(1.0);
                         let value = match ind.kind {
-                            Kind::Milestone => Value::Stage(((share * 4.0).floor() as usize).min(4)),
+                            Kind::Milestone => {
+                                Value::Stage(((share * 4.0).floor() as usize).min(4))
+                            }
                             _ => Value::Number((ind.target * share).round()),
                         };
                         Reported {
@@ -171,9 +175,10 @@ fn main() {
         .unwrap()
         .port();
     let config = root.join("minsheng.toml");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("listen = \"127.0.0.1:8080\"", &format!("listen = \"127.0.0.1:{port}\""));
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "listen = \"127.0.0.1:8080\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
+    );
     std::fs::write(&config, text).unwrap();
 
     // SAFETY: set before any other thread runs.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests use besides Rust, if missing:
 # LibreOffice (real office software re-saving forms), CJK fonts, openssl
-# (test certificates), Chromium and its WebDriver (the web page in a real
+# (test certificates) and curl (HTTPS), Chromium and its WebDriver (the web page in a real
 # browser), and Python's openpyxl (filling forms as a clerk would), aiosmtpd
 # (a real SMTP server) and selenium. Needs root for apt.
 set -euo pipefail
@@ -9,6 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 need_apt=()
 command -v soffice >/dev/null || need_apt+=(libreoffice-calc)
 command -v openssl >/dev/null || need_apt+=(openssl)
+command -v curl >/dev/null || need_apt+=(curl)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)

@@ -73,7 +73,7 @@ fn table(ws: &Workspace, v: &PeriodView) -> String {
         out.push_str(&format!(
             "{}{}{}{}{}{}\n",
             pad(&truncate(&d.name, 29), 30),
-            pad(&state, 16),
+            pad(state, 16),
             pad(&at, 18),
             pad_left(&d.version.map(|x| x.to_string()).unwrap_or_default(), 5),
             pad_left(&d.findings.map(|x| x.to_string()).unwrap_or_default(), 6),

@@ -44,13 +44,13 @@ pub fn run(ws: Workspace, announce: impl FnOnce(&crate::web::Serving)) -> Result
 
     let (inbox_tx, inbox_rx) = mpsc::channel();
     let (jobs_tx, jobs_rx) = mpsc::channel();
-    let _watcher = watch::events(&ws, inbox_tx.clone());
+    let _watcher = watch::events(ws, inbox_tx.clone());
 
     let watcher_thread = {
         let (ws, stop) = (ws, stop.clone());
         std::thread::Builder::new()
             .name("inbox".into())
-            .spawn(move || watch::watch_loop(&ws, &stop, &inbox_rx))?
+            .spawn(move || watch::watch_loop(ws, &stop, &inbox_rx))?
     };
     let (jobs_done_tx, jobs_done_rx) = mpsc::channel::<()>();
     {
@@ -58,7 +58,7 @@ pub fn run(ws: Workspace, announce: impl FnOnce(&crate::web::Serving)) -> Result
         std::thread::Builder::new()
             .name("jobs".into())
             .spawn(move || {
-                if let Err(e) = jobs::jobs_loop(&ws, &jobs, &stop, &jobs_rx) {
+                if let Err(e) = jobs::jobs_loop(ws, &jobs, &stop, &jobs_rx) {
                     tracing::error!(error = %crate::error::chain(&e), "scheduled jobs stopped");
                 }
                 let _ = jobs_done_tx.send(());

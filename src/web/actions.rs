@@ -4,6 +4,9 @@
 //! make. Files are found from typed values (a period, a ledger id), never
 //! from a path in the URL.
 
+// A handler's early answer is a whole response; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
 use super::board::{PeriodQuery, chosen_period};
 use super::serve::{AppState, Office};
 use crate::ledger::Ledger;

@@ -665,3 +665,141 @@ fn a_clerk_works_the_page_in_a_real_browser() {
     );
     assert_eq!(seen["1280"]["reported_after"], "1");
 }
+
+#[test]
+fn the_actions_run_the_commands_code() {
+    let (ws, dept) = workspace();
+    let file = fill_return(&ws, &dept, PERIOD, json!({}));
+    ws.run(&["ingest", file.to_str().unwrap()]).ok();
+    let page = open_page(&ws, "");
+    let csrf = page.csrf.clone();
+
+    let zip = page.post_form("/forms", &[("csrf", &csrf), ("period", PERIOD)]);
+    assert_eq!(zip.status, 200, "{}", zip.body);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert!(
+        zip.header("content-disposition")
+            .unwrap()
+            .contains("attachment")
+    );
+
+    let made = page.post_form("/report", &[("csrf", &csrf), ("period", PERIOD)]);
+    assert_eq!(made.status, 200, "{}", made.body);
+    let subject = "调度通报（2024年第1期）";
+    assert!(made.body.contains(subject), "{}", made.body);
+    let bulletin = page.get(&format!("/report/{PERIOD}/bulletin"));
+    assert_eq!(bulletin.status, 200);
+    assert_eq!(
+        bulletin.body,
+        ws.read(&format!("outbox/reports/{PERIOD}/{PERIOD}-调度通报.html")),
+        "the very HTML the leaders get"
+    );
+    let csp = bulletin.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'none'"),
+        "{csp}"
+    );
+    let workbook = page.get(&format!("/report/{PERIOD}/workbook"));
+    assert_eq!(workbook.status, 200);
+    assert!(
+        workbook
+            .header("content-disposition")
+            .unwrap()
+            .contains(".xlsx")
+    );
+
+    // No [smtp]: sending queues and says so, as `report --send` does.
+    let sent = page.post_form("/send", &[("csrf", &csrf), ("period", PERIOD)]);
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("未配置发信服务器"), "{}", sent.body);
+
+    // Reminders: the departments without an email listed to phone.
+    let confirm = page.get(&format!("/remind?period={PERIOD}"));
+    assert!(
+        confirm.body.contains("请电话催报") && !confirm.body.contains(&format!("<td>{dept}</td>"))
+    );
+    let reminded = page.post_form("/remind", &[("csrf", &csrf), ("period", PERIOD)]);
+    assert_eq!(reminded.status, 200, "{}", reminded.body);
+    assert!(
+        reminded.body.contains("未配置邮箱，请电话催报"),
+        "{}",
+        reminded.body
+    );
+
+    // A review mark in the catalog: sending is refused in Chinese, as `report --send`.
+    let catalog = ws.path("seeds/pingjiang-2024.toml");
+    let mut text = std::fs::read_to_string(&catalog).unwrap();
+    text.push_str("\n# 待核对：目标数待核实\n");
+    std::fs::write(&catalog, text).unwrap();
+    let cli = ws.run(&["report", "--period", PERIOD, "--send"]).code(2);
+    drop(page);
+    let mut page = serve_again(&ws);
+    let first = page.get("/");
+    page.take_session(&first);
+    let refused = page.get(&format!("/send?period={PERIOD}"));
+    assert!(refused.body.contains("待核对"), "{}", refused.body);
+    assert!(!refused.body.contains("确认发送"));
+    let post = page.post_form("/send", &[("csrf", &page.csrf.clone()), ("period", PERIOD)]);
+    assert_eq!(post.status, 400);
+    let first_line = cli
+        .stderr
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("错误：")
+        .to_string();
+    let shown = first_line.split("，").next().unwrap();
+    assert!(post.body.contains(shown), "{shown}\n{}", post.body);
+}
+
+/// Start `run` again on a workspace whose page was served before.
+fn serve_again(ws: &Ws) -> Page {
+    let text = ws.read("minsheng.toml");
+    let at = text.find("listen = \"127.0.0.1:").unwrap();
+    let end = at + text[at..].find('\n').unwrap();
+    std::fs::write(
+        ws.path("minsheng.toml"),
+        format!("{}listen = \"\"{}", &text[..at], &text[end..]),
+    )
+    .unwrap();
+    serve(ws, "")
+}
+
+#[test]
+fn tls_serves_https_with_a_secure_cookie() {
+    let (ws, _) = workspace();
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(ws.path("key.pem"))
+        .arg("-out")
+        .arg(ws.path("cert.pem"))
+        .output()
+        .expect("openssl runs (tests/setup.sh installs it)");
+    assert!(ok.status.success());
+    let page = serve(&ws, "tls_cert = \"cert.pem\"\ntls_key = \"key.pem\"");
+    let o = std::process::Command::new("curl")
+        .args(["-sk", "-i", &format!("https://127.0.0.1:{}/", page.port)])
+        .output()
+        .expect("curl runs (tests/setup.sh installs it)");
+    let head = String::from_utf8_lossy(&o.stdout);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let cookie = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Plain HTTP on the TLS port gets no page.
+    let plain = page.raw("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(!plain.contains("各单位报送情况"));
+}
