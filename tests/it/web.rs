@@ -671,6 +671,11 @@ fn the_actions_run_the_commands_code() {
     let (ws, dept) = workspace();
     let file = fill_return(&ws, &dept, PERIOD, json!({}));
     ws.run(&["ingest", file.to_str().unwrap()]).ok();
+    let mut config = ws.read("minsheng.toml");
+    config.push_str(
+        "\n[[leaders]]\nname = \"王某\"\ntitle = \"分管副县长\"\nemail = \"wang@example.cn\"\n",
+    );
+    std::fs::write(ws.path("minsheng.toml"), config).unwrap();
     let page = open_page(&ws, "");
     let csrf = page.csrf.clone();
 
@@ -712,6 +717,14 @@ fn the_actions_run_the_commands_code() {
     let sent = page.post_form("/send", &[("csrf", &csrf), ("period", PERIOD)]);
     assert_eq!(sent.status, 200, "{}", sent.body);
     assert!(sent.body.contains("未配置发信服务器"), "{}", sent.body);
+    let queued = std::fs::read_dir(ws.path("outbox/mail/queue"))
+        .unwrap()
+        .count();
+    assert!(queued > 0, "the bulletin waits in the queue");
+    assert!(
+        page.get("/").body.contains("wang@example.cn"),
+        "the queue per recipient"
+    );
 
     // Reminders: the departments without an email listed to phone.
     let confirm = page.get(&format!("/remind?period={PERIOD}"));
@@ -749,7 +762,8 @@ fn the_actions_run_the_commands_code() {
         .trim_start_matches("错误：")
         .to_string();
     let shown = first_line.split("，").next().unwrap();
-    assert!(post.body.contains(shown), "{shown}\n{}", post.body);
+    let body = post.body.replace("&#x2f;", "/");
+    assert!(body.contains(shown), "{shown}\n{body}");
 }
 
 /// Start `run` again on a workspace whose page was served before.
