@@ -94,6 +94,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_indicator_has_a_bar_and_the_time_line_sits_at_its_progress() {
+        use crate::report::consolidate::{Inputs, Thresholds, consolidate};
+        let catalog = crate::testutil::catalog();
+        let period = crate::plan::Period::new(2024, 3).unwrap();
+        let v = consolidate(&Inputs {
+            catalog: &catalog,
+            period,
+            current: &[],
+            previous: &[],
+            submissions: &std::collections::HashMap::new(),
+            previous_reported: false,
+            thresholds: Thresholds {
+                tolerance: 5.0,
+                severe: 20.0,
+            },
+            deadline_day: 5,
+            today: chrono::NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
+        });
+        let svg = svg(&v);
+        assert_eq!(svg.matches("<g class=\"missing\">").count(), v.indicators.len());
+        let x = LABEL + BARS * v.time_progress;
+        assert!(svg.contains(&format!("<line x1=\"{x:.1}\"")), "{svg}");
+        assert!(svg.contains("序时进度 24.9%"));
+    }
+
+    #[test]
     fn markup_in_names_is_escaped() {
         assert_eq!(esc("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
     }
