@@ -113,7 +113,10 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2024, 4, 3).unwrap(),
         });
         let svg = svg(&v);
-        assert_eq!(svg.matches("<g class=\"missing\">").count(), v.indicators.len());
+        assert_eq!(
+            svg.matches("<g class=\"missing\">").count(),
+            v.indicators.len()
+        );
         let x = LABEL + BARS * v.time_progress;
         assert!(svg.contains(&format!("<line x1=\"{x:.1}\"")), "{svg}");
         assert!(svg.contains("序时进度 24.9%"));

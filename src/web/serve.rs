@@ -202,6 +202,8 @@ fn router(app: AppState) -> Router {
         // anything is read and counted while a body streams in.
         .layer(DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        // A body that stalls this long between two pieces is cut off.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(SLOW))
         .layer(middleware::from_fn(headers_and_log))
         .with_state(app)
 }
@@ -327,10 +329,12 @@ async fn office_gate(State(app): State<AppState>, req: Request, next: Next) -> R
             csrf_checked = true;
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
             let (parts, body) = req.into_parts();
-            let bytes = match axum::body::to_bytes(body, FORM_LIMIT).await {
-                Ok(b) => b,
-                Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-            };
+            let bytes =
+                match tokio::time::timeout(SLOW, axum::body::to_bytes(body, FORM_LIMIT)).await {
+                    Ok(Ok(b)) => b,
+                    Ok(Err(_)) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+                    Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
+                };
             let token = form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == "csrf")
                 .map(|(_, v)| v.into_owned());
