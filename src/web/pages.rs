@@ -20,15 +20,12 @@ pub struct Pages {
     env: minijinja::Environment<'static>,
 }
 
-impl Default for Pages {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Pages {
-    pub fn new() -> Pages {
+    /// `password` is where the office password's hash lives: the pages
+    /// offer 退出登录 only when there is one to log in with.
+    pub fn new(password: std::path::PathBuf) -> Pages {
         let mut env = minijinja::Environment::new();
+        env.add_function("password_set", move || password.is_file());
         for (name, src) in TEMPLATES {
             env.add_template(name, src)
                 .expect("the built-in page templates parse");

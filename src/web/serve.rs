@@ -65,7 +65,7 @@ pub fn start(rt: &Runtime, ws: &'static Workspace) -> Serving {
                 ws,
                 auth: Auth::default(),
                 uploads: Pool::new(ws),
-                pages: Pages::new(),
+                pages: Pages::new(auth::password_path(ws)),
                 tls: tls.is_some(),
             });
             tracing::info!(listen = %listen, tls = tls.is_some(), "web page serving");
