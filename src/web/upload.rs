@@ -118,11 +118,32 @@ enum Refused {
 /// header carried the token, and every `file` is saved as it arrives.
 async fn read_form(
     ws: &Workspace,
+    form: Multipart,
+    csrf: Option<&str>,
+    checked: bool,
+) -> Result<Vec<(PathBuf, String)>, Refused> {
+    let mut saved = Vec::new();
+    let read = tokio::time::timeout(SLOW, read_fields(ws, form, csrf, checked, &mut saved))
+        .await
+        .unwrap_or(Err(Refused::Slow));
+    if read.is_err() {
+        // A form refused halfway takes nothing in: its saved files go.
+        for (path, _) in &saved {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+    read.map(|()| saved)
+}
+
+async fn read_fields(
+    ws: &Workspace,
     mut form: Multipart,
     csrf: Option<&str>,
     mut checked: bool,
-) -> Result<Vec<(PathBuf, String)>, Refused> {
-    let mut saved = Vec::new();
+    saved: &mut Vec<(PathBuf, String)>,
+) -> Result<(), Refused> {
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -161,7 +182,7 @@ async fn read_form(
     if !checked {
         return Err(Refused::Csrf);
     }
-    Ok(saved)
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -197,12 +218,7 @@ pub async fn office_upload(
         return res;
     };
     let ws = app.ws;
-    let read = tokio::time::timeout(
-        SLOW,
-        read_form(ws, form, Some(&office.session.csrf), office.csrf_checked),
-    )
-    .await
-    .unwrap_or(Err(Refused::Slow));
+    let read = read_form(ws, form, Some(&office.session.csrf), office.csrf_checked).await;
     let files = match read {
         Ok(f) => f,
         Err(Refused::Csrf) => return csrf_refused(&app),

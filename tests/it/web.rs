@@ -817,3 +817,44 @@ fn tls_serves_https_with_a_secure_cookie() {
     let plain = page.raw("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(!plain.contains("各单位报送情况"));
 }
+
+#[test]
+fn a_streamed_body_over_the_limit_is_cut_off_with_413() {
+    let (ws, _) = workspace();
+    let limits = ws
+        .read("minsheng.toml")
+        .replace("max_file_mb = 20", "max_file_mb = 1");
+    std::fs::write(ws.path("minsheng.toml"), limits).unwrap();
+    let page = open_page(&ws, "");
+    let mut s = TcpStream::connect(("127.0.0.1", page.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST /api/returns HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nX-CSRF-Token: {}\r\nContent-Type: multipart/form-data; boundary=x\r\nTransfer-Encoding: chunked\r\n\r\n",
+        page.cookie, page.csrf
+    );
+    let _ = s.write_all(head.as_bytes());
+    let part =
+        b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.xlsx\"\r\n\r\n";
+    let _ = s.write_all(format!("{:x}\r\n", part.len()).as_bytes());
+    let _ = s.write_all(part);
+    let _ = s.write_all(b"\r\n");
+    let chunk = vec![b'a'; 64 * 1024];
+    for _ in 0..40 {
+        let sent = s
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .and_then(|_| s.write_all(&chunk))
+            .and_then(|_| s.write_all(b"\r\n"));
+        if sent.is_err() {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let answer = String::from_utf8_lossy(&out);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert_eq!(
+        std::fs::read_dir(ws.path("var/archive")).unwrap().count(),
+        0,
+        "nothing taken in"
+    );
+}
