@@ -111,6 +111,23 @@ pub fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Replace a secret atomically: a private (0600) temp file beside `path`,
+/// synced, then renamed over it, so the secret is never readable by others
+/// and never half written.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_name(path);
+    let _ = fs::remove_file(&tmp);
+    let result = with_parent(path, || create_private(&tmp, bytes))
+        .with_context(|| format!("无法写入 {}", tmp.display()))
+        .and_then(|()| {
+            fs::rename(&tmp, path).with_context(|| format!("无法写入 {}", path.display()))
+        });
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Why [`open_regular`] refused a path: it names no regular file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotRegular {

@@ -569,6 +569,36 @@ impl Ledger {
             .is_some())
     }
 
+    /// One file by its id: how the web page finds a receipt to serve,
+    /// never by a path taken from the request.
+    pub fn file(&self, id: i64) -> Result<Option<FileRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files WHERE id = ?1",
+            )?
+            .query_row([id], file_row)
+            .optional()?)
+    }
+
+    /// Each department's latest processed file for `period`, whatever its
+    /// verdict: the receipt the office looks at first.
+    pub fn latest_files(&self, period: Period) -> Result<HashMap<String, FileRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
+             FROM files WHERE period = ?1 AND department IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([period.to_string()], file_row)?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let row = row?;
+            if let Some(d) = row.department.clone() {
+                out.insert(d, row);
+            }
+        }
+        Ok(out)
+    }
+
     /// All files whose receipts should exist, for recovery after a crash,
     /// and whose archive paths tell which archived originals it knows.
     pub fn all_files(&self) -> Result<Vec<FileRow>> {

@@ -15,7 +15,8 @@
 //! - [`cycle`]: where the stages meet (ingest then queue the receipt, report
 //!   then send the bulletin, reminders); [`daemon`] runs them on a watch and
 //!   a schedule; [`demo`] runs a whole month.
-//! - [`cli`]: arguments, commands, and the only printing to stdout.
+//! - [`cli`]: arguments, commands, and the only printing to stdout; [`web`]:
+//!   the office's page that `run` serves, a second door beside it.
 //! - The edges: [`workspace`], [`config`], [`clock`], [`fsx`] (file
 //!   operations that never lose what they touch), [`templates`], [`text`],
 //!   [`error`].
@@ -37,6 +38,7 @@ pub mod plan;
 pub mod report;
 pub mod templates;
 pub mod text;
+pub mod web;
 pub mod workspace;
 
 #[cfg(test)]

@@ -111,13 +111,18 @@ pub enum Command {
         #[command(subcommand)]
         action: MailAction,
     },
-    /// 运行值守程序 / the daemon: watch the inbox, keep the schedule, deliver mail
+    /// 运行值守程序 / the daemon: watch the inbox, keep the schedule, deliver mail, serve the web page
     Run,
     /// 运行检查：配置、目录、发信、网页、值守程序 / check what would stop the cycle (exit 1 when something would)
     Doctor {
         /// 输出 JSON / print JSON
         #[arg(long)]
         json: bool,
+    },
+    /// 办公室网页 / the office's web page
+    Web {
+        #[command(subcommand)]
+        action: WebAction,
     },
     /// 演示 / build a demo workspace and run a whole period through it
     Demo {
@@ -127,6 +132,12 @@ pub enum Command {
     /// The reader process that other commands start to read returned files.
     #[command(name = "__reader", hide = true)]
     Reader,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebAction {
+    /// 设置办公室网页密码（从标准输入读一行）/ set the office password (one line on standard input)
+    Password,
 }
 
 #[derive(Debug, Subcommand)]

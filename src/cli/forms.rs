@@ -4,7 +4,6 @@
 use super::output::{print_json, print_text};
 use crate::error::UserError;
 use crate::form::{self, Issued};
-use crate::ledger::Ledger;
 use crate::plan::Period;
 use crate::plan::catalog::Catalog;
 use crate::workspace::Workspace;
@@ -21,10 +20,7 @@ pub(super) fn run(
         .map_err(|r| crate::error::UserError::usage(r.to_string()))?;
     let period = super::period_arg(ws, period)?;
     let departments = chosen_departments(&ws.catalog, department)?;
-    let ledger = Ledger::open(&ws.ledger_path())?;
-    let issued = form::issue(ws, period, &departments, |_, dept, prev| {
-        crate::cycle::prefill_from(&ledger, dept, prev)
-    })?;
+    let issued = crate::cycle::issue_forms(ws, period, &departments)?;
     if json {
         let forms: Vec<_> = issued
             .iter()

@@ -15,6 +15,7 @@ mod output;
 mod remind;
 mod report;
 mod status;
+mod web;
 
 pub use args::Cli;
 
@@ -53,8 +54,9 @@ pub fn run(cli: Cli) -> Result<()> {
         } => report::run(&open()?, period.as_deref(), send, draft),
         Command::Remind { period, draft } => remind::run(&open()?, period.as_deref(), draft),
         Command::Mail { action } => mail::run(&open()?, &action),
-        Command::Run => crate::daemon::run(open()?),
         Command::Doctor { json } => doctor::run(ws_dir, json),
+        Command::Run => web::run_daemon(open()?),
+        Command::Web { action } => web::run(&open()?, action),
         Command::Demo { dir } => demo::run(dir.as_deref()),
         // Frames on stdin and stdout, not text for a person.
         Command::Reader => {

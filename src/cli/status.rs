@@ -6,7 +6,7 @@ use super::output::{print_json, print_text};
 use crate::ledger::Ledger;
 use crate::model::Verdict;
 use crate::plan::catalog::Kind;
-use crate::report::consolidate::{self, PeriodView, Status};
+use crate::report::consolidate::{PeriodView, Status};
 use crate::text::{pad, pad_left, percent, truncate};
 use crate::workspace::Workspace;
 use anyhow::Result;
@@ -15,21 +15,11 @@ pub(super) fn run(ws: &Workspace, period: Option<&str>, json: bool) -> Result<()
     let period = super::period_arg(ws, period)?;
     let ledger = Ledger::open(&ws.ledger_path())?;
     let v = crate::report::view(ws, &ledger, period)?;
-    let mail = crate::mail::pending(ws)?;
-    let paused = crate::mail::pause_state(ws);
     if json {
-        let mut doc = consolidate::status_json(&v);
-        doc["mail"] = serde_json::json!({
-            "queued": mail.queued,
-            "uncertain": mail.uncertain,
-            "failed": mail.failed,
-            "sent": mail.sent,
-            "failed_recipients": mail.failed_recipients,
-            "removed_recipients": mail.removed_recipients,
-            "paused": paused.as_ref().map(|p| &p.message),
-        });
-        print_json(&doc)
+        print_json(&crate::cycle::status_document(ws, &v)?)
     } else {
+        let mail = crate::mail::pending(ws)?;
+        let paused = crate::mail::pause_state(ws);
         let mut out = table(ws, &v);
         if let Some(p) = &paused {
             out.push_str(&format!(
@@ -80,13 +70,7 @@ fn table(ws: &Workspace, v: &PeriodView) -> String {
     ));
     out.push_str(&format!("{}\n", "-".repeat(81)));
     for d in &v.departments {
-        let state = match (d.submitted, d.late) {
-            (true, false) => "已报送".to_string(),
-            (true, true) => "已报送（逾期）".to_string(),
-            (false, _) if d.verdict == Some(Verdict::Rejected) => "被退回待重报".to_string(),
-            (false, true) => "未报送（逾期）".to_string(),
-            (false, false) => "未报送".to_string(),
-        };
+        let state = d.state();
         let at = if d.submitted {
             d.received_at
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
@@ -97,7 +81,7 @@ fn table(ws: &Workspace, v: &PeriodView) -> String {
         out.push_str(&format!(
             "{}{}{}{}{}{}\n",
             pad(&truncate(&d.name, 29), 30),
-            pad(&state, 16),
+            pad(state, 16),
             pad(&at, 18),
             pad_left(&d.version.map(|x| x.to_string()).unwrap_or_default(), 5),
             pad_left(&d.findings.map(|x| x.to_string()).unwrap_or_default(), 6),

@@ -91,6 +91,40 @@ pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Res
     Ok(summary)
 }
 
+/// The document `status --json` prints and the web page's `/api/status`
+/// answers: the consolidated period, and how the mail queue stands.
+pub fn status_document(
+    ws: &Workspace,
+    v: &crate::report::consolidate::PeriodView,
+) -> Result<serde_json::Value> {
+    let mail = mail::pending(ws)?;
+    let paused = mail::pause_state(ws);
+    let mut doc = crate::report::consolidate::status_json(v);
+    doc["mail"] = serde_json::json!({
+        "queued": mail.queued,
+        "uncertain": mail.uncertain,
+        "failed": mail.failed,
+        "sent": mail.sent,
+        "failed_recipients": mail.failed_recipients,
+        "removed_recipients": mail.removed_recipients,
+        "paused": paused.as_ref().map(|p| &p.message),
+    });
+    Ok(doc)
+}
+
+/// Issue the period's forms of `departments`, each prefilled with its last
+/// accepted return: the one step of `forms` and of the web page's download.
+pub fn issue_forms(
+    ws: &Workspace,
+    period: Period,
+    departments: &[&str],
+) -> Result<Vec<crate::form::Issued>> {
+    let ledger = Ledger::open(&ws.ledger_path())?;
+    crate::form::issue(ws, period, departments, |_, dept, prev| {
+        prefill_from(&ledger, dept, prev)
+    })
+}
+
 /// Last period's accepted return of `department`, from the ledger, as the
 /// prefill of its next form.
 pub fn prefill_from(ledger: &Ledger, department: &str, period: Period) -> Result<Option<Prefill>> {

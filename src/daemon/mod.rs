@@ -25,8 +25,9 @@ enum Wake {
     Stop,
 }
 
-/// Run the daemon until SIGINT or SIGTERM.
-pub fn run(ws: Workspace) -> Result<()> {
+/// Run the daemon until SIGINT or SIGTERM. `announce` hears where the web
+/// page is served (or why it is not) once that is known.
+pub fn run(ws: Workspace, announce: impl FnOnce(&crate::web::Serving)) -> Result<()> {
     let _lock = lock(&ws)?;
     let jobs = schedule::jobs(&ws.config.schedule)?;
     // Create or migrate the ledger once, before the threads open their own
@@ -35,34 +36,42 @@ pub fn run(ws: Workspace) -> Result<()> {
     // A delivery the last run's crash interrupted shows as such at once,
     // not at the first scheduled flush.
     crate::mail::recover(&ws)?;
-    let ws = Arc::new(ws);
+    // The daemon lives as long as the process; the intakes of the web
+    // page's uploads borrow the workspace from any thread.
+    let ws: &'static Workspace = Box::leak(Box::new(ws));
     let stop = Arc::new(AtomicBool::new(false));
     tracing::info!(workspace = %ws.root.display(), "daemon starting");
 
     let (inbox_tx, inbox_rx) = mpsc::channel();
     let (jobs_tx, jobs_rx) = mpsc::channel();
-    let _watcher = watch::events(&ws, inbox_tx.clone());
+    let _watcher = watch::events(ws, inbox_tx.clone());
 
     let watcher_thread = {
-        let (ws, stop) = (ws.clone(), stop.clone());
+        let (ws, stop) = (ws, stop.clone());
         std::thread::Builder::new()
             .name("inbox".into())
-            .spawn(move || watch::watch_loop(&ws, &stop, &inbox_rx))?
+            .spawn(move || watch::watch_loop(ws, &stop, &inbox_rx))?
     };
     let (jobs_done_tx, jobs_done_rx) = mpsc::channel::<()>();
     {
-        let (ws, stop) = (ws.clone(), stop.clone());
+        let (ws, stop) = (ws, stop.clone());
         std::thread::Builder::new()
             .name("jobs".into())
             .spawn(move || {
-                if let Err(e) = jobs::jobs_loop(&ws, &jobs, &stop, &jobs_rx) {
+                if let Err(e) = jobs::jobs_loop(ws, &jobs, &stop, &jobs_rx) {
                     tracing::error!(error = %crate::error::chain(&e), "scheduled jobs stopped");
                 }
                 let _ = jobs_done_tx.send(());
             })?;
     }
 
-    wait_for_signal(&watcher_thread)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("web")
+        .enable_all()
+        .build()?;
+    announce(&crate::web::start(&rt, ws));
+    wait_for_signal(&rt, &watcher_thread)?;
     tracing::info!("stopping: finishing the file in hand");
     stop.store(true, Ordering::SeqCst);
     let _ = inbox_tx.send(Wake::Stop);
@@ -77,6 +86,7 @@ pub fn run(ws: Workspace) -> Result<()> {
             "a scheduled job is still running; leaving it to be resumed on the next start"
         );
     }
+    rt.shutdown_timeout(Duration::from_secs(1));
     inbox_result?;
     tracing::info!("daemon stopped");
     Ok(())
@@ -84,10 +94,10 @@ pub fn run(ws: Workspace) -> Result<()> {
 
 /// Block until SIGINT or SIGTERM, or until the inbox thread ends by itself
 /// (an error it cannot get past, such as a broken ledger).
-fn wait_for_signal(watcher: &std::thread::JoinHandle<Result<()>>) -> Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+fn wait_for_signal(
+    rt: &tokio::runtime::Runtime,
+    watcher: &std::thread::JoinHandle<Result<()>>,
+) -> Result<()> {
     rt.block_on(async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         loop {

@@ -290,6 +290,19 @@ pub struct DepartmentView {
     pub rates: Rates,
 }
 
+impl DepartmentView {
+    /// Where the department stands, as `status` and the web page word it.
+    pub fn state(&self) -> &'static str {
+        match (self.submitted, self.late) {
+            (true, false) => "已报送",
+            (true, true) => "已报送（逾期）",
+            (false, _) if self.verdict == Some(Verdict::Rejected) => "被退回待重报",
+            (false, true) => "未报送（逾期）",
+            (false, false) => "未报送",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodView<'a> {
     pub period: Period,

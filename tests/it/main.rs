@@ -17,4 +17,5 @@ mod office;
 mod recovery;
 mod report;
 mod util;
+mod web;
 mod workspace;

@@ -80,6 +80,12 @@ impl Ws {
         let dir = tempfile::tempdir().expect("temp dir");
         let ws = dir.path().join("ws");
         bare(&["init", ws.to_str().unwrap()], dir.path()).ok();
+        // Tests that start `run` serve no page unless they ask for one, so
+        // they never fight over a port.
+        let config = ws.join("minsheng.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"\"");
+        std::fs::write(&config, text).unwrap();
         Ws {
             dir,
             today: "2024-04-03".into(),

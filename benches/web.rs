@@ -1,0 +1,274 @@
+//! The office's web page under a whole year: a workspace holding 12 periods
+//! × 20 departments, three versions of each return, served by a real
+//! `minsheng run` on a loopback port. Measures, over HTTP:
+//! - the board (`GET /?period=2024-12`): ledger read, consolidation, chart,
+//!   receipts, mail queue, page, at the median;
+//! - an upload → its receipt page (`POST /api/returns`, one return through
+//!   the reader process, archive, ledger and receipt), at the median.
+//!
+//! Run:
+//!
+//!     cargo bench --bench web
+//!     RUNS=50 cargo bench --bench web
+//!
+//! Targets: board < 50 ms, upload → receipt < 100 ms (2-core machine).
+//! Needs python3 with openpyxl (tests/setup.sh) to fill the uploaded forms.
+
+use minsheng::ledger::{Ledger, NewFile};
+use minsheng::model::{Contact, Reported, Value, Verdict};
+use minsheng::plan::Period;
+use minsheng::plan::catalog::Kind;
+use minsheng::workspace::Workspace;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_minsheng");
+const TODAY: &str = "2025-01-03";
+const VERSIONS: usize = 3;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn minsheng(ws: &Path, args: &[&str]) {
+    let ok = Command::new(BIN)
+        .args(args)
+        .arg("--workspace")
+        .arg(ws)
+        .env("MINSHENG_TODAY", TODAY)
+        .stdout(Stdio::null())
+        .status()
+        .expect("minsheng runs")
+        .success();
+    assert!(ok, "minsheng {args:?} failed");
+}
+
+/// A year of returns recorded straight into the ledger, with a receipt
+/// file for each, as intake would leave them.
+fn fill_year(ws: &Workspace) -> usize {
+    let mut ledger = Ledger::open(&ws.ledger_path()).expect("ledger");
+    let contact = Contact {
+        filler: "张三".into(),
+        phone: "0730-6221234".into(),
+        date: "2024-04-02".into(),
+    };
+    let mut n = 0;
+    for period in Period::months_of(2024) {
+        let time = period.time_progress();
+        for (d, dept) in ws.catalog.departments.iter().enumerate() {
+            for version in 0..VERSIONS {
+                let pace = 0.6 + 0.05 * ((d + version) % 10) as f64;
+                let values: Vec<Reported> = ws
+                    .catalog
+                    .indicators_of(dept)
+                    .map(|ind| {
+                        let share = (time * pace).min(1.0);
+                        let value = match ind.kind {
+                            Kind::Milestone => {
+                                Value::Stage(((share * 4.0).floor() as usize).min(4))
+                            }
+                            _ => Value::Number((ind.target * share).round()),
+                        };
+                        Reported {
+                            code: ind.code.clone(),
+                            value,
+                            progress: "按计划推进".into(),
+                            problems: "项目资金尚未全部拨付到位".into(),
+                            measures: "加快资金拨付，倒排工期".into(),
+                        }
+                    })
+                    .collect();
+                let stem = format!("{period}/{dept}-bench-{version}-accepted");
+                let receipt = ws.receipts_dir("").join(format!("{stem}.txt"));
+                minsheng::fsx::write_atomic(&receipt, "回执：已采用。\n".repeat(20).as_bytes())
+                    .expect("receipt written");
+                let received = chrono::DateTime::parse_from_rfc3339(&format!(
+                    "{}T09:0{version}:00+08:00",
+                    period.next().first_day()
+                ))
+                .expect("a valid time");
+                ledger
+                    .record(&NewFile {
+                        sha256: &format!("{period}-{d}-{version}"),
+                        name: "bench.xlsx",
+                        size: 1,
+                        received_at: received,
+                        verdict: Verdict::Accepted,
+                        department: Some(dept),
+                        period: Some(period),
+                        archive_path: "var/archive/bench.xlsx",
+                        receipt_stem: &stem,
+                        duplicate_of: None,
+                        findings: &[],
+                        accepted: Some((&values, &contact)),
+                    })
+                    .expect("record");
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// `runs` filled returns of one department for 2024-12, each different.
+fn returns(root: &Path, dept: &str, runs: usize) -> Vec<PathBuf> {
+    let form = root.join(format!("outbox/forms/2024-12/2024-12-{dept}.xlsx"));
+    let dir = root.join("filled");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fill = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/fill.py");
+    (0..runs)
+        .map(|i| {
+            let spec = dir.join(format!("{i}.json"));
+            let out = dir.join(format!("{i}-2024-12-{dept}.xlsx"));
+            std::fs::write(
+                &spec,
+                serde_json::json!({
+                    "progress": format!("第{i}次报送，按计划推进"),
+                    "footer": {"填报人": "张三", "联系电话": "0730-6221234", "填报日期": "2025-01-02"}
+                })
+                .to_string(),
+            )
+            .unwrap();
+            let ok = Command::new("python3")
+                .arg(&fill)
+                .args([&form, &out, &spec])
+                .status()
+                .expect("python3 with openpyxl")
+                .success();
+            assert!(ok, "fill.py failed");
+            out
+        })
+        .collect()
+}
+
+fn multipart(file: &Path) -> Vec<u8> {
+    let name = file.file_name().unwrap().to_string_lossy();
+    let mut body = format!(
+        "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&std::fs::read(file).unwrap());
+    body.extend_from_slice(b"\r\n--b0undary--\r\n");
+    body
+}
+
+fn main() {
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("ws");
+    let ok = Command::new(BIN)
+        .arg("init")
+        .arg(&root)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = root.join("minsheng.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "listen = \"127.0.0.1:8080\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
+    );
+    std::fs::write(&config, text).unwrap();
+
+    // SAFETY: set before any other thread runs.
+    unsafe { std::env::set_var("MINSHENG_TODAY", TODAY) };
+    let ws = Workspace::open(Some(&root)).expect("workspace");
+    let t = Instant::now();
+    let recorded = fill_year(&ws);
+    minsheng(&root, &["forms", "--period", "2024-12"]);
+    let dept = ws.catalog.departments[0].clone();
+    let files = returns(&root, &dept, runs);
+    println!(
+        "setup: {recorded} returns over 12 periods × {} departments ({VERSIONS} versions each), {runs} returns to upload, in {:.1} s",
+        ws.catalog.departments.len(),
+        t.elapsed().as_secs_f64()
+    );
+
+    let mut daemon = Command::new(BIN)
+        .args(["run", "--workspace"])
+        .arg(&root)
+        .env("MINSHENG_TODAY", TODAY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the page never came up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let base = format!("http://127.0.0.1:{port}");
+    let first = agent.get(format!("{base}/")).call().expect("board");
+    let cookie = first
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session")
+        .to_string();
+    let html = agent
+        .get(format!("{base}/"))
+        .header("Cookie", &cookie)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..at + html[at..].find('"').unwrap()].to_string();
+
+    let mut board = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mut r = agent
+            .get(format!("{base}/?period=2024-12"))
+            .header("Cookie", &cookie)
+            .call()
+            .expect("board");
+        let body = r.body_mut().read_to_string().unwrap();
+        board.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(r.status() == 200 && body.contains("各单位报送情况"));
+    }
+    let mut upload = Vec::new();
+    for f in &files {
+        let body = multipart(f);
+        let t = Instant::now();
+        let mut r = agent
+            .post(format!("{base}/api/returns"))
+            .header("Cookie", &cookie)
+            .header("X-CSRF-Token", &csrf)
+            .header("Content-Type", "multipart/form-data; boundary=b0undary")
+            .send(&body[..])
+            .expect("upload");
+        let page = r.body_mut().read_to_string().unwrap();
+        upload.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(r.status() == 200 && page.contains("已采用"), "{page}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status();
+    let _ = daemon.wait();
+    let (b, u) = (median(board), median(upload));
+    println!("board of 2024-12 over a full year: median {b:.1} ms over {runs} requests");
+    println!("upload → receipt page: median {u:.1} ms over {runs} uploads");
+    println!(
+        "targets: board < 50 ms {}, upload < 100 ms {}",
+        if b < 50.0 { "met" } else { "MISSED" },
+        if u < 100.0 { "met" } else { "MISSED" }
+    );
+}

@@ -1,0 +1,25 @@
+// Drag and drop onto the upload box; the plain form works without this.
+(function () {
+  var form = document.getElementById("upload");
+  if (!form) return;
+  var input = document.getElementById("file");
+  var drop = form.querySelector(".drop");
+  var label = drop.textContent;
+  function show() {
+    var n = input.files ? input.files.length : 0;
+    drop.textContent = n ? "已选择 " + n + " 个文件，点“上传并审核”" : label;
+  }
+  input.addEventListener("change", show);
+  ["dragenter", "dragover"].forEach(function (t) {
+    drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (t) {
+    drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.remove("over"); });
+  });
+  drop.addEventListener("drop", function (e) {
+    if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+    input.files = e.dataTransfer.files;
+    show();
+    form.submit();
+  });
+})();

@@ -1,0 +1,309 @@
+//! Uploaded returns: saved under `var/uploads/`, then taken through the
+//! same intake as `inbox/` and `ingest` (reader process, archive, ledger,
+//! receipt, mail). At most `[web] max_uploads` intakes run at once.
+
+use super::auth;
+use super::board::json;
+use super::serve::{AppState, Office, SLOW, csrf_refused};
+use crate::intake::{Arrival, Door, FileResult, Intake};
+use crate::workspace::Workspace;
+use anyhow::Result;
+use axum::Extension;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Intakes ready for the next upload, and the permits that bound them.
+pub struct Pool {
+    ws: &'static Workspace,
+    permits: Arc<Semaphore>,
+    idle: Mutex<Vec<Intake<'static>>>,
+}
+
+impl Pool {
+    pub fn new(ws: &'static Workspace) -> Pool {
+        Pool {
+            ws,
+            permits: Arc::new(Semaphore::new(ws.config.web.max_uploads.max(1))),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A place in intake, or `None` when all are taken.
+    fn try_enter(&self) -> Option<OwnedSemaphorePermit> {
+        self.permits.clone().try_acquire_owned().ok()
+    }
+
+    /// Take saved files through intake (blocking: call off the async threads).
+    fn take(&self, files: &[(PathBuf, String)]) -> Result<Vec<FileResult>> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut intake = match idle {
+            Some(i) => i,
+            None => Intake::open(self.ws)?,
+        };
+        // An intake whose workspace failed is not kept.
+        let results = take_files(&mut intake, self.ws, files)?;
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(intake);
+        Ok(results)
+    }
+}
+
+/// The one call from the web page into intake: the same step as `ingest`
+/// and the inbox, through the upload door (the saved file is moved in, as
+/// from the inbox). A file that could not be taken at all is logged and
+/// left out of the answer, as `ingest` leaves it out of its document.
+fn take_files(
+    intake: &mut Intake,
+    ws: &Workspace,
+    files: &[(PathBuf, String)],
+) -> Result<Vec<FileResult>> {
+    let arrivals: Vec<Arrival> = files
+        .iter()
+        .map(|(path, shown)| Arrival {
+            path: path.clone(),
+            shown: shown.clone(),
+            door: Door::Upload { department: None },
+        })
+        .collect();
+    let taken = crate::cycle::take(intake, ws, &arrivals)?;
+    let mut out = Vec::new();
+    for (r, (path, shown)) in taken.results.into_iter().zip(files) {
+        match r {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                tracing::error!(file = %shown, error = %e, "upload not taken");
+            }
+        }
+        // Its folder, empty once the file was moved in; a file that could
+        // not be taken stays.
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    Ok(out)
+}
+
+/// Save one uploaded file under `var/uploads/<unique>/<its name>`, so
+/// intake sees the name the department gave it.
+fn save(ws: &Workspace, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let stamp = ws.clock.now().format("%Y%m%d%H%M%S");
+    let dir = ws
+        .var()
+        .join("uploads")
+        .join(format!("{stamp}-{}", &auth::token()[..12]));
+    let path = dir.join(crate::fsx::safe_component(name));
+    crate::fsx::write_atomic(&path, bytes)?;
+    Ok(path)
+}
+
+/// The name a browser gave a file, without any folder some browsers add.
+fn base_name(given: Option<&str>) -> String {
+    let given = given.unwrap_or("");
+    let base = given.rsplit(['/', '\\']).next().unwrap_or(given).trim();
+    if base.is_empty() {
+        "未命名.xlsx".into()
+    } else {
+        base.to_string()
+    }
+}
+
+enum Refused {
+    Csrf,
+    TooLarge,
+    Slow,
+    Bad(String),
+}
+
+/// Read the form: its `csrf` field must come before any `file` unless the
+/// header carried the token, and every `file` is saved as it arrives.
+async fn read_form(
+    ws: &Workspace,
+    form: Multipart,
+    csrf: Option<&str>,
+    checked: bool,
+) -> Result<Vec<(PathBuf, String)>, Refused> {
+    let mut saved = Vec::new();
+    let read = tokio::time::timeout(SLOW, read_fields(ws, form, csrf, checked, &mut saved))
+        .await
+        .unwrap_or(Err(Refused::Slow));
+    if read.is_err() {
+        // A form refused halfway takes nothing in: its saved files go.
+        for (path, _) in &saved {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+    read.map(|()| saved)
+}
+
+async fn read_fields(
+    ws: &Workspace,
+    mut form: Multipart,
+    csrf: Option<&str>,
+    mut checked: bool,
+    saved: &mut Vec<(PathBuf, String)>,
+) -> Result<(), Refused> {
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(Refused::TooLarge),
+            Err(e) => return Err(Refused::Bad(e.body_text())),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let text = field.text().await.unwrap_or_default();
+                checked |= csrf.is_some_and(|c| auth::same(text.trim(), c));
+            }
+            Some("file") => {
+                if !checked {
+                    return Err(Refused::Csrf);
+                }
+                let name = base_name(field.file_name());
+                let bytes = match field.bytes().await {
+                    Ok(b) => b,
+                    Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                        return Err(Refused::TooLarge);
+                    }
+                    Err(e) => return Err(Refused::Bad(e.body_text())),
+                };
+                if name == "未命名.xlsx" && bytes.is_empty() {
+                    // An empty file input submitted as is.
+                    continue;
+                }
+                let path =
+                    save(ws, &name, &bytes).map_err(|e| Refused::Bad(crate::error::chain(&e)))?;
+                saved.push((path, name));
+            }
+            _ => {}
+        }
+    }
+    if !checked {
+        return Err(Refused::Csrf);
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Shown {
+    file: String,
+    department: Option<String>,
+    period: Option<String>,
+    verdict: &'static str,
+    class: &'static str,
+    findings: Vec<(bool, String)>,
+    receipt: Option<String>,
+}
+
+/// `POST /api/returns`: the office uploads returns.
+pub async fn office_upload(
+    State(app): State<AppState>,
+    Extension(office): Extension<Office>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let Some(_permit) = app.uploads.try_enter() else {
+        let mut res = app.pages.message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "正在处理其他上传",
+            "同时上传的人较多，请稍等片刻再试。",
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return res;
+    };
+    let ws = app.ws;
+    let read = read_form(ws, form, Some(&office.session.csrf), office.csrf_checked).await;
+    let files = match read {
+        Ok(f) => f,
+        Err(Refused::Csrf) => return csrf_refused(&app),
+        Err(Refused::TooLarge) => {
+            return app.pages.message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "文件太大",
+                &format!(
+                    "上传的内容超过 {} MB 的上限，未接收。",
+                    ws.config.limits.max_file_mb
+                ),
+            );
+        }
+        Err(Refused::Slow) => {
+            return app.pages.message(
+                StatusCode::REQUEST_TIMEOUT,
+                "上传超时",
+                "上传太慢，已中断，请重新上传。",
+            );
+        }
+        Err(Refused::Bad(why)) => {
+            return app
+                .pages
+                .message(StatusCode::BAD_REQUEST, "上传内容有误", &why);
+        }
+    };
+    let pool = app.clone();
+    let taken = tokio::task::spawn_blocking(move || pool.uploads.take(&files))
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|r| r);
+    let results = match taken {
+        Ok(r) => r,
+        Err(e) => return app.pages.failure(&e),
+    };
+    if wants_json {
+        return json(StatusCode::OK, &serde_json::json!({ "results": results }));
+    }
+    let shown: Vec<Shown> = results.iter().map(shown).collect();
+    app.pages.render(
+        StatusCode::OK,
+        "receipts.html",
+        serde_json::json!({ "results": shown, "csrf": office.session.csrf }),
+    )
+}
+
+fn shown(r: &FileResult) -> Shown {
+    use crate::model::{Severity, Verdict};
+    Shown {
+        file: r.file.clone(),
+        department: r.department.clone(),
+        period: r.period.map(|p| p.chinese()),
+        verdict: r.verdict.chinese(),
+        class: match r.verdict {
+            Verdict::Accepted if r.findings.is_empty() => "done",
+            Verdict::Accepted | Verdict::Duplicate | Verdict::Skipped => "ontrack",
+            Verdict::Rejected => "severe",
+        },
+        findings: r
+            .findings
+            .iter()
+            .map(|f| (f.severity == Severity::Error, f.message.clone()))
+            .collect(),
+        receipt: r.receipt.as_ref().map(|x| x.receipt.text.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_browser_path_keeps_only_the_file_name() {
+        assert_eq!(
+            base_name(Some("C:\\Users\\x\\2024-03-县教育局.xlsx")),
+            "2024-03-县教育局.xlsx"
+        );
+        assert_eq!(base_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(base_name(None), "未命名.xlsx");
+    }
+}
