@@ -11,9 +11,10 @@
 //!   (every guarantee: guards, the reader processes, archive, the ledger on
 //!   disk before a file leaves `var/processing/`, receipts, a receipt mail
 //!   queued for every department) and `report --period 2024-12`;
-//! - `../shared/bench/pandas_peer.py` with openpyxl and with calamine, when
-//!   its venv exists (`PEER_PYTHON`, default `/tmp/peer/bin/python`);
-//! - the floor (`../shared/bench/floor`, `FLOOR`, default
+//! - a pandas pipeline as a county would write it (the script `PEER_SCRIPT`
+//!   names, run by `PEER_PYTHON`, default `/tmp/peer/bin/python`) with
+//!   openpyxl and with calamine, when both are given;
+//! - the floor (the binary `FLOOR` names, default
 //!   `/tmp/floor-target/release/floor`), calamine and rust_xlsxwriter alone.
 //!
 //! Rounds alternate the pipelines; each ratio is taken within a round and
@@ -277,7 +278,7 @@ fn main() {
     }
 
     let peer_python = std::env::var("PEER_PYTHON").unwrap_or("/tmp/peer/bin/python".into());
-    let peer_script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/pandas_peer.py");
+    let peer_script = std::path::PathBuf::from(std::env::var("PEER_SCRIPT").unwrap_or_default());
     let have_peer = Path::new(&peer_python).is_file() && peer_script.is_file();
     let floor = std::env::var("FLOOR").unwrap_or("/tmp/floor-target/release/floor".into());
     let have_floor = Path::new(&floor).is_file();
@@ -391,13 +392,11 @@ fn main() {
     }
     if !have_peer {
         println!(
-            "  (no peer: python3 -m venv /tmp/peer && /tmp/peer/bin/pip install pandas openpyxl xlsxwriter python-calamine)"
+            "  (no peer: PEER_SCRIPT=<the pandas pipeline> and python3 -m venv /tmp/peer && /tmp/peer/bin/pip install pandas openpyxl xlsxwriter python-calamine)"
         );
     }
     if !have_floor {
-        println!(
-            "  (no floor: cargo build --release --manifest-path ../shared/bench/floor/Cargo.toml --target-dir /tmp/floor-target)"
-        );
+        println!("  (no floor: FLOOR=<a calamine + rust_xlsxwriter binary>)");
     }
 
     if flat > 0 {

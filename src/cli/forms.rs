@@ -17,7 +17,7 @@ pub(super) fn run(
     json: bool,
 ) -> Result<()> {
     crate::cycle::gate::review_gate(ws, draft, crate::cycle::gate::Act::Forms)
-        .map_err(|r| crate::error::UserError::usage(r.to_string()))?;
+        .map_err(crate::cycle::gate::Refused::usage)?;
     let period = super::period_arg(ws, period)?;
     let departments = chosen_departments(&ws.catalog, department)?;
     let issued = crate::cycle::issue_forms(ws, period, &departments)?;

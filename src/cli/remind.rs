@@ -12,7 +12,7 @@ use anyhow::Result;
 
 pub(super) fn run(ws: &Workspace, period: Option<&str>, draft: bool) -> Result<()> {
     crate::cycle::gate::review_gate(ws, draft, crate::cycle::gate::Act::Reminders)
-        .map_err(|r| crate::error::UserError::usage(r.to_string()))?;
+        .map_err(crate::cycle::gate::Refused::usage)?;
     let period = super::period_arg(ws, period)?;
     let (summary, sent) = remind_and_send(ws, period)?;
     print_text(&render_reminders(ws, &summary))?;

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 pub(super) fn run(ws: &Workspace, period: Option<&str>, send: bool, draft: bool) -> Result<()> {
     if send {
         crate::cycle::gate::review_gate(ws, draft, crate::cycle::gate::Act::Bulletin)
-            .map_err(|r| crate::error::UserError::usage(r.to_string()))?;
+            .map_err(crate::cycle::gate::Refused::usage)?;
     }
     let period = super::period_arg(ws, period)?;
     let ledger = Ledger::open(&ws.ledger_path())?;

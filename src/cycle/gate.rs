@@ -37,6 +37,13 @@ pub struct Refused {
     pub unreviewed: Unreviewed,
 }
 
+impl Refused {
+    /// The refusal as a usage error: exit 2 for a command, 400 for a page.
+    pub fn usage(self) -> crate::error::UserError {
+        crate::error::UserError::usage(self.to_string())
+    }
+}
+
 /// `Ok` when the catalog is reviewed or `draft` is asked for.
 pub fn review_gate(ws: &Workspace, draft: bool, act: Act) -> Result<(), Refused> {
     match ws.catalog.check_reviewed() {

@@ -89,7 +89,8 @@ pub async fn forms_zip(
         Err(r) => return r,
     };
     let made = blocking(&app, move |ws| {
-        crate::cycle::gate::review_gate(ws, false, crate::cycle::gate::Act::Forms)?;
+        crate::cycle::gate::review_gate(ws, false, crate::cycle::gate::Act::Forms)
+            .map_err(crate::cycle::gate::Refused::usage)?;
         let departments: Vec<&str> = ws.catalog.departments.iter().map(String::as_str).collect();
         let issued = crate::cycle::issue_forms(ws, period, &departments)?;
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -203,6 +204,37 @@ pub async fn word(State(app): State<AppState>, Path(period): Path<String>) -> Re
     }
 }
 
+/// `GET /doctor`: the checks of `minsheng doctor`, the SMTP login included.
+pub async fn doctor(State(app): State<AppState>) -> Response {
+    use crate::cycle::doctor::{self, Probes};
+    let checks = blocking(&app, |ws| {
+        Ok(doctor::run(&ws.root, Probes { smtp_login: true }))
+    })
+    .await;
+    match checks {
+        Ok(checks) => {
+            let rows: Vec<_> = checks
+                .iter()
+                .map(|c| {
+                    serde_json::json!({
+                        "level": c.level,
+                        "label": c.level.label(),
+                        "title": c.title,
+                        "message": c.message,
+                        "fix": c.fix,
+                    })
+                })
+                .collect();
+            app.pages.render(
+                StatusCode::OK,
+                "doctor.html",
+                serde_json::json!({ "checks": rows, "failed": doctor::failed(&checks) }),
+            )
+        }
+        Err(r) => r,
+    }
+}
+
 /// `GET /send?period=P`: what sending would do, or why it is refused.
 pub async fn send_confirm(
     State(app): State<AppState>,
@@ -248,7 +280,8 @@ pub async fn send(
         Err(r) => return r,
     };
     let sent = blocking(&app, move |ws| {
-        crate::cycle::gate::review_gate(ws, false, crate::cycle::gate::Act::Bulletin)?;
+        crate::cycle::gate::review_gate(ws, false, crate::cycle::gate::Act::Bulletin)
+            .map_err(crate::cycle::gate::Refused::usage)?;
         let ledger = Ledger::open(&ws.ledger_path())?;
         let v = report::view(ws, &ledger, period)?;
         let files = report::write(ws, &ledger, &v)?;
@@ -375,7 +408,8 @@ pub async fn remind(
         Err(r) => return r,
     };
     let done = blocking(&app, move |ws| {
-        crate::cycle::gate::review_gate(ws, false, crate::cycle::gate::Act::Reminders)?;
+        crate::cycle::gate::review_gate(ws, false, crate::cycle::gate::Act::Reminders)
+            .map_err(crate::cycle::gate::Refused::usage)?;
         let (summary, sent) = crate::cycle::remind::remind_and_send(ws, period)?;
         let lines = sent.as_ref().map(flush_lines).unwrap_or_default();
         Ok((summary, lines))

@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("report.html", include_str!("pages/report.html")),
     ("send.html", include_str!("pages/send.html")),
     ("remind.html", include_str!("pages/remind.html")),
+    ("doctor.html", include_str!("pages/doctor.html")),
 ];
 
 pub struct Pages {

@@ -192,6 +192,7 @@ fn router(app: AppState) -> Router {
             "/remind",
             get(actions::remind_confirm).post(actions::remind),
         )
+        .route("/doctor", get(actions::doctor))
         .route("/receipt/{id}", get(actions::receipt_text))
         .route("/receipt/{id}/marked", get(actions::marked_copy))
         .route("/assets/style.css", get(style))

@@ -858,3 +858,28 @@ fn a_streamed_body_over_the_limit_is_cut_off_with_413() {
         "nothing taken in"
     );
 }
+
+#[test]
+fn the_office_page_shows_the_checks_doctor_makes() {
+    let (ws, _) = workspace();
+    let page = open_page(&ws, "");
+    let shown = page.get("/doctor");
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    let doc = ws.run(&["doctor", "--json"]).json();
+    let checks = doc["checks"].as_array().unwrap();
+    assert!(!checks.is_empty());
+    for c in checks {
+        let title = c["title"].as_str().unwrap();
+        assert!(shown.body.contains(title), "{title} not on the page");
+    }
+    assert!(
+        shown.body.contains("没有配置 [smtp]"),
+        "the same finding as the command: {}",
+        shown.body
+    );
+    let board = page.get("/");
+    assert!(
+        board.body.contains("href=\"/doctor\""),
+        "linked from the board"
+    );
+}
