@@ -75,6 +75,30 @@ pub fn chinese_date(d: chrono::NaiveDate) -> String {
 }
 
 /// Lowercase hex of some bytes (hashes, keys).
+/// Whether XML 1.0 allows `c` at all: most control characters it forbids,
+/// and Word refuses a file that holds one.
+pub fn xml_char(c: char) -> bool {
+    !((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') || c == '\u{FFFE}' || c == '\u{FFFF}')
+}
+
+/// Text as XML or HTML character data (attribute values included):
+/// markup escaped, characters XML forbids left out.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if !xml_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
@@ -150,6 +174,12 @@ pub fn json_number(v: f64) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markup_is_escaped_and_what_xml_forbids_left_out() {
+        assert_eq!(xml_escape("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+        assert_eq!(xml_escape("a\u{0c}b\tc\u{FFFF}"), "ab\tc");
+    }
 
     #[test]
     fn folds_full_width_and_labels() {

@@ -35,6 +35,16 @@ pub fn take(intake: &mut Intake, ws: &Workspace, arrivals: &[Arrival]) -> Result
     Ok(taken)
 }
 
+/// What the daemon does when it starts, before its first look at the
+/// inbox: the files a crash left in hand, then what a ledger rolled back
+/// lost, with their receipts queued in one batch. The files finished.
+pub fn restart(intake: &mut Intake, ws: &Workspace) -> Result<Vec<FileResult>> {
+    let mut done = intake.take(&[])?.recovered;
+    done.extend(intake.reconcile()?);
+    queue_receipts(ws, done.iter());
+    Ok(done)
+}
+
 /// Queue the receipts of processed files to their departments, in one
 /// batch flushed to disk once. A skipped file has no receipt, and a
 /// department without an address gets none; a receipt that cannot be queued

@@ -122,7 +122,7 @@ fn settled(
 pub(super) fn watch_loop(ws: &Workspace, stop: &AtomicBool, wake: &Receiver<Wake>) -> Result<()> {
     let mut intake = Intake::open(ws)?;
     // Nothing new yet: what a crash left is finished before the first look.
-    for r in cycle::take(&mut intake, ws, &[])?.recovered {
+    for r in cycle::restart(&mut intake, ws)? {
         log_result(&r, Duration::ZERO);
     }
     let settle = Duration::from_secs_f64(ws.config.watch.settle_secs.max(0.0));

@@ -1,15 +1,19 @@
 //! Finishing what a crash or a power cut left, through the same step as any
-//! file: files in `var/processing/` are tried once more; one whose second
-//! try also died is rejected unread; archived originals the ledger does not
-//! hold (its last commits lost) are taken in again, once; receipts the
-//! ledger promises but the disk lacks are written. Files another process
-//! holds (a running daemon's) are locked, and left alone.
+//! file. Every intake, at its first call, finishes the files in
+//! `var/processing/`: each is tried once more, and one whose second try also
+//! died is rejected unread; files another process holds (a running daemon's)
+//! are locked, and left alone. Since a file leaves `var/processing/` only
+//! once its receipt is written, that is all a crash can leave. A ledger
+//! rolled back (restored, or its last commits lost by a disk that lied)
+//! is another matter, and costs a walk of the archive and of the ledger:
+//! [`Intake::reconcile`], which the daemon runs when it starts.
 
 use super::claim::{self, Claimed};
 use super::door::TakeError;
 use super::names;
 use super::take::{Entry, FileResult, Intake};
 use crate::fsx;
+use crate::ledger::FileRow;
 use anyhow::Result;
 use std::collections::HashSet;
 use std::fs;
@@ -21,8 +25,8 @@ use std::path::{Path, PathBuf};
 const RETRY: &str = "retry";
 
 impl Intake<'_> {
-    /// Finish what a crash left; the files finished, in the order taken.
-    pub(super) fn recover(&mut self) -> Result<Vec<FileResult>> {
+    /// Finish the files a crash left in hand, in the order taken.
+    pub(super) fn finish_leftovers(&mut self) -> Result<Vec<FileResult>> {
         let processing = self.ws.var().join("processing");
         let retry = processing.join(RETRY);
         let mut entries = Vec::new();
@@ -39,13 +43,30 @@ impl Intake<'_> {
             tracing::info!(file = %original, "finishing a file left by an interrupted run");
             entries.push(self.hold_leftover(&path, Some(&retry.join(file_name)), &original, false));
         }
-        for path in self.lost_from_ledger()? {
+        self.settle_leftovers(entries)
+    }
+
+    /// After a ledger rollback: archived originals the ledger does not hold
+    /// are taken in again, once, and receipts the ledger promises but the
+    /// disk lacks are written (a crash of an older version could leave
+    /// those). The files recorded again.
+    pub fn reconcile(&mut self) -> Result<Vec<FileResult>> {
+        let files = self.ledger.all_files()?;
+        let processing = self.ws.var().join("processing");
+        let mut entries = Vec::new();
+        for path in self.lost_from_ledger(&files)? {
             let original = original(&path, names::archived_original);
             tracing::warn!(file = %original, archive = %path.display(), "an archived return the ledger does not hold (a power cut?); recording it again");
             let claimed = processing.join(names::claimed(&original));
             fsx::move_file(&path, &claimed)?;
             entries.push(self.hold_leftover(&claimed, None, &original, false));
         }
+        let results = self.settle_leftovers(entries)?;
+        self.rewrite_lost_receipts(files)?;
+        Ok(results)
+    }
+
+    fn settle_leftovers(&mut self, entries: Vec<Entry>) -> Result<Vec<FileResult>> {
         let mut results = Vec::new();
         for r in self.settle_all(std::iter::once(entries)) {
             match r {
@@ -56,7 +77,6 @@ impl Intake<'_> {
                 Err(TakeError::Failed(e)) => return Err(e),
             }
         }
-        self.rewrite_lost_receipts()?;
         Ok(results)
     }
 
@@ -92,10 +112,9 @@ impl Intake<'_> {
         }
     }
 
-    /// Archived originals the ledger has no row for. The archive is looked
-    /// at before the ledger: a file is archived only after its row is
-    /// committed, so a file another process archives meanwhile is known.
-    fn lost_from_ledger(&self) -> Result<Vec<PathBuf>> {
+    /// Archived originals the ledger has no row for. `files` were read
+    /// before the daemon takes anything, so no file is archived meanwhile.
+    fn lost_from_ledger(&self, files: &[FileRow]) -> Result<Vec<PathBuf>> {
         let mut found = Vec::new();
         let mut dirs = vec![self.ws.var().join("archive")];
         while let Some(dir) = dirs.pop() {
@@ -110,12 +129,7 @@ impl Intake<'_> {
                 }
             }
         }
-        let known: HashSet<String> = self
-            .ledger
-            .all_files()?
-            .into_iter()
-            .map(|r| r.archive_path)
-            .collect();
+        let known: HashSet<&str> = files.iter().map(|r| r.archive_path.as_str()).collect();
         let mut lost: Vec<PathBuf> = found
             .into_iter()
             .filter(|p| {
@@ -123,7 +137,7 @@ impl Intake<'_> {
                     .strip_prefix(&self.ws.root)
                     .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                !known.contains(&rel)
+                !known.contains(rel.as_str())
             })
             .collect();
         lost.sort();
@@ -132,10 +146,8 @@ impl Intake<'_> {
 
     /// Receipts the ledger promises but the disk lacks, written again; the
     /// originals read once more through the reader for their marked copies.
-    fn rewrite_lost_receipts(&mut self) -> Result<()> {
-        let rows: Vec<_> = self
-            .ledger
-            .all_files()?
+    fn rewrite_lost_receipts(&mut self, files: Vec<FileRow>) -> Result<()> {
+        let rows: Vec<_> = files
             .into_iter()
             .filter(|row| {
                 !self.receipt_path(&row.receipt_stem, "txt").exists()

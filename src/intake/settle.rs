@@ -1,7 +1,7 @@
 //! Recording a batch: every file of it decided and recorded in one ledger
-//! transaction, on disk with one flush; only after the commit does a file
-//! leave `var/processing/` for the archive and get its receipt. A crash
-//! anywhere leaves each file either in the ledger or still in hand.
+//! transaction, on disk with one flush; only after the commit is a file
+//! answered, and only then does it leave `var/processing/` for the archive.
+//! A crash anywhere leaves each file either finished or still in hand.
 
 use super::claim::{Held, NO_BYTES, Unread};
 use super::decide::{self, Decision, Original};
@@ -287,21 +287,26 @@ impl Intake<'_> {
         Ok(())
     }
 
-    /// After the commit: the file leaves `var/processing/` for the archive,
-    /// and is answered.
+    /// After the commit: the file is answered, then leaves
+    /// `var/processing/` for the archive.
     fn finish(&mut self, p: Plan) -> Result<FileResult> {
-        let (shown, recorded, parsed) = match p {
+        // The receipt before the move: a file that left `var/processing/`
+        // has been answered, so a crash leaves nothing but files in hand.
+        let (shown, recorded, receipt) = match p {
             Plan::Held {
                 held,
                 recorded,
                 parsed,
             } => {
+                let receipt = self.answer(&recorded, parsed.as_deref())?;
                 fsx::move_file(&held.claimed, &self.ws.path(&recorded.archive_path))?;
-                (held.shown, recorded, parsed)
+                (held.shown, recorded, receipt)
             }
-            Plan::Aside { shown, recorded } => (shown, recorded, None),
+            Plan::Aside { shown, recorded } => {
+                let receipt = self.answer(&recorded, None)?;
+                (shown, recorded, receipt)
+            }
         };
-        let receipt = self.answer(&recorded, parsed.as_deref())?;
         Ok(FileResult {
             file: shown,
             department: recorded.department,

@@ -88,13 +88,13 @@ impl<'a> Intake<'a> {
     }
 
     /// Take files in, in order, from whatever door: the first call finishes
-    /// what a crash left before it takes anything new. An `Err` for the
+    /// the files a crash left in hand before it takes anything new. An `Err` for the
     /// recovery itself means the workspace failed; nothing new is taken.
     pub fn take(&mut self, arrivals: &[Arrival]) -> Result<Taken> {
         let recovered = if self.recovered {
             Vec::new()
         } else {
-            let r = self.recover()?;
+            let r = self.finish_leftovers()?;
             self.recovered = true;
             r
         };

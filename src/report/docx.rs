@@ -49,11 +49,7 @@ fn run(text: &str, font: &str, size: usize) -> Run {
 /// docx-rs escapes markup but passes control characters through, which
 /// XML 1.0 forbids and Word then refuses to open the file.
 fn allowed_in_xml(s: &str) -> String {
-    s.chars().filter(|&c| xml_char(c)).collect()
-}
-
-fn xml_char(c: char) -> bool {
-    !((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') || c == '\u{FFFE}' || c == '\u{FFFF}')
+    s.chars().filter(|&c| crate::text::xml_char(c)).collect()
 }
 
 fn exact(line: i32) -> LineSpacing {
@@ -306,22 +302,9 @@ fn row_xml(x: &mut String, header: bool, cells: impl Iterator<Item = (String, bo
     x.push_str("</w:tr>");
 }
 
-/// Text as XML character data: escaped, and without the control
-/// characters XML 1.0 forbids (a pasted form feed would break the file).
+/// Text as a table cell's character data: one line, escaped.
 fn xml_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if !xml_char(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::xml_escape(&s.replace(['\t', '\n', '\r'], " "))
 }
 
 /// Repackage what docx-rs wrote: the attached table in place of its

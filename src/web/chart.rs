@@ -3,7 +3,7 @@
 //! line across them. Pure: a consolidated period in, markup out.
 
 use crate::report::consolidate::{PeriodView, Status};
-use crate::text::percent;
+use crate::text::{percent, xml_escape};
 
 const LABEL: f64 = 64.0;
 const BARS: f64 = 560.0;
@@ -34,7 +34,7 @@ pub fn svg(v: &PeriodView) -> String {
         body.push_str(&format!(
             r##"<text x="0" y="{:.1}" class="lv">{}（{} 项）</text>"##,
             y + 15.0,
-            esc(level.name()),
+            xml_escape(level.name()),
             rows.len()
         ));
         y += HEAD;
@@ -44,13 +44,13 @@ pub fn svg(v: &PeriodView) -> String {
             let shown = i.progress.map(percent).unwrap_or_else(|| "未报送".into());
             body.push_str(&format!(
                 r##"<g class="{class}"><title>{} {} {}：{}（{}）</title><text x="0" y="{:.1}" class="cd">{}</text><rect x="{LABEL}" y="{:.1}" width="{BARS}" height="{:.1}" fill="#eeeeee"/><rect x="{LABEL}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}"/><text x="{:.1}" y="{:.1}" class="pc">{}</text></g>"##,
-                esc(&i.indicator.code),
-                esc(&i.indicator.name),
-                esc(&i.indicator.department),
-                esc(&shown),
+                xml_escape(&i.indicator.code),
+                xml_escape(&i.indicator.name),
+                xml_escape(&i.indicator.department),
+                xml_escape(&shown),
                 i.status.name(),
                 y + 11.0,
-                esc(&i.indicator.code),
+                xml_escape(&i.indicator.code),
                 y + 2.0,
                 ROW - 4.0,
                 y + 2.0,
@@ -58,7 +58,7 @@ pub fn svg(v: &PeriodView) -> String {
                 ROW - 4.0,
                 LABEL + BARS + 4.0,
                 y + 11.0,
-                esc(&shown),
+                xml_escape(&shown),
             ));
             y += ROW;
         }
@@ -67,26 +67,10 @@ pub fn svg(v: &PeriodView) -> String {
     let height = y + 6.0;
     format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.1}" class="chart" role="img" aria-label="各指标完成进度与序时进度"><text x="{x:.1}" y="12" text-anchor="middle" class="tp">序时进度 {}</text>{body}<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#000000" stroke-width="1.5" stroke-dasharray="4 3"/></svg>"##,
-        esc(&percent(v.time_progress)),
+        xml_escape(&percent(v.time_progress)),
         TOP - 8.0,
         height - 4.0,
     )
-}
-
-/// Escape text for HTML and SVG.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -120,10 +104,5 @@ mod tests {
         let x = LABEL + BARS * v.time_progress;
         assert!(svg.contains(&format!("<line x1=\"{x:.1}\"")), "{svg}");
         assert!(svg.contains("序时进度 24.9%"));
-    }
-
-    #[test]
-    fn markup_in_names_is_escaped() {
-        assert_eq!(esc("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
     }
 }

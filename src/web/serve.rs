@@ -243,7 +243,7 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_default();
-    let mut res = next.run(req).await;
+    let mut res = in_chinese(next.run(req).await);
     let h = res.headers_mut();
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
@@ -274,6 +274,40 @@ async fn headers_and_log(req: Request, next: Next) -> Response {
         "web request"
     );
     res
+}
+
+/// A refusal the HTTP stack words itself (tower-http's `length limit
+/// exceeded`, axum's rejection of a malformed form, a body that stalled):
+/// in plain text and English, so its words are replaced by the office's.
+/// The pages' own refusals are HTML and pass as they are.
+fn in_chinese(res: Response) -> Response {
+    let status = res.status();
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|t| t.as_bytes().starts_with(b"text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return res;
+    }
+    let words = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            "文件太大，超过了允许上传的大小，未收下。请检查是否选错了文件；填报表一般不超过 1 MB"
+        }
+        StatusCode::REQUEST_TIMEOUT => "上传太慢，已中断，未收下。请检查网络后重新上传",
+        StatusCode::NOT_FOUND => "没有这个页面",
+        StatusCode::METHOD_NOT_ALLOWED => "不能这样打开这个地址，请从首页进入",
+        s if s.is_server_error() => {
+            "服务器处理时出错，请稍后再试；如仍不行，请联系信息科查看值守程序的日志"
+        }
+        _ => "请求的格式有误，未处理。请从首页重新操作",
+    };
+    let (mut parts, _) = res.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(words))
 }
 
 /// The office's routes: a live session (made at once for a loopback

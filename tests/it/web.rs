@@ -373,6 +373,31 @@ fn a_body_declared_over_the_limit_is_refused_before_it_is_sent() {
     let answer = page.raw(&head);
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(answer.contains("文件太大"), "told in Chinese: {answer}");
+    assert!(!answer.contains("limit exceeded"), "{answer}");
+}
+
+#[test]
+fn refusals_the_http_stack_words_itself_are_told_in_chinese() {
+    let (ws, _) = workspace();
+    let page = open_page(&ws, "");
+    // A form the page never sends: a field of the wrong kind.
+    let body = format!("csrf={}&period=%FF%FE", page.csrf);
+    let answer = page.raw(&format!(
+        "POST /report HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        page.cookie,
+        body.len()
+    ));
+    let status: u16 = answer[9..12].parse().unwrap();
+    assert!((400..500).contains(&status), "{answer}");
+    let text = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    assert!(
+        !text.chars().any(|c| c.is_ascii_alphabetic()) || text.contains('<'),
+        "no English refusal: {answer}"
+    );
+    let wrong_method = page.raw("DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let text = wrong_method.split("\r\n\r\n").nth(1).unwrap_or_default();
+    assert!(!text.contains("Method Not Allowed"), "{wrong_method}");
 }
 
 #[test]
