@@ -89,6 +89,17 @@ CREATE TABLE reports (
     last_made_at  TEXT NOT NULL
 );
 "#,
+    // The departments' and the leaders' links: only a hash of each token,
+    // so a copy of the ledger opens no page. `department` is '' for the
+    // leaders' board; `generation` counts renewals.
+    r#"
+CREATE TABLE links (
+    department TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+"#,
 ];
 
 // The queries run for every file taken in; each is answered from an index
@@ -567,6 +578,89 @@ impl Ledger {
             .query_row([period.to_string()], |_| Ok(()))
             .optional()?
             .is_some())
+    }
+
+    /// Each link's generation and token hash, by department ('' for the
+    /// leaders' board).
+    pub fn links(&self) -> Result<HashMap<String, (i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT department, generation, token_hash FROM links")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Set links in one transaction: `(department, generation, token hash)`.
+    pub fn put_links(
+        &mut self,
+        rows: &[(String, i64, String)],
+        at: DateTime<FixedOffset>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO links (department, generation, token_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (department) DO UPDATE SET generation = excluded.generation,
+                     token_hash = excluded.token_hash, created_at = excluded.created_at",
+            )?;
+            for (department, generation, hash) in rows {
+                stmt.execute(params![department, generation, hash, to_text(at)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whose link a token hash is: a department, or '' for the board.
+    /// One lookup in a unique index of hashes, so how long it takes tells
+    /// nothing of how close a guess came.
+    pub fn link_owner(&self, token_hash: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT department FROM links WHERE token_hash = ?1")?
+            .query_row([token_hash], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A department's files of the plan year `year`, newest first: what its
+    /// own page lists.
+    pub fn files_of(&self, department: &str, year: i32) -> Result<Vec<FileRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
+             FROM files WHERE department = ?1 AND substr(period, 1, 4) = ?2 ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map(params![department, year.to_string()], file_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The file whose receipt is named `stem`.
+    pub fn file_by_receipt_stem(&self, stem: &str) -> Result<Option<FileRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files WHERE receipt_stem = ?1 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row([stem], file_row)
+            .optional()?)
+    }
+
+    /// The periods of `year` that have had a report, in order.
+    pub fn reported_periods(&self, year: i32) -> Result<Vec<Period>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT period FROM reports WHERE substr(period, 1, 4) = ?1 ORDER BY period",
+        )?;
+        let rows = stmt.query_map([year.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for p in rows {
+            out.push(
+                p?.parse()
+                    .map_err(|e| anyhow::anyhow!("台账中的期次有误：{e}"))?,
+            );
+        }
+        Ok(out)
     }
 
     /// One file by its id: how the web page finds a receipt to serve,

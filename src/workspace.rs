@@ -185,29 +185,49 @@ impl Workspace {
     }
 
     /// The key that signs issued forms, created on first use (0600, in `var/`,
-    /// never in the repo). A second process racing to create it reads the
-    /// winner's key.
+    /// never in the repo).
     pub fn signing_key(&self) -> Result<Vec<u8>> {
-        let path = self.var().join("form.key");
+        self.secret("form.key", "签名密钥")
+    }
+
+    /// The key the departments' and leaders' link tokens are derived from
+    /// (the ledger keeps only their hashes), created on first use.
+    pub fn link_key(&self) -> Result<Vec<u8>> {
+        self.secret("link.key", "链接密钥")
+    }
+
+    /// A new link key in place of the old one: every token derived from the
+    /// old key stops matching once the ledger's hashes are replaced.
+    pub fn renew_link_key(&self) -> Result<()> {
+        let path = self.var().join("link.key");
+        let key = random_key()?;
+        fs::create_dir_all(self.var())
+            .with_context(|| format!("无法创建目录 {}", self.var().display()))?;
+        fsx::write_private_atomic(&path, crate::text::hex(&key).as_bytes())
+    }
+
+    /// A 32-byte secret in `var/<name>`, made on first use (0600). A second
+    /// process racing to create it reads the winner's key.
+    fn secret(&self, name: &str, what: &str) -> Result<Vec<u8>> {
+        let path = self.var().join(name);
         if !path.exists() {
             fs::create_dir_all(self.var())
                 .with_context(|| format!("无法创建目录 {}", self.var().display()))?;
-            let mut key = [0u8; 32];
-            getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("无法生成签名密钥：{e}"))?;
+            let key = random_key()?;
             match fsx::create_private(&path, crate::text::hex(&key).as_bytes()) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => {
-                    return Err(e).with_context(|| format!("无法创建签名密钥 {}", path.display()));
+                    return Err(e).with_context(|| format!("无法创建{what} {}", path.display()));
                 }
             }
         }
         let text = fs::read_to_string(&path)
-            .with_context(|| format!("无法读取签名密钥 {}", path.display()))?;
+            .with_context(|| format!("无法读取{what} {}", path.display()))?;
         Some(text.trim())
             .filter(|t| t.len() >= 32)
             .and_then(crate::text::unhex)
-            .with_context(|| format!("签名密钥 {} 已损坏", path.display()))
+            .with_context(|| format!("{what} {} 已损坏", path.display()))
     }
 
     /// The period a command uses when none is given.
@@ -457,4 +477,10 @@ mod tests {
             "plan-2025.toml"
         );
     }
+}
+
+fn random_key() -> Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("无法生成密钥：{e}"))?;
+    Ok(key)
 }

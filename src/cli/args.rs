@@ -124,6 +124,18 @@ pub enum Command {
         #[command(subcommand)]
         action: WebAction,
     },
+    /// 各单位专属链接与领导看板链接 / list (or replace) the departments' links and the leaders' board link
+    Links {
+        /// 输出 JSON / print JSON
+        #[arg(long)]
+        json: bool,
+        /// 更换该单位的链接（旧链接即刻失效）/ replace this department's link
+        #[arg(long, value_name = "DEPT", conflicts_with = "renew_all")]
+        renew: Option<String>,
+        /// 更换全部链接，含领导看板 / replace every link, the board's too
+        #[arg(long)]
+        renew_all: bool,
+    },
     /// 演示 / build a demo workspace and run a whole period through it
     Demo {
         /// 演示目录 / folder for the demo workspace

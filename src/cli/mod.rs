@@ -10,6 +10,7 @@ mod doctor;
 mod forms;
 mod ingest;
 mod init;
+mod links;
 mod mail;
 mod output;
 mod remind;
@@ -57,6 +58,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Doctor { json } => doctor::run(ws_dir, json),
         Command::Run => web::run_daemon(open()?),
         Command::Web { action } => web::run(&open()?, action),
+        Command::Links {
+            json,
+            renew,
+            renew_all,
+        } => links::run(&open()?, renew.as_deref(), renew_all, json),
         Command::Demo { dir } => demo::run(dir.as_deref()),
         // Frames on stdin and stdout, not text for a person.
         Command::Reader => {

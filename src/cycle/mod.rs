@@ -5,6 +5,7 @@
 
 pub mod doctor;
 pub mod gate;
+pub mod links;
 pub mod remind;
 pub mod schedule;
 
