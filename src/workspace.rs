@@ -388,6 +388,12 @@ pub fn config_with_catalog(template: &str, catalog: &str) -> String {
     text
 }
 
+fn random_key() -> Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("无法生成密钥：{e}"))?;
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,10 +483,4 @@ mod tests {
             "plan-2025.toml"
         );
     }
-}
-
-fn random_key() -> Result<[u8; 32]> {
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("无法生成密钥：{e}"))?;
-    Ok(key)
 }

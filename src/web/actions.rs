@@ -44,7 +44,7 @@ fn period_of(app: &AppState, given: Option<&str>) -> Result<Period, Response> {
 }
 
 /// A download: its bytes, type and the name the browser saves it as.
-fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+pub fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -76,8 +76,8 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
     res
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// `POST /forms`: issue the period's forms (as `forms` does) and answer them as one zip.
 pub async fn forms_zip(

@@ -114,24 +114,79 @@ pub struct Board {
     mail: Vec<MailRow>,
     /// The office's CSRF token: present, the page offers the actions.
     csrf: Option<String>,
+    /// Where this audience's pages live: '' for the office, `/b/<token>`
+    /// for the leaders.
+    home: String,
+    /// The office sees receipts and the mail queue; leaders the bulletins.
+    office: bool,
+    bulletins: Vec<Bulletin>,
+}
+
+/// A period's bulletin as the leaders' board lists it.
+#[derive(Serialize)]
+struct Bulletin {
+    period: String,
+    name: String,
+    word: bool,
+}
+
+/// Who the board is drawn for.
+pub enum Audience {
+    /// The office, with its session's CSRF token: the actions too.
+    Office { csrf: String },
+    /// The leaders through their link, at `base` (`/b/<token>`): read only.
+    Leaders { base: String },
 }
 
 impl Board {
-    /// Read the ledger and the mail queue and draw `period` for an audience
-    /// (`csrf` set for the office, whose page carries the actions).
-    pub fn of(ws: &Workspace, period: Period, csrf: Option<String>) -> Result<Board> {
+    /// Read the ledger (and, for the office, the mail queue) and draw
+    /// `period` for an audience.
+    pub fn of(ws: &Workspace, period: Period, audience: Audience) -> Result<Board> {
         let ledger = Ledger::open(&ws.ledger_path())?;
         let v = crate::report::view(ws, &ledger, period)?;
         let latest = ledger.latest_files(period)?;
-        let mail = crate::mail::listing(ws)?;
-        Ok(Board::draw(ws, &v, &latest, &mail, csrf))
+        Ok(match audience {
+            Audience::Office { csrf } => {
+                let mail = crate::mail::listing(ws)?;
+                let mut b = Board::draw(ws, &v, &latest, Some(csrf));
+                b.mail = mail_rows(&mail);
+                b
+            }
+            Audience::Leaders { base } => {
+                let mut b = Board::draw(ws, &v, &latest, None);
+                b.home = base;
+                b.office = false;
+                // Leaders read the bulletins, not the departments' receipts.
+                for d in &mut b.departments {
+                    d.receipt_id = None;
+                    d.receipt_text = None;
+                }
+                b.bulletins = ledger
+                    .reported_periods(ws.catalog.plan.year)?
+                    .into_iter()
+                    .rev()
+                    .filter(|p| {
+                        let html = crate::report::bulletin_name(*p, "html");
+                        ws.reports_dir(*p).join(html).is_file()
+                    })
+                    .map(|p| Bulletin {
+                        period: p.to_string(),
+                        name: p.chinese(),
+                        word: ws
+                            .reports_dir(p)
+                            .join(crate::report::bulletin_name(p, "docx"))
+                            .is_file(),
+                    })
+                    .collect();
+                b
+            }
+        })
     }
 
     fn draw(
         ws: &Workspace,
         v: &PeriodView,
         latest: &std::collections::HashMap<String, crate::ledger::FileRow>,
-        mail: &crate::mail::Listing,
         csrf: Option<String>,
     ) -> Board {
         let at = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
@@ -218,8 +273,11 @@ impl Board {
             chart: minijinja::Value::from_safe_string(chart::svg(v)),
             departments,
             lagging,
-            mail: mail_rows(mail),
+            mail: Vec::new(),
             csrf,
+            home: String::new(),
+            office: true,
+            bulletins: Vec::new(),
         }
     }
 }
@@ -270,8 +328,10 @@ pub async fn office_board(
         Ok(p) => p,
         Err(e) => return app.pages.failure(&e.into()),
     };
-    let csrf = Some(office.session.csrf.clone());
-    match tokio::task::spawn_blocking(move || Board::of(ws, period, csrf)).await {
+    let audience = Audience::Office {
+        csrf: office.session.csrf.clone(),
+    };
+    match tokio::task::spawn_blocking(move || Board::of(ws, period, audience)).await {
         Ok(Ok(b)) => app.pages.render(StatusCode::OK, "board.html", b),
         Ok(Err(e)) => app.pages.failure(&e),
         Err(e) => app.pages.failure(&e.into()),
@@ -280,6 +340,11 @@ pub async fn office_board(
 
 /// `GET /api/status?period=P`: exactly `status --json`.
 pub async fn api_status(State(app): State<AppState>, Query(q): Query<PeriodQuery>) -> Response {
+    status_json(&app, q).await
+}
+
+/// `status --json` of the period asked for (the office's and the leaders' API).
+pub async fn status_json(app: &AppState, q: PeriodQuery) -> Response {
     let ws = app.ws;
     let period = match chosen_period(ws, q.period.as_deref()) {
         Ok(p) => p,

@@ -15,6 +15,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("send.html", include_str!("pages/send.html")),
     ("remind.html", include_str!("pages/remind.html")),
     ("doctor.html", include_str!("pages/doctor.html")),
+    ("department.html", include_str!("pages/department.html")),
+    ("links.html", include_str!("pages/links.html")),
 ];
 
 pub struct Pages {

@@ -5,7 +5,7 @@
 use super::auth::{self, Auth, Session};
 use super::pages::Pages;
 use super::upload::Pool;
-use super::{Serving, actions, addresses, board, upload};
+use super::{Serving, actions, addresses, board, department, leaders, links, upload};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use axum::Router;
@@ -195,9 +195,20 @@ fn router(app: AppState) -> Router {
         .route("/doctor", get(actions::doctor))
         .route("/receipt/{id}", get(actions::receipt_text))
         .route("/receipt/{id}/marked", get(actions::marked_copy))
+        .route("/links", get(links::list))
+        .route("/links/renew", post(links::renew))
+        .route("/d/{token}", get(department::home))
+        .route("/d/{token}/returns", post(department::upload))
+        .route("/d/{token}/form/{period}", get(department::form))
+        .route("/d/{token}/receipt/{id}", get(department::receipt))
+        .route("/d/{token}/receipt/{id}/marked", get(department::marked))
+        .route("/b/{token}", get(leaders::board))
+        .route("/b/{token}/api/status", get(leaders::status))
+        .route("/b/{token}/bulletin/{period}", get(leaders::bulletin))
+        .route("/b/{token}/word/{period}", get(leaders::word))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
-        .fallback(not_found)
+        .fallback(fallback)
         .layer(middleware::from_fn_with_state(app.clone(), office_gate))
         // One limit for every body, checked against Content-Length before
         // anything is read and counted while a body streams in.
@@ -217,9 +228,13 @@ pub fn body_limit(ws: &Workspace) -> usize {
         .saturating_add(64 * 1024)
 }
 
-/// Routes anyone may open: the login page and the assets.
+/// Routes the office's gate lets through: the login page, the assets, and
+/// the departments' and leaders' links, which are their own credential.
 fn public(path: &str) -> bool {
-    path == "/login" || path.starts_with("/assets/")
+    path == "/login"
+        || ["/assets/", "/d/", "/b/"]
+            .iter()
+            .any(|p| path.starts_with(p))
 }
 
 /// The path as the log shows it: tokens in department and leader links masked.
@@ -502,7 +517,13 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     (h, body).into_response()
 }
 
-async fn not_found(State(app): State<AppState>) -> Response {
+async fn fallback(State(app): State<AppState>) -> Response {
+    not_found(&app)
+}
+
+/// The one 404 answer: an unknown address, a token nobody holds, and
+/// anything of another department through a department's link look alike.
+pub fn not_found(app: &App) -> Response {
     app.pages.message(
         StatusCode::NOT_FOUND,
         "找不到该页面",

@@ -38,21 +38,44 @@ impl Pool {
         self.permits.clone().try_acquire_owned().ok()
     }
 
-    /// Take saved files through intake (blocking: call off the async threads).
-    fn take(&self, files: &[(PathBuf, String)]) -> Result<Vec<FileResult>> {
+    /// Take saved files through intake (blocking: call off the async
+    /// threads); `department` when they came through that department's link.
+    fn take(&self, files: &[(PathBuf, String)], department: Option<&str>) -> Result<Vec<Answered>> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut intake = match idle {
             Some(i) => i,
             None => Intake::open(self.ws)?,
         };
         // An intake whose workspace failed is not kept.
-        let results = take_files(&mut intake, self.ws, files)?;
+        let results = take_files(&mut intake, self.ws, files, department)?;
         self.idle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(intake);
-        Ok(results)
+        let ledger = crate::ledger::Ledger::open(&self.ws.ledger_path())?;
+        results
+            .into_iter()
+            .map(|result| {
+                // The ledger names a receipt by its path under the receipts
+                // folder, without extension.
+                let stem = result.receipt.as_ref().and_then(|r| {
+                    let rel = r.txt.strip_prefix(self.ws.receipts_dir("")).ok()?;
+                    Some(rel.with_extension("").to_string_lossy().into_owned())
+                });
+                let id = match stem {
+                    Some(stem) => ledger.file_by_receipt_stem(&stem)?.map(|f| f.id),
+                    None => None,
+                };
+                Ok(Answered { result, id })
+            })
+            .collect()
     }
+}
+
+/// A file taken in, and the ledger id its receipt is found by.
+pub struct Answered {
+    pub result: FileResult,
+    pub id: Option<i64>,
 }
 
 /// The one call from the web page into intake: the same step as `ingest`
@@ -63,13 +86,16 @@ fn take_files(
     intake: &mut Intake,
     ws: &Workspace,
     files: &[(PathBuf, String)],
+    department: Option<&str>,
 ) -> Result<Vec<FileResult>> {
     let arrivals: Vec<Arrival> = files
         .iter()
         .map(|(path, shown)| Arrival {
             path: path.clone(),
             shown: shown.clone(),
-            door: Door::Upload { department: None },
+            door: Door::Upload {
+                department: department.map(str::to_string),
+            },
         })
         .collect();
     let taken = crate::cycle::take(intake, ws, &arrivals)?;
@@ -199,8 +225,25 @@ struct Shown {
     period: Option<String>,
     verdict: &'static str,
     class: &'static str,
-    findings: Vec<(bool, String)>,
+    rejected: bool,
+    findings: Vec<ShownFinding>,
     receipt: Option<String>,
+    marked: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ShownFinding {
+    error: bool,
+    place: String,
+    message: String,
+}
+
+/// Who sends the files.
+pub enum Sender {
+    /// The office, with its session's CSRF token (and whether the gate saw it).
+    Office { csrf: String, checked: bool },
+    /// A department through its link; the link is its credential.
+    Department { name: String, base: String },
 }
 
 /// `POST /api/returns`: the office uploads returns.
@@ -208,6 +251,22 @@ pub async fn office_upload(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let sender = Sender::Office {
+        csrf: office.session.csrf.clone(),
+        checked: office.csrf_checked,
+    };
+    receive(&app, sender, &headers, form).await
+}
+
+/// Take an upload through intake and answer it: `ingest --json`'s document
+/// with `Accept: application/json`, else the receipt page. The answer
+/// comes once every file has been through intake.
+pub async fn receive(
+    app: &AppState,
+    sender: Sender,
+    headers: &HeaderMap,
     form: Multipart,
 ) -> Response {
     let wants_json = headers
@@ -225,10 +284,13 @@ pub async fn office_upload(
         return res;
     };
     let ws = app.ws;
-    let read = read_form(ws, form, Some(&office.session.csrf), office.csrf_checked).await;
+    let read = match &sender {
+        Sender::Office { csrf, checked } => read_form(ws, form, Some(csrf), *checked).await,
+        Sender::Department { .. } => read_form(ws, form, None, true).await,
+    };
     let files = match read {
         Ok(f) => f,
-        Err(Refused::Csrf) => return csrf_refused(&app),
+        Err(Refused::Csrf) => return csrf_refused(app),
         Err(Refused::TooLarge) => {
             return app.pages.message(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -253,27 +315,46 @@ pub async fn office_upload(
         }
     };
     let pool = app.clone();
-    let taken = tokio::task::spawn_blocking(move || pool.uploads.take(&files))
-        .await
-        .map_err(anyhow::Error::from)
-        .and_then(|r| r);
-    let results = match taken {
+    let department = match &sender {
+        Sender::Department { name, .. } => Some(name.clone()),
+        Sender::Office { .. } => None,
+    };
+    let taken =
+        tokio::task::spawn_blocking(move || pool.uploads.take(&files, department.as_deref()))
+            .await
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r);
+    let answered = match taken {
         Ok(r) => r,
         Err(e) => return app.pages.failure(&e),
     };
     if wants_json {
+        let results: Vec<&FileResult> = answered.iter().map(|a| &a.result).collect();
         return json(StatusCode::OK, &serde_json::json!({ "results": results }));
     }
-    let shown: Vec<Shown> = results.iter().map(shown).collect();
+    let (base, csrf, department) = match &sender {
+        Sender::Office { csrf, .. } => (String::new(), Some(csrf.clone()), None),
+        Sender::Department { name, base } => (base.clone(), None, Some(name.clone())),
+    };
+    let shown: Vec<Shown> = answered.iter().map(|a| shown(a, &base)).collect();
     app.pages.render(
         StatusCode::OK,
         "receipts.html",
-        serde_json::json!({ "results": shown, "csrf": office.session.csrf }),
+        serde_json::json!({
+            "results": shown,
+            "csrf": csrf,
+            "home": if base.is_empty() { "/".to_string() } else { base },
+            "department": department,
+        }),
     )
 }
 
-fn shown(r: &FileResult) -> Shown {
+/// One file's answer as the receipt page shows it; `base` is where the
+/// sender's pages live ('' for the office).
+fn shown(a: &Answered, base: &str) -> Shown {
     use crate::model::{Severity, Verdict};
+    let r = &a.result;
+    let has_marked = r.receipt.as_ref().is_some_and(|x| x.xlsx.is_some());
     Shown {
         file: r.file.clone(),
         department: r.department.clone(),
@@ -284,12 +365,25 @@ fn shown(r: &FileResult) -> Shown {
             Verdict::Accepted | Verdict::Duplicate | Verdict::Skipped => "ontrack",
             Verdict::Rejected => "severe",
         },
+        rejected: r.verdict == Verdict::Rejected,
         findings: r
             .findings
             .iter()
-            .map(|f| (f.severity == Severity::Error, f.message.clone()))
+            .map(|f| ShownFinding {
+                error: f.severity == Severity::Error,
+                place: match (&f.sheet, &f.cell) {
+                    (Some(s), Some(c)) => format!("{s} {c}"),
+                    (None, Some(c)) => c.clone(),
+                    _ => String::new(),
+                },
+                message: f.message.clone(),
+            })
             .collect(),
         receipt: r.receipt.as_ref().map(|x| x.receipt.text.clone()),
+        marked: a
+            .id
+            .filter(|_| has_marked)
+            .map(|id| format!("{base}/receipt/{id}/marked")),
     }
 }
 

@@ -5,6 +5,7 @@ mod clerks;
 mod contract;
 mod county;
 mod daemon;
+mod department;
 mod doctor;
 mod draft;
 mod draft_shapes;

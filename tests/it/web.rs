@@ -10,9 +10,9 @@ use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-const PERIOD: &str = "2024-03";
+pub(crate) const PERIOD: &str = "2024-03";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -21,12 +21,12 @@ fn free_port() -> u16 {
 }
 
 /// A daemon serving the page; stopped when dropped.
-struct Page {
+pub(crate) struct Page {
     child: Option<Child>,
-    port: u16,
+    pub(crate) port: u16,
     agent: ureq::Agent,
-    cookie: String,
-    csrf: String,
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 impl Drop for Page {
@@ -37,7 +37,7 @@ impl Drop for Page {
     }
 }
 
-fn set_listen(ws: &Ws, listen: &str, extra: &str) {
+pub(crate) fn set_listen(ws: &Ws, listen: &str, extra: &str) {
     let path = ws.path("minsheng.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replace("listen = \"\"", &format!("listen = \"{listen}\"\n{extra}"));
@@ -62,7 +62,7 @@ fn set_password(ws: &Ws, password: &str) {
 }
 
 /// Start `run` serving on a free loopback port, and wait until it answers.
-fn serve(ws: &Ws, extra: &str) -> Page {
+pub(crate) fn serve(ws: &Ws, extra: &str) -> Page {
     let port = free_port();
     set_listen(ws, &format!("127.0.0.1:{port}"), extra);
     let child = start(ws);
@@ -91,14 +91,14 @@ fn serve(ws: &Ws, extra: &str) -> Page {
     }
 }
 
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -121,11 +121,11 @@ fn answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
 }
 
 impl Page {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn get(&self, path: &str) -> Answer {
+    pub(crate) fn get(&self, path: &str) -> Answer {
         let mut req = self.agent.get(self.url(path));
         if !self.cookie.is_empty() {
             req = req.header("Cookie", &self.cookie);
@@ -133,7 +133,7 @@ impl Page {
         answer(req.call())
     }
 
-    fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let mut req = self.agent.post(self.url(path));
         if !self.cookie.is_empty() {
             req = req.header("Cookie", &self.cookie);
@@ -143,6 +143,17 @@ impl Page {
 
     /// Upload files as a browser's form would, with or without the token.
     fn upload(&self, files: &[&std::path::Path], csrf: bool, accept_json: bool) -> Answer {
+        self.upload_to("/api/returns", files, csrf, accept_json)
+    }
+
+    /// Upload files to `path` as a browser's form would.
+    pub(crate) fn upload_to(
+        &self,
+        path: &str,
+        files: &[&std::path::Path],
+        csrf: bool,
+        accept_json: bool,
+    ) -> Answer {
         let boundary = "----minshengtest7d1f";
         let mut body = Vec::new();
         if csrf {
@@ -166,7 +177,7 @@ impl Page {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let mut req = self.agent.post(self.url("/api/returns")).header(
+        let mut req = self.agent.post(self.url(path)).header(
             "Content-Type",
             format!("multipart/form-data; boundary={boundary}"),
         );
@@ -214,7 +225,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 /// A workspace with its forms of PERIOD issued, and the first department's name.
-fn workspace() -> (Ws, String) {
+pub(crate) fn workspace() -> (Ws, String) {
     let ws = Ws::new();
     ws.run(&["forms", "--period", PERIOD]).ok();
     let doc = ws.run(&["catalog", "--json"]).ok().json();
@@ -226,7 +237,7 @@ fn workspace() -> (Ws, String) {
 }
 
 /// The page without a password, for a loopback client: a session at once.
-fn open_page(ws: &Ws, extra: &str) -> Page {
+pub(crate) fn open_page(ws: &Ws, extra: &str) -> Page {
     let mut page = serve(ws, extra);
     let first = page.get("/");
     assert_eq!(first.status, 200, "{}", first.body);

@@ -23,3 +23,24 @@
     form.submit();
   });
 })();
+
+// Copy buttons beside the links; without scripts the links stay selectable text.
+(function () {
+  var buttons = document.querySelectorAll("button.copy[data-copy]");
+  Array.prototype.forEach.call(buttons, function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var text = b.getAttribute("data-copy");
+      function done() { b.textContent = "已复制"; setTimeout(function () { b.textContent = "复制"; }, 2000); }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, fallback);
+      } else {
+        fallback();
+      }
+      function fallback() {
+        var input = b.previousElementSibling;
+        if (input && input.select) { input.select(); try { document.execCommand("copy"); done(); } catch (e) {} }
+      }
+    });
+  });
+})();
