@@ -46,6 +46,27 @@ pub fn restart(intake: &mut Intake, ws: &Workspace) -> Result<Vec<FileResult>> {
     Ok(done)
 }
 
+/// What the web page had received but not yet taken in when the last run
+/// stopped (`var/uploads/`): taken through the door each came by, before
+/// the page serves again. The files answered.
+pub fn take_staged_uploads(ws: &Workspace) -> Result<Vec<FileResult>> {
+    let arrivals = crate::intake::staged_uploads(ws)?;
+    if arrivals.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut intake = Intake::open(ws)?;
+    let taken = take(&mut intake, ws, &arrivals)?;
+    let mut done = taken.recovered;
+    for (r, a) in taken.results.into_iter().zip(&arrivals) {
+        crate::intake::clear_stage(&a.path);
+        match r {
+            Ok(r) => done.push(r),
+            Err(e) => tracing::error!(file = %a.shown, error = %e, "staged upload not taken"),
+        }
+    }
+    Ok(done)
+}
+
 /// Queue the receipts of processed files to their departments, in one
 /// batch flushed to disk once. A skipped file has no receipt, and a
 /// department without an address gets none; a receipt that cannot be queued

@@ -36,6 +36,12 @@ pub fn run(ws: Workspace, announce: impl FnOnce(&crate::web::Serving)) -> Result
     // A delivery the last run's crash interrupted shows as such at once,
     // not at the first scheduled flush.
     crate::mail::recover(&ws)?;
+    // Uploads the last run had received but not taken in, before the page
+    // (which stages new ones) serves again.
+    let staged = crate::cycle::take_staged_uploads(&ws)?;
+    if !staged.is_empty() {
+        tracing::info!(files = staged.len(), "took in uploads the last run left");
+    }
     // The daemon lives as long as the process; the intakes of the web
     // page's uploads borrow the workspace from any thread.
     let ws: &'static Workspace = Box::leak(Box::new(ws));

@@ -25,5 +25,5 @@ pub mod validate;
 pub mod value;
 pub mod workbook;
 
-pub use door::{Arrival, Door, TakeError};
+pub use door::{Arrival, Door, TakeError, clear_stage, stage_upload, staged_uploads};
 pub use take::{FileResult, FiledReceipt, Intake, Taken};

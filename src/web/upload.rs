@@ -107,26 +107,9 @@ fn take_files(
                 tracing::error!(file = %shown, error = %e, "upload not taken");
             }
         }
-        // Its folder, empty once the file was moved in; a file that could
-        // not be taken stays.
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::remove_dir(dir);
-        }
+        crate::intake::clear_stage(path);
     }
     Ok(out)
-}
-
-/// Save one uploaded file under `var/uploads/<unique>/<its name>`, so
-/// intake sees the name the department gave it.
-fn save(ws: &Workspace, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let stamp = ws.clock.now().format("%Y%m%d%H%M%S");
-    let dir = ws
-        .var()
-        .join("uploads")
-        .join(format!("{stamp}-{}", &auth::token()[..12]));
-    let path = dir.join(crate::fsx::safe_component(name));
-    crate::fsx::write_atomic(&path, bytes)?;
-    Ok(path)
 }
 
 /// The name a browser gave a file, without any folder some browsers add.
@@ -154,9 +137,11 @@ async fn read_form(
     form: Multipart,
     csrf: Option<&str>,
     checked: bool,
+    department: Option<&str>,
 ) -> Result<Vec<(PathBuf, String)>, Refused> {
     let mut saved = Vec::new();
-    let read = tokio::time::timeout(SLOW, read_fields(ws, form, csrf, checked, &mut saved))
+    let fields = read_fields(ws, form, csrf, checked, department, &mut saved);
+    let read = tokio::time::timeout(SLOW, fields)
         .await
         .unwrap_or(Err(Refused::Slow));
     if read.is_err() {
@@ -175,6 +160,7 @@ async fn read_fields(
     mut form: Multipart,
     csrf: Option<&str>,
     mut checked: bool,
+    department: Option<&str>,
     saved: &mut Vec<(PathBuf, String)>,
 ) -> Result<(), Refused> {
     loop {
@@ -205,8 +191,13 @@ async fn read_fields(
                     // An empty file input submitted as is.
                     continue;
                 }
-                let path =
-                    save(ws, &name, &bytes).map_err(|e| Refused::Bad(crate::error::chain(&e)))?;
+                let unique = format!(
+                    "{}-{}",
+                    ws.clock.now().format("%Y%m%d%H%M%S"),
+                    &auth::token()[..12]
+                );
+                let path = crate::intake::stage_upload(ws, &unique, &name, &bytes, department)
+                    .map_err(|e| Refused::Bad(crate::error::chain(&e)))?;
                 saved.push((path, name));
             }
             _ => {}
@@ -285,8 +276,8 @@ pub async fn receive(
     };
     let ws = app.ws;
     let read = match &sender {
-        Sender::Office { csrf, checked } => read_form(ws, form, Some(csrf), *checked).await,
-        Sender::Department { .. } => read_form(ws, form, None, true).await,
+        Sender::Office { csrf, checked } => read_form(ws, form, Some(csrf), *checked, None).await,
+        Sender::Department { name, .. } => read_form(ws, form, None, true, Some(name)).await,
     };
     let files = match read {
         Ok(f) => f,

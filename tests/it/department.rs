@@ -533,3 +533,49 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn an_upload_received_before_a_crash_is_taken_through_its_link_at_the_next_start() {
+    let (ws, a) = workspace();
+    let (links, _) = links(&ws);
+    let b = links.keys().find(|d| **d != a).unwrap().clone();
+    // What a run killed between the last byte and intake leaves: each
+    // upload in its folder, the department whose link brought it beside
+    // it, and a half-written temp file.
+    let own = fill_return(&ws, &a, PERIOD, serde_json::json!({}));
+    let other = fill_return(&ws, &b, PERIOD, serde_json::json!({}));
+    for (dir, file, name) in [("1", &own, "本单位.xlsx"), ("2", &other, "同事的表.xlsx")] {
+        let d = ws.path(&format!("var/uploads/20240402100000-{dir}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(".department"), &a).unwrap();
+        std::fs::copy(file, d.join(name)).unwrap();
+    }
+    let d = ws.path("var/uploads/20240402100000-3");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join(".半截.xlsx.123.tmp"), b"PK\x03").unwrap();
+
+    let page = serve(&ws, "");
+    wait_for(&ws, 30, "the staged uploads taken", || {
+        std::fs::read_dir(ws.path("var/uploads")).map_or(0, |d| d.count()) == 0
+    });
+    drop(page);
+    let s = submitted(&ws);
+    assert!(s[&a], "its own form counted: {s:?}");
+    assert!(
+        !s[&b],
+        "a colleague's form through the link counted for nobody"
+    );
+    let receipts: Vec<String> = walk(&ws.path(&format!("outbox/receipts/{PERIOD}")))
+        .into_iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    assert_eq!(receipts.len(), 2, "{receipts:?}");
+    let rejected = receipts.iter().find(|n| n.contains("rejected")).unwrap();
+    let text = ws.read(&format!("outbox/receipts/{PERIOD}/{rejected}"));
+    assert!(
+        text.contains(&b),
+        "the receipt says whose form it is:\n{text}"
+    );
+    assert!(log(&ws).contains("took in uploads the last run left"));
+}
