@@ -42,4 +42,6 @@ pub mod web;
 pub mod workspace;
 
 #[cfg(test)]
+mod hostile_text;
+#[cfg(test)]
 mod testutil;

@@ -18,6 +18,8 @@ mod check;
 mod compose;
 mod enqueue;
 mod flush;
+#[cfg(test)]
+mod hostile_text;
 mod mime;
 mod pause;
 mod queue;

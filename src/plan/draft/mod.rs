@@ -14,6 +14,8 @@
 //! files: the commands read the plan and write the draft.
 
 mod departments;
+#[cfg(test)]
+mod hostile_text;
 mod leads;
 mod names;
 mod numbers;
