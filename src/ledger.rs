@@ -625,12 +625,14 @@ impl Ledger {
             .optional()?)
     }
 
-    /// A department's files of the plan year `year`, newest first: what its
-    /// own page lists.
+    /// A department's files of the plan year `year`, and those of no period
+    /// (unreadable ones its link brought), newest first: what its own page
+    /// lists.
     pub fn files_of(&self, department: &str, year: i32) -> Result<Vec<FileRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
-             FROM files WHERE department = ?1 AND substr(period, 1, 4) = ?2 ORDER BY id DESC",
+             FROM files WHERE department = ?1 AND (substr(period, 1, 4) = ?2 OR period IS NULL)
+             ORDER BY id DESC",
         )?;
         let rows = stmt.query_map(params![department, year.to_string()], file_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -107,7 +107,9 @@ fn page(ws: &Workspace, department: &str, home: String) -> Result<Page> {
         .iter()
         .map(|f| Return {
             id: f.id,
-            period: f.period.map(|p| p.chinese()).unwrap_or_default(),
+            period: f
+                .period
+                .map_or_else(|| "未能识别".to_string(), |p| p.chinese()),
             file: f.name.clone(),
             received: f.received_at.format("%Y-%m-%d %H:%M").to_string(),
             verdict: f.verdict.chinese(),

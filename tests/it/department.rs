@@ -247,14 +247,25 @@ fn an_upload_through_a_link_is_answered_with_its_receipt_and_counted() {
     assert!(r["findings"].is_array());
     assert!(submitted(&ws)[&dept], "counted at once");
 
-    // The page lists both returns with their receipts.
+    // A file that is no spreadsheet at all: refused, and kept on the page too.
+    let junk = ws.dir.path().join("拍照.xlsx");
+    std::fs::write(&junk, b"\xff\xd8\xff\xe0 not a workbook").unwrap();
+    let a = page.upload_to(&format!("{base}/returns"), &[&junk], false, true);
+    let doc: Value = serde_json::from_str(&a.body).unwrap();
+    assert_eq!(doc["results"][0]["verdict"], "rejected", "{doc}");
+
+    // The page lists the three returns with their receipts.
     let own = page.get(&base);
     assert!(own.body.contains("已采用"), "{}", own.body);
+    assert!(
+        own.body.contains("拍照.xlsx"),
+        "the refused file listed too"
+    );
     let receipts: Vec<String> = hrefs(&own.body)
         .into_iter()
         .filter(|h| h.starts_with(&format!("{base}/receipt/")))
         .collect();
-    assert!(receipts.len() >= 2, "{receipts:?}");
+    assert!(receipts.len() >= 3, "{receipts:?}");
     for r in &receipts {
         assert_eq!(page.get(r).status, 200, "{r}");
     }
@@ -276,7 +287,7 @@ fn an_upload_through_a_link_is_answered_with_its_receipt_and_counted() {
                 .ends_with(".txt")
         })
         .count();
-    assert_eq!(txts, 2);
+    assert_eq!(txts, 2, "the two forms' receipts, by period");
     drop(page);
     assert!(!log(&ws).contains(&token_of(&links[&dept])));
 }
