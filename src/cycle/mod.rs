@@ -124,16 +124,21 @@ pub fn status_document(
 }
 
 /// Issue the period's forms of `departments`, each prefilled with its last
-/// accepted return: the one step of `forms` and of the web page's download.
+/// accepted return and, where `[web] public_url` is set, carrying the
+/// department's link: the one step of `forms` and of the web page's download.
 pub fn issue_forms(
     ws: &Workspace,
     period: Period,
     departments: &[&str],
 ) -> Result<Vec<crate::form::Issued>> {
     let ledger = Ledger::open(&ws.ledger_path())?;
-    crate::form::issue(ws, period, departments, |_, dept, prev| {
-        prefill_from(&ledger, dept, prev)
-    })
+    crate::form::issue(
+        ws,
+        period,
+        departments,
+        |_, dept, prev| prefill_from(&ledger, dept, prev),
+        |dept| links::handed_out(ws, dept),
+    )
 }
 
 /// Last period's accepted return of `department`, from the ledger, as the

@@ -145,9 +145,13 @@ fn form_of(ws: &Workspace, ledger: &Ledger, period: Period, department: &str) ->
         .forms_dir(period)
         .join(crate::form::file_name(period, department));
     if !path.is_file() {
-        crate::form::issue(ws, period, &[department], |_, dept, p| {
-            super::prefill_from(ledger, dept, p)
-        })?;
+        crate::form::issue(
+            ws,
+            period,
+            &[department],
+            |_, dept, p| super::prefill_from(ledger, dept, p),
+            |dept| super::links::handed_out(ws, dept),
+        )?;
     }
     File::read(&path)
 }
