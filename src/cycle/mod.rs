@@ -84,10 +84,13 @@ fn receipt_mail(result: &FileResult) -> Option<ReceiptMail<'_>> {
 }
 
 /// Queue the period's bulletin to the leaders, with the master workbook and
-/// the Word bulletin attached, and try delivery at once; what fails stays
-/// queued for the next flush.
+/// the Word bulletin attached and, where `[web] public_url` is set, the
+/// board's link, and try delivery at once; what fails stays queued for the
+/// next flush.
 pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Result<FlushSummary> {
+    let board = links::board_handed_out(ws)?;
     let mail = BulletinMail {
+        board: board.as_deref(),
         subject: &files.subject,
         html: &files.html_body,
         text: &files.text_body,
