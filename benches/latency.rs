@@ -71,6 +71,7 @@ fn main() {
                 deadline: period.deadline(5),
                 issued_at: "2024-04-01T09:00:00+08:00",
                 key: &key,
+                link: None,
             };
             (
                 format!("{i:04}-{period}-{dept}.xlsx"),

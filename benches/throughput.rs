@@ -182,6 +182,7 @@ fn one(
         deadline: period.deadline(5),
         issued_at: &issued_at,
         key,
+        link: None,
     };
     build(
         &spec,

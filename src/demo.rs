@@ -93,9 +93,13 @@ pub fn run(dir: Option<&Path>) -> Result<Demo> {
 
     let ledger = Ledger::open(&ws.ledger_path())?;
     let departments: Vec<&str> = ws.catalog.departments.iter().map(String::as_str).collect();
-    let forms = form::issue(&ws, period, &departments, |_, d, p| {
-        cycle::prefill_from(&ledger, d, p)
-    })?;
+    let forms = form::issue(
+        &ws,
+        period,
+        &departments,
+        |_, d, p| cycle::prefill_from(&ledger, d, p),
+        |d| cycle::links::handed_out(&ws, d),
+    )?;
     let returns = fill_returns(&ws, period)?;
     let processed = crate::daemon::drain_inbox(&ws)?;
     let report = crate::report::generate(&ws, &ledger, period)?;
@@ -221,6 +225,7 @@ fn fill_returns(ws: &Workspace, period: Period) -> Result<usize> {
             deadline: period.deadline(ws.config.plan.deadline_day),
             issued_at: &issued_at,
             key: &key,
+            link: None,
         };
         let bytes = form::build(&spec, Some(&Prefill { rows, contact }))?;
         crate::fsx::write_atomic(&ws.inbox().join(format!("{period}-{dept}.xlsx")), &bytes)?;

@@ -105,10 +105,13 @@ fn receipt_mail(result: &FileResult) -> Option<ReceiptMail<'_>> {
 }
 
 /// Queue the period's bulletin to the leaders, with the master workbook and
-/// the Word bulletin attached, and try delivery at once; what fails stays
-/// queued for the next flush.
+/// the Word bulletin attached and, where `[web] public_url` is set, the
+/// board's link, and try delivery at once; what fails stays queued for the
+/// next flush.
 pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Result<FlushSummary> {
+    let board = links::board_handed_out(ws)?;
     let mail = BulletinMail {
+        board: board.as_deref(),
         subject: &files.subject,
         html: &files.html_body,
         text: &files.text_body,
@@ -145,16 +148,21 @@ pub fn status_document(
 }
 
 /// Issue the period's forms of `departments`, each prefilled with its last
-/// accepted return: the one step of `forms` and of the web page's download.
+/// accepted return and, where `[web] public_url` is set, carrying the
+/// department's link: the one step of `forms` and of the web page's download.
 pub fn issue_forms(
     ws: &Workspace,
     period: Period,
     departments: &[&str],
 ) -> Result<Vec<crate::form::Issued>> {
     let ledger = Ledger::open(&ws.ledger_path())?;
-    crate::form::issue(ws, period, departments, |_, dept, prev| {
-        prefill_from(&ledger, dept, prev)
-    })
+    crate::form::issue(
+        ws,
+        period,
+        departments,
+        |_, dept, prev| prefill_from(&ledger, dept, prev),
+        |dept| links::handed_out(ws, dept),
+    )
 }
 
 /// Last period's accepted return of `department`, from the ledger, as the

@@ -58,7 +58,8 @@ pub fn remind_and_send(
 }
 
 /// Queue a reminder, with the department's form attached (issued first if
-/// missing) and the deadline, to each department with an email that has
+/// missing), the deadline and, where `[web] public_url` is set, the
+/// department's link, to each department with an email that has
 /// no accepted return for `period`. The reminder names today's date, so a
 /// second run on the same day sends nothing new.
 fn remind(ws: &Workspace, period: Period) -> Result<RemindSummary> {
@@ -109,6 +110,7 @@ fn remind(ws: &Workspace, period: Period) -> Result<RemindSummary> {
         };
         let rejected = d.verdict == Some(Verdict::Rejected);
         let queued = form_of(ws, &ledger, period, &d.name).and_then(|form| {
+            let link = super::links::handed_out(ws, &d.name)?;
             mail::queue_reminder(
                 ws,
                 &templates,
@@ -120,6 +122,7 @@ fn remind(ws: &Workspace, period: Period) -> Result<RemindSummary> {
                     today,
                     rejected,
                     form,
+                    link,
                 },
             )
         });
@@ -145,9 +148,13 @@ fn form_of(ws: &Workspace, ledger: &Ledger, period: Period, department: &str) ->
         .forms_dir(period)
         .join(crate::form::file_name(period, department));
     if !path.is_file() {
-        crate::form::issue(ws, period, &[department], |_, dept, p| {
-            super::prefill_from(ledger, dept, p)
-        })?;
+        crate::form::issue(
+            ws,
+            period,
+            &[department],
+            |_, dept, p| super::prefill_from(ledger, dept, p),
+            |dept| super::links::handed_out(ws, dept),
+        )?;
     }
     File::read(&path)
 }

@@ -55,6 +55,9 @@ pub struct FormSpec<'a> {
     pub deadline: NaiveDate,
     pub issued_at: &'a str,
     pub key: &'a [u8],
+    /// The department's own web page, shown on the guide sheet with its QR
+    /// code; `None` when the office has not said how departments reach it.
+    pub link: Option<&'a str>,
 }
 
 impl FormSpec<'_> {
@@ -147,6 +150,7 @@ pub(super) struct Styles {
     pub(super) guide_head: Format,
     pub(super) guide_text: Format,
     pub(super) guide_key: Format,
+    pub(super) guide_link: Format,
     pub(super) legend: Format,
 }
 
@@ -209,6 +213,12 @@ impl Styles {
                 .set_bold()
                 .set_text_wrap()
                 .set_align(FormatAlign::Top),
+            guide_link: base
+                .clone()
+                .set_font_size(12)
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_hyperlink(),
             legend: base
                 .set_font_size(12)
                 .set_border(FormatBorder::Thin)
@@ -574,6 +584,7 @@ pub(super) mod tests {
             deadline: period.deadline(5),
             issued_at: "2024-04-03T09:00:00+08:00",
             key: KEY,
+            link: None,
         }
     }
 
@@ -758,5 +769,79 @@ pub(super) mod tests {
                 .contains("MATCH(G"),
             "a milestone's 完成率 looks its stage up"
         );
+    }
+
+    /// The PNG files inside a workbook.
+    fn media(bytes: &[u8]) -> Vec<Vec<u8>> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let names: Vec<String> = zip
+            .file_names()
+            .map(|n| n.unwrap().into_owned())
+            .filter(|n| n.starts_with("xl/media/"))
+            .collect();
+        names
+            .iter()
+            .map(|n| {
+                let mut out = Vec::new();
+                zip.by_name(n).unwrap().read_to_end(&mut out).unwrap();
+                out
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_guide_carries_the_link_and_its_qr_code_only_when_given_one() {
+        let catalog = crate::testutil::catalog();
+        let url = "http://192.0.2.10:8080/d/AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        let mut with = spec(&catalog, "县民政局");
+        with.link = Some(url);
+        let bytes = build(&with, None).unwrap();
+        let images = media(&bytes);
+        assert_eq!(images.len(), 1, "one QR code");
+        assert_eq!(crate::form::qr::tests::decode(&images[0]), url);
+        let mut book = open(bytes);
+        let guide = cells(&mut book, GUIDE_SHEET);
+        let url_cells: Vec<_> = guide.iter().filter(|(_, v)| **v == text(url)).collect();
+        assert_eq!(url_cells.len(), 1, "the address stands alone in one cell");
+        let (r, _) = url_cells[0].0;
+        assert_eq!(guide[&(*r, 0)], text("专属页面"));
+        assert!(
+            guide
+                .values()
+                .any(|v| matches!(v, Data::String(s) if s.contains("上传填好的表格"))),
+            "what the page is for"
+        );
+        // The code's row is the one labelled for scanning, its cell beside it empty.
+        let scan = guide
+            .iter()
+            .find(|(_, v)| **v == text("手机扫码"))
+            .map(|((r, _), _)| *r)
+            .expect("a row for the code");
+        assert_eq!(scan, r + 2);
+        assert!(!guide.contains_key(&(scan, 1)));
+        // The form sheet is the same with or without the link.
+        let mut plain = open(build(&spec(&catalog, "县民政局"), None).unwrap());
+        assert_eq!(cells(&mut book, FORM_SHEET), cells(&mut plain, FORM_SHEET));
+
+        let bytes = build(&spec(&catalog, "县民政局"), None).unwrap();
+        assert!(media(&bytes).is_empty(), "no link, no picture");
+        let guide = cells(&mut open(bytes), GUIDE_SHEET);
+        assert!(
+            !guide.values().any(|v| matches!(v, Data::String(s)
+                if s.contains("http") || s.contains("专属") || s.contains("扫码"))),
+            "{guide:?}"
+        );
+    }
+
+    #[test]
+    fn an_address_excel_refuses_as_a_hyperlink_is_still_printed() {
+        let catalog = crate::testutil::catalog();
+        let mut s = spec(&catalog, "县民政局");
+        s.link = Some("192.0.2.10:8080/d/AbCdEfGhIjKlMnOpQrStUvWxYz012345");
+        let bytes = build(&s, None).unwrap();
+        assert_eq!(media(&bytes).len(), 1);
+        let guide = cells(&mut open(bytes), GUIDE_SHEET);
+        assert!(guide.values().any(|v| *v == text(s.link.unwrap())));
     }
 }

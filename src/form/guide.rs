@@ -6,15 +6,18 @@ use super::build::{FormSpec, Styles, print_setup, protection};
 use crate::plan::catalog::{Kind, Level, STAGES};
 use crate::plan::words::Words;
 use crate::text::width;
+use anyhow::{Context, Result};
 use chrono::Datelike;
-use rust_xlsxwriter::{RowNum, Worksheet, XlsxError};
+use rust_xlsxwriter::{Image, RowNum, Url, Worksheet, XlsxError};
+
+/// The printed side of the link's QR code: 3.5 cm at Excel's 96 pixels an
+/// inch, which a phone reads from arm's length.
+const QR_PX: f64 = 132.0;
+/// Room above and left of the code inside its row, so it touches no text.
+const QR_PAD_PX: u32 = 8;
 
 /// The second sheet: how to fill the form, in plain Chinese.
-pub(super) fn write_guide(
-    sheet: &mut Worksheet,
-    spec: &FormSpec,
-    st: &Styles,
-) -> Result<(), XlsxError> {
+pub(super) fn write_guide(sheet: &mut Worksheet, spec: &FormSpec, st: &Styles) -> Result<()> {
     sheet.set_name(GUIDE_SHEET)?;
     sheet.set_column_width(0, 16)?;
     sheet.set_column_width(1, 84)?;
@@ -137,13 +140,14 @@ pub(super) fn write_guide(
 
     r = guide_head(sheet, r + 1, "四、报送与咨询", st)?;
     r = guide_item(sheet, r, "报送截止", &deadline, st)?;
-    r = guide_item(
-        sheet,
-        r,
-        "报送方式",
-        &format!("将填好的 .xlsx 文件发送给{office}。"),
-        st,
-    )?;
+    let how = match spec.link {
+        Some(_) => format!("将填好的 .xlsx 文件发送给{office}，或在本单位专属页面上传（见下）。"),
+        None => format!("将填好的 .xlsx 文件发送给{office}。"),
+    };
+    r = guide_item(sheet, r, "报送方式", &how, st)?;
+    if let Some(link) = spec.link {
+        r = guide_link(sheet, r, link, st)?;
+    }
     guide_item(
         sheet,
         r,
@@ -156,6 +160,38 @@ pub(super) fn write_guide(
     print_setup(sheet, false)?;
     Ok(())
 }
+
+/// The department's own page: its address (a hyperlink where Excel takes
+/// it as one), what the page is for, and its QR code for a printed form.
+fn guide_link(sheet: &mut Worksheet, r: RowNum, link: &str, st: &Styles) -> Result<RowNum> {
+    sheet.write_string_with_format(r, 0, "专属页面", &st.guide_key)?;
+    // An address Excel refuses as a hyperlink (no scheme, over its length
+    // limit) is still printed for the clerk to type.
+    if sheet
+        .write_url_with_format(r, 1, Url::new(link), &st.guide_link)
+        .is_err()
+    {
+        sheet.write_string_with_format(r, 1, link, &st.guide_text)?;
+    }
+    sheet.set_row_height(r, guide_height(link, 84))?;
+    let r = guide_item(sheet, r + 1, "", LINK_USE, st)?;
+
+    let png = super::qr::png(link).context("无法生成本单位专属页面的二维码")?;
+    let image = Image::new_from_buffer(&png)?
+        .set_scale_to_size(QR_PX, QR_PX, true)
+        .set_alt_text("本单位专属填报页面的二维码");
+    sheet.write_string_with_format(r, 0, "手机扫码", &st.guide_key)?;
+    // The cell beside the code is written (blank) so the row, and the code
+    // in it, is inside the printed area.
+    sheet.write_blank(r, 1, &st.guide_text)?;
+    sheet.insert_image_with_offset(r, 1, &image, QR_PAD_PX, QR_PAD_PX)?;
+    // Rows are in points, images in pixels: 3 points are 4 pixels.
+    sheet.set_row_height(r, (QR_PX + 2.0 * f64::from(QR_PAD_PX)) * 0.75)?;
+    Ok(r + 1)
+}
+
+/// What the department's page is for, under its address.
+const LINK_USE: &str = "这是本单位专属的填报页面：用浏览器打开上面的地址（或用手机扫描下面的二维码），可以下载本表、上传填好的表格，并立即看到审核结果。此地址仅供本单位使用，请勿转发。";
 
 fn guide_head(
     sheet: &mut Worksheet,

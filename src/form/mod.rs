@@ -15,6 +15,7 @@
 pub mod build;
 mod guide;
 pub mod meta;
+mod qr;
 
 pub use build::{FormSpec, build};
 
@@ -80,12 +81,14 @@ pub struct Issued {
 
 /// Write the forms of `departments` for `period` into `outbox/forms/<period>/`.
 /// Each file is built in memory and renamed into place, so a failure leaves
-/// the earlier forms whole and no partial file behind.
+/// the earlier forms whole and no partial file behind. `link` gives a
+/// department's web page for its guide sheet, where the caller hands one out.
 pub fn issue(
     ws: &Workspace,
     period: Period,
     departments: &[&str],
     prefill: impl Fn(&Workspace, &str, Period) -> Result<Option<Prefill>>,
+    link: impl Fn(&str) -> Result<Option<String>>,
 ) -> Result<Vec<Issued>> {
     let dir = ws.forms_dir(period);
     std::fs::create_dir_all(&dir)
@@ -103,6 +106,8 @@ pub fn issue(
                 .with_context(|| format!("无法读取 {department} 上期已采用的数据"))?,
             None => None,
         };
+        let link =
+            link(department).with_context(|| format!("无法取得 {department} 的专属页面链接"))?;
         let spec = FormSpec {
             catalog: &ws.catalog,
             department,
@@ -110,6 +115,7 @@ pub fn issue(
             deadline,
             issued_at: &issued_at,
             key: &key,
+            link: link.as_deref(),
         };
         let bytes = build(&spec, last.as_ref())?;
         let file = dir.join(file_name(period, department));
@@ -176,7 +182,7 @@ mod tests {
         };
         let done = HEADERS.iter().position(|h| *h == "累计完成").unwrap() as u32;
         let march = Period::new(2024, 3).unwrap();
-        let issued = issue(&ws, march, &["县民政局"], source).unwrap();
+        let issued = issue(&ws, march, &["县民政局"], source, |_| Ok(None)).unwrap();
         assert_eq!(
             *asked.borrow(),
             [("县民政局".to_string(), "2024-02".to_string())]
@@ -188,7 +194,14 @@ mod tests {
 
         // December's totals belong to last year's plan: January starts empty.
         asked.borrow_mut().clear();
-        issue(&ws, Period::new(2024, 1).unwrap(), &["县民政局"], source).unwrap();
+        issue(
+            &ws,
+            Period::new(2024, 1).unwrap(),
+            &["县民政局"],
+            source,
+            |_| Ok(None),
+        )
+        .unwrap();
         assert!(asked.borrow().is_empty());
     }
 }

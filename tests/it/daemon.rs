@@ -144,6 +144,7 @@ pub(crate) fn returns(ws: &Ws, n: usize) -> Vec<PathBuf> {
                 deadline: period.deadline(5),
                 issued_at: "2024-04-01T09:00:00+08:00",
                 key: &key,
+                link: None,
             };
             let path = staging.join(format!("{i:04}-2024-03-{dept}.xlsx"));
             std::fs::write(&path, build(&spec, Some(&prefill)).unwrap()).unwrap();

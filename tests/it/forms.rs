@@ -326,7 +326,7 @@ fn check_form_script() -> PathBuf {
 }
 
 /// Run check_form.py over `forms`; asserts it passes them all.
-fn check_form(ws: &Ws, forms: &[PathBuf]) {
+pub(crate) fn check_form(ws: &Ws, forms: &[PathBuf]) {
     let catalog_json = ws.dir.path().join("catalog.json");
     std::fs::write(&catalog_json, ws.run(&["catalog", "--json"]).ok().stdout).unwrap();
     let out = Command::new("python3")

@@ -322,6 +322,7 @@ fn bulletin<'a>(subject: &'a str, attachments: Vec<PathBuf>) -> BulletinMail<'a>
             .iter()
             .map(|p| mail::File::read(p).unwrap())
             .collect(),
+        board: None,
     }
 }
 

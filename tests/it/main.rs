@@ -13,6 +13,7 @@ mod forms;
 mod hostile;
 mod ingest;
 mod init;
+mod links_handout;
 mod mail;
 mod office;
 mod recovery;
