@@ -75,15 +75,18 @@ fn a_department_clerk_works_its_page_on_a_phone_in_a_real_browser() {
     assert_eq!(wrong_seen["verdict"], "退回", "{wrong_seen}");
     assert_eq!(wrong_seen["sideways"], false, "the answer: {wrong_seen}");
     assert!(
-        wrong_seen["findings"]
-            .as_array()
+        wrong_seen["findings"].as_array().unwrap().iter().any(|f| f
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|f| f.as_str().unwrap().contains(cell) && f.as_str().unwrap().contains("很多")),
+            .contains(cell)
+            && f.as_str().unwrap().contains("很多")),
         "the finding names cell {cell} and what was typed: {wrong_seen}"
     );
     assert!(
-        wrong_seen["next"][0].as_str().unwrap().starts_with("下一步"),
+        wrong_seen["next"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("下一步"),
         "{wrong_seen}"
     );
     assert!(
@@ -104,7 +107,11 @@ fn a_department_clerk_works_its_page_on_a_phone_in_a_real_browser() {
     assert_eq!(good_seen["findings"], json!([]), "{good_seen}");
     assert_eq!(good_seen["upload_again"], 0, "nothing left to fix");
     assert_eq!(phone["after"]["sideways"], false);
-    assert_eq!(phone["after"]["returns"], json!(["已采用", "退回"]), "newest first");
+    assert_eq!(
+        phone["after"]["returns"],
+        json!(["已采用", "退回"]),
+        "newest first"
+    );
     assert_eq!(phone["board"]["sideways"], false, "the board: {phone}");
     assert_eq!(phone["board"]["forms"], 0, "the board cannot upload");
     assert_eq!(phone["links"]["sideways"], false, "the links: {phone}");
@@ -113,8 +120,14 @@ fn a_department_clerk_works_its_page_on_a_phone_in_a_real_browser() {
     let plain = &seen["360-noscript"];
     assert_eq!(plain["department"]["sideways"], false, "{plain}");
     let plain_seen = &plain["second"];
-    assert_eq!(plain_seen["label_changed"], false, "scripts are off: {plain}");
-    assert_eq!(plain_seen["verdict"], "已采用", "the plain form uploads: {plain}");
+    assert_eq!(
+        plain_seen["label_changed"], false,
+        "scripts are off: {plain}"
+    );
+    assert_eq!(
+        plain_seen["verdict"], "已采用",
+        "the plain form uploads: {plain}"
+    );
     assert_eq!(plain_seen["sideways"], false, "{plain}");
     assert_eq!(plain["links"]["sideways"], false, "{plain}");
     assert_eq!(
