@@ -6,6 +6,7 @@ mod contract;
 mod county;
 mod daemon;
 mod department;
+mod department_browser;
 mod doctor;
 mod draft;
 mod draft_shapes;
