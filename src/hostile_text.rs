@@ -3,7 +3,7 @@
 //! name made into a file name. Fed generated hostile text, every parser
 //! answers (a value, or a refusal in Chinese) and never panics.
 
-use crate::testutil::Hostile;
+use crate::hostile::Hostile;
 
 const CASES: u64 = 4000;
 

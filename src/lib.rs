@@ -42,6 +42,8 @@ pub mod web;
 pub mod workspace;
 
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
 mod hostile_text;
 #[cfg(test)]
 mod testutil;

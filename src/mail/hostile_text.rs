@@ -5,7 +5,7 @@
 
 use super::mime::{self, Mailbox};
 use super::reply::Reply;
-use crate::testutil::Hostile;
+use crate::hostile::Hostile;
 
 const CASES: u64 = 4000;
 

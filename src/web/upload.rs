@@ -52,7 +52,8 @@ impl Pool {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(intake);
-        let ledger = crate::ledger::Ledger::open(&self.ws.ledger_path())?;
+        // Read only: the lookup never waits for the write lock intake holds.
+        let ledger = crate::ledger::Ledger::open_read_only(&self.ws.ledger_path())?;
         results
             .into_iter()
             .map(|result| {
@@ -63,7 +64,10 @@ impl Pool {
                     Some(rel.with_extension("").to_string_lossy().into_owned())
                 });
                 let id = match stem {
-                    Some(stem) => ledger.file_by_receipt_stem(&stem)?.map(|f| f.id),
+                    Some(stem) => match &ledger {
+                        Some(l) => l.file_by_receipt_stem(&stem)?.map(|f| f.id),
+                        None => None,
+                    },
                     None => None,
                 };
                 Ok(Answered { result, id })
@@ -362,11 +366,8 @@ fn shown(a: &Answered, base: &str) -> Shown {
             .iter()
             .map(|f| ShownFinding {
                 error: f.severity == Severity::Error,
-                place: match (&f.sheet, &f.cell) {
-                    (Some(s), Some(c)) => format!("{s} {c}"),
-                    (None, Some(c)) => c.clone(),
-                    _ => String::new(),
-                },
+                // The message itself opens with the cell it names.
+                place: String::new(),
                 message: f.message.clone(),
             })
             .collect(),

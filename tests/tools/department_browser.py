@@ -22,6 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -71,6 +72,14 @@ def cell_of(path, word):
     raise AssertionError(f"{word} not in {path}")
 
 
+def wait_gone(d, old, secs):
+    """Wait for the page to be replaced. While the next page loads, asking
+    about the old element can fail with other errors than "stale" (no
+    execution context on a loaded machine); those mean "not yet"."""
+    WebDriverWait(d, secs, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.staleness_of(old))
+
+
 def upload(d, path):
     """Choose a file in the upload box and send the form; the answer page's
     first result as the clerk reads it."""
@@ -79,7 +88,7 @@ def upload(d, path):
     chosen = d.find_element(By.CSS_SELECTOR, "#upload .drop").text
     old = d.find_element(By.TAG_NAME, "html")
     d.find_element(By.CSS_SELECTOR, "#upload button[type=submit]").click()
-    WebDriverWait(d, 60).until(expected_conditions.staleness_of(old))
+    wait_gone(d, old, 60)
     result = d.find_element(By.CSS_SELECTOR, ".result")
     seen = {
         "label_changed": chosen != before,
@@ -98,7 +107,7 @@ def upload(d, path):
 def back_home(d):
     old = d.find_element(By.TAG_NAME, "html")
     d.find_element(By.LINK_TEXT, "返回本单位页面").click()
-    WebDriverWait(d, 30).until(expected_conditions.staleness_of(old))
+    wait_gone(d, old, 30)
     d.find_element(By.ID, "upload")
 
 

@@ -4,7 +4,7 @@
 //! words, it drafts or refuses in Chinese; it never panics.
 
 use super::{draft, plan_lines};
-use crate::testutil::Hostile;
+use crate::hostile::Hostile;
 
 const PLAN: &str = include_str!("../../../seeds/pingjiang-minsheng-2024.txt");
 
