@@ -15,7 +15,10 @@ import tempfile
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def driver(width, profile):
@@ -43,6 +46,16 @@ def full_shot(d, path, width):
     size(d, width, 900)
 
 
+def wait_gone(d, old, secs):
+    """Wait for the page to be replaced. The upload form shows a waiting
+    state and submits from a script, so a click returns before the answer
+    page is there; while it loads, asking about the old element can fail
+    with other errors than "stale" (no execution context on a loaded
+    machine), and those mean "not yet"."""
+    WebDriverWait(d, secs, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.staleness_of(old))
+
+
 def run(base, password, upload, department, out, width):
     seen = {}
     with tempfile.TemporaryDirectory() as profile:
@@ -53,7 +66,7 @@ def run(base, password, upload, department, out, width):
             assert "/login" in d.current_url, d.current_url
             d.find_element(By.NAME, "password").send_keys(password)
             d.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-            d.find_element(By.CSS_SELECTOR, ".counts")
+            WebDriverWait(d, 30).until(lambda d: d.find_element(By.CSS_SELECTOR, ".counts"))
             seen["counts"] = {
                 e.get_attribute("data-status"): int(e.find_element(By.CLASS_NAME, "n").text)
                 for e in d.find_elements(By.CSS_SELECTOR, ".count")
@@ -64,8 +77,11 @@ def run(base, password, upload, department, out, width):
                 "return document.documentElement.scrollWidth > document.documentElement.clientWidth + 1")
             full_shot(d, os.path.join(out, f"board-{width}.png"), width)
             d.find_element(By.ID, "file").send_keys(upload)
+            old = d.find_element(By.TAG_NAME, "html")
             d.find_element(By.CSS_SELECTOR, "#upload button").click()
-            result = d.find_element(By.CSS_SELECTOR, ".result")
+            wait_gone(d, old, 60)
+            result = WebDriverWait(d, 30).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, ".result"))
             seen["verdict"] = result.find_element(By.CSS_SELECTOR, ".tag").text
             seen["receipt_department"] = department in result.text
             full_shot(d, os.path.join(out, f"receipt-{width}.png"), width)
