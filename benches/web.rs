@@ -6,11 +6,13 @@
 //! - an upload → its receipt page (`POST /api/returns`, one return through
 //!   the reader process, archive, ledger and receipt), at the median;
 //! - twenty departments at once, each uploading its own return through its
-//!   link (`POST /d/<token>/returns`), started together, `ROUNDS` times:
+//!   link (`POST /d/<token>/returns`), started together while ten returns
+//!   land in the inbox, `ROUNDS` times:
 //!   request → receipt page at p50/p90/p99/max, with the default
 //!   `[web] max_uploads = 4` (an upload refused with 503 is sent again
 //!   after a short pause, the wait counted in its time) and with
-//!   `max_uploads = 20`.
+//!   `max_uploads = 20`; and each single request to its answer, whether
+//!   the receipt page or a 503.
 //!
 //! Run:
 //!
@@ -37,6 +39,8 @@ const TODAY: &str = "2025-01-03";
 const VERSIONS: usize = 3;
 /// How long a client refused with 503 waits before it sends again.
 const PAUSE: Duration = Duration::from_millis(100);
+/// Returns dropped into the inbox during each round of uploads.
+const INBOX_PER_ROUND: usize = 10;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -225,21 +229,42 @@ fn links(root: &Path) -> Vec<(String, String)> {
 /// request to its receipt page, and how many requests were refused with 503.
 struct AtOnce {
     times: Vec<f64>,
+    /// Each request's own time to its answer, a 503 included.
+    answers: Vec<f64>,
     busy: usize,
 }
 
 /// Every department sends `files[d][round]` through its own link, all
-/// departments starting each round together; a 503 is sent again after
-/// `PAUSE`.
-fn departments_at_once(base: &str, links: &[(String, String)], files: &[Vec<PathBuf>]) -> AtOnce {
-    let barrier = Barrier::new(links.len());
+/// departments starting each round together while `drops[round]` land in
+/// the inbox, as mail the office saves; a 503 is sent again after `PAUSE`.
+fn departments_at_once(
+    base: &str,
+    links: &[(String, String)],
+    files: &[Vec<PathBuf>],
+    inbox: &Path,
+    drops: &[Vec<PathBuf>],
+) -> AtOnce {
+    let barrier = Barrier::new(links.len() + 1);
     let seen = Mutex::new(AtOnce {
         times: Vec::new(),
+        answers: Vec::new(),
         busy: 0,
     });
     std::thread::scope(|s| {
+        let barrier = &barrier;
+        s.spawn(move || {
+            for round in drops {
+                barrier.wait();
+                for f in round {
+                    let to = inbox.join(f.file_name().unwrap());
+                    let tmp = inbox.join(format!(".{}", f.file_name().unwrap().to_string_lossy()));
+                    std::fs::copy(f, &tmp).unwrap();
+                    std::fs::rename(&tmp, &to).unwrap();
+                }
+            }
+        });
         for ((_, path), files) in links.iter().zip(files) {
-            let (barrier, seen) = (&barrier, &seen);
+            let seen = &seen;
             let url = format!("{base}{path}/returns");
             s.spawn(move || {
                 let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -251,13 +276,16 @@ fn departments_at_once(base: &str, links: &[(String, String)], files: &[Vec<Path
                     let mut busy = 0;
                     barrier.wait();
                     let t = Instant::now();
+                    let mut answers = Vec::new();
                     loop {
+                        let asked = Instant::now();
                         let mut r = agent
                             .post(&url)
                             .header("Content-Type", "multipart/form-data; boundary=b0undary")
                             .send(&body[..])
                             .expect("upload");
                         let page = r.body_mut().read_to_string().unwrap();
+                        answers.push(asked.elapsed().as_secs_f64() * 1000.0);
                         if r.status() == 503 {
                             assert!(r.headers().contains_key("retry-after"), "503 says when");
                             busy += 1;
@@ -271,6 +299,7 @@ fn departments_at_once(base: &str, links: &[(String, String)], files: &[Vec<Path
                     let ms = t.elapsed().as_secs_f64() * 1000.0;
                     let mut seen = seen.lock().unwrap();
                     seen.times.push(ms);
+                    seen.answers.extend(answers);
                     seen.busy += busy;
                 }
             });
@@ -278,7 +307,20 @@ fn departments_at_once(base: &str, links: &[(String, String)], files: &[Vec<Path
     });
     let mut seen = seen.into_inner().unwrap();
     seen.times.sort_by(f64::total_cmp);
+    seen.answers.sort_by(f64::total_cmp);
     seen
+}
+
+/// Wait until the daemon has taken every file dropped in the inbox.
+fn drained(inbox: &Path) {
+    let t = Instant::now();
+    while std::fs::read_dir(inbox).unwrap().next().is_some() {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the inbox never emptied"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn report_at_once(label: &str, rounds: usize, clients: usize, r: &AtOnce) {
@@ -290,6 +332,13 @@ fn report_at_once(label: &str, rounds: usize, clients: usize, r: &AtOnce) {
         r.times.len(),
         r.busy,
         PAUSE.as_millis()
+    );
+    println!(
+        "  each request to its answer (receipt page or 503): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms over {} requests",
+        quantile(&r.answers, 0.5),
+        quantile(&r.answers, 0.99),
+        r.answers.last().unwrap(),
+        r.answers.len()
     );
     println!(
         "  targets: p50 < 100 ms {}, p99 < 500 ms {}",
@@ -354,10 +403,19 @@ fn main() {
             });
         }
     });
+    // The inbox's share: returns of the first department, numbered past
+    // the uploads', ten a round.
+    let first = runs + 2 * rounds;
+    let dropped = returns(&root, &dept, first..first + INBOX_PER_ROUND * 2 * rounds);
+    let drops: Vec<Vec<PathBuf>> = dropped
+        .chunks(INBOX_PER_ROUND)
+        .map(<[PathBuf]>::to_vec)
+        .collect();
     println!(
-        "setup: {recorded} returns over 12 periods × {} departments ({VERSIONS} versions each), {runs} returns to upload, {} through the links, in {:.1} s",
+        "setup: {recorded} returns over 12 periods × {} departments ({VERSIONS} versions each), {runs} returns to upload, {} through the links, {} for the inbox, in {:.1} s",
         ws.catalog.departments.len(),
         2 * rounds * links.len(),
+        dropped.len(),
         t.elapsed().as_secs_f64()
     );
 
@@ -414,7 +472,9 @@ fn main() {
         assert!(r.status() == 200 && page.contains("已采用"), "{page}");
     }
     let by_default: Vec<Vec<PathBuf>> = linked.iter().map(|f| f[..rounds].to_vec()).collect();
-    let default = departments_at_once(&base, &links, &by_default);
+    let inbox = root.join("inbox");
+    let default = departments_at_once(&base, &links, &by_default, &inbox, &drops[..rounds]);
+    drained(&inbox);
     stop(daemon);
 
     let text = std::fs::read_to_string(&config).unwrap();
@@ -425,7 +485,8 @@ fn main() {
     std::fs::write(&config, text.replace("max_uploads = 4", "max_uploads = 20")).unwrap();
     let daemon = start(&root, port);
     let by_twenty: Vec<Vec<PathBuf>> = linked.iter().map(|f| f[rounds..].to_vec()).collect();
-    let twenty = departments_at_once(&base, &links, &by_twenty);
+    let twenty = departments_at_once(&base, &links, &by_twenty, &inbox, &drops[rounds..]);
+    drained(&inbox);
     stop(daemon);
 
     let (b, u) = (median(board), median(upload));

@@ -4,7 +4,7 @@
 
 use super::auth::{self, Auth, Session};
 use super::pages::Pages;
-use super::upload::Pool;
+use super::upload::Uploads;
 use super::{Serving, actions, addresses, board, department, leaders, links, upload};
 use crate::workspace::Workspace;
 use anyhow::{Context, Result};
@@ -29,7 +29,7 @@ const FORM_LIMIT: usize = 64 * 1024;
 pub struct App {
     pub ws: &'static Workspace,
     pub auth: Auth,
-    pub uploads: Pool,
+    pub uploads: Uploads,
     pub pages: Pages,
     pub tls: bool,
 }
@@ -50,8 +50,11 @@ pub fn start(rt: &Runtime, ws: &'static Workspace) -> Serving {
     if listen.is_empty() {
         return Serving::Off;
     }
-    match rt.block_on(bind(ws, &listen)) {
-        Ok((listener, tls)) => {
+    let bound = rt
+        .block_on(bind(ws, &listen))
+        .and_then(|bound| Ok((bound, Uploads::new(ws)?)));
+    match bound {
+        Ok(((listener, tls), uploads)) => {
             let lan = listener
                 .local_addr()
                 .map(|a| !a.ip().is_loopback())
@@ -64,7 +67,7 @@ pub fn start(rt: &Runtime, ws: &'static Workspace) -> Serving {
             let app = Arc::new(App {
                 ws,
                 auth: Auth::default(),
-                uploads: Pool::new(ws),
+                uploads,
                 pages: Pages::new(auth::password_path(ws)),
                 tls: tls.is_some(),
             });

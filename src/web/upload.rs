@@ -1,6 +1,10 @@
 //! Uploaded returns: saved under `var/uploads/`, then taken through the
 //! same intake as `inbox/` and `ingest` (reader process, archive, ledger,
-//! receipt, mail). At most `[web] max_uploads` intakes run at once.
+//! receipt, mail). At most `[web] max_uploads` uploads are in intake at
+//! once; one intake, on its own thread, takes them: uploads that arrive
+//! while it is busy go together in its next batch, so twenty departments
+//! at once cost one ledger transaction and one batch of receipt mails,
+//! not twenty intakes waiting on each other for the ledger.
 
 use super::auth;
 use super::board::json;
@@ -14,23 +18,35 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use std::sync::{Arc, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
-/// Intakes ready for the next upload, and the permits that bound them.
-pub struct Pool {
-    ws: &'static Workspace,
+/// The permits that bound the uploads in intake, and the way to the
+/// intake's thread.
+pub struct Uploads {
     permits: Arc<Semaphore>,
-    idle: Mutex<Vec<Intake<'static>>>,
+    jobs: mpsc::Sender<Job>,
 }
 
-impl Pool {
-    pub fn new(ws: &'static Workspace) -> Pool {
-        Pool {
-            ws,
+/// One upload's saved files, its sender's department when it came through
+/// a link, and where its answer goes.
+struct Job {
+    files: Vec<(PathBuf, String)>,
+    department: Option<String>,
+    answer: oneshot::Sender<Result<Vec<Answered>>>,
+}
+
+impl Uploads {
+    pub fn new(ws: &'static Workspace) -> Result<Uploads> {
+        let (jobs, queue) = mpsc::channel();
+        // The thread ends when the page (and so `jobs`) is dropped.
+        std::thread::Builder::new()
+            .name("uploads".into())
+            .spawn(move || intake_loop(ws, &queue))?;
+        Ok(Uploads {
             permits: Arc::new(Semaphore::new(ws.config.web.max_uploads.max(1))),
-            idle: Mutex::new(Vec::new()),
-        }
+            jobs,
+        })
     }
 
     /// A place in intake, or `None` when all are taken.
@@ -38,41 +54,122 @@ impl Pool {
         self.permits.clone().try_acquire_owned().ok()
     }
 
-    /// Take saved files through intake (blocking: call off the async
-    /// threads); `department` when they came through that department's link.
-    fn take(&self, files: &[(PathBuf, String)], department: Option<&str>) -> Result<Vec<Answered>> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut intake = match idle {
-            Some(i) => i,
-            None => Intake::open(self.ws)?,
-        };
-        // An intake whose workspace failed is not kept.
-        let results = take_files(&mut intake, self.ws, files, department)?;
-        self.idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(intake);
-        // Read only: the lookup never waits for the write lock intake holds.
-        let ledger = crate::ledger::Ledger::open_read_only(&self.ws.ledger_path())?;
-        results
-            .into_iter()
-            .map(|result| {
-                // The ledger names a receipt by its path under the receipts
-                // folder, without extension.
-                let stem = result.receipt.as_ref().and_then(|r| {
-                    let rel = r.txt.strip_prefix(self.ws.receipts_dir("")).ok()?;
-                    Some(rel.with_extension("").to_string_lossy().into_owned())
-                });
-                let id = match stem {
-                    Some(stem) => match &ledger {
-                        Some(l) => l.file_by_receipt_stem(&stem)?.map(|f| f.id),
-                        None => None,
-                    },
-                    None => None,
-                };
-                Ok(Answered { result, id })
+    /// Take saved files through intake; `department` when they came
+    /// through that department's link. The answer comes once the receipts
+    /// are written and the ledger committed.
+    async fn take(
+        &self,
+        files: Vec<(PathBuf, String)>,
+        department: Option<String>,
+    ) -> Result<Vec<Answered>> {
+        let (answer, answered) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                files,
+                department,
+                answer,
             })
-            .collect()
+            .map_err(|_| anyhow::anyhow!("接收上传的线程已停止，请重新启动服务"))?;
+        answered
+            .await
+            .map_err(|_| anyhow::anyhow!("接收上传的线程异常退出，文件将在下次启动时处理"))?
+    }
+}
+
+/// The intake's thread: waits for an upload, takes it with every upload
+/// that came meanwhile, answers each, and waits again.
+fn intake_loop(ws: &'static Workspace, queue: &mpsc::Receiver<Job>) {
+    let mut intake: Option<Intake<'static>> = None;
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        batch.extend(queue.try_iter());
+        let answers = take_batch(ws, &mut intake, &batch);
+        for (job, answer) in batch.into_iter().zip(answers) {
+            // A client that went away takes its receipt from its page later.
+            let _ = job.answer.send(answer);
+        }
+    }
+}
+
+/// One intake call for all the jobs' files; each job's answer, in order.
+/// An intake whose workspace failed is not kept: the next batch opens a
+/// new one, which finishes what this one left in hand.
+fn take_batch(
+    ws: &'static Workspace,
+    intake: &mut Option<Intake<'static>>,
+    jobs: &[Job],
+) -> Vec<Result<Vec<Answered>>> {
+    let failed = |e: &anyhow::Error| {
+        let why = crate::error::chain(e);
+        jobs.iter().map(|_| Err(anyhow::anyhow!("{why}"))).collect()
+    };
+    let mut open = match intake.take() {
+        Some(i) => i,
+        None => match Intake::open(ws) {
+            Ok(i) => i,
+            Err(e) => return failed(&e),
+        },
+    };
+    let arrivals: Vec<Arrival> = jobs
+        .iter()
+        .flat_map(|job| {
+            job.files.iter().map(|(path, shown)| Arrival {
+                path: path.clone(),
+                shown: shown.clone(),
+                door: Door::Upload {
+                    department: job.department.clone(),
+                },
+            })
+        })
+        .collect();
+    let taken = match crate::cycle::take(&mut open, ws, &arrivals) {
+        Ok(t) => t,
+        Err(e) => return failed(&e),
+    };
+    *intake = Some(open);
+    for a in &arrivals {
+        crate::intake::clear_stage(&a.path);
+    }
+    // Read only: the lookup never waits for the write lock of the inbox's
+    // intake. Without it an answer only lacks the marked copy's link.
+    let ledger = crate::ledger::Ledger::open_read_only(&ws.ledger_path())
+        .inspect_err(
+            |e| tracing::warn!(error = %crate::error::chain(e), "ledger not read for receipt ids"),
+        )
+        .ok()
+        .flatten();
+    let mut results = taken.results.into_iter().zip(&arrivals);
+    jobs.iter()
+        .map(|job| {
+            let mut out = Vec::new();
+            for (r, a) in results.by_ref().take(job.files.len()) {
+                match r {
+                    Ok(result) => {
+                        let id = ledger.as_ref().and_then(|l| receipt_id(ws, l, &result));
+                        out.push(Answered { result, id });
+                    }
+                    // Left out of the answer, as `ingest` leaves it out of
+                    // its document.
+                    Err(e) => tracing::error!(file = %a.shown, error = %e, "upload not taken"),
+                }
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
+/// The ledger id of a taken file, found by its receipt: the ledger names a
+/// receipt by its path under the receipts folder, without extension.
+fn receipt_id(ws: &Workspace, ledger: &crate::ledger::Ledger, result: &FileResult) -> Option<i64> {
+    let filed = result.receipt.as_ref()?;
+    let rel = filed.txt.strip_prefix(ws.receipts_dir("")).ok()?;
+    let stem = rel.with_extension("").to_string_lossy().into_owned();
+    match ledger.file_by_receipt_stem(&stem) {
+        Ok(row) => row.map(|f| f.id),
+        Err(e) => {
+            tracing::warn!(receipt = %stem, error = %crate::error::chain(&e), "receipt id not read");
+            None
+        }
     }
 }
 
@@ -80,40 +177,6 @@ impl Pool {
 pub struct Answered {
     pub result: FileResult,
     pub id: Option<i64>,
-}
-
-/// The one call from the web page into intake: the same step as `ingest`
-/// and the inbox, through the upload door (the saved file is moved in, as
-/// from the inbox). A file that could not be taken at all is logged and
-/// left out of the answer, as `ingest` leaves it out of its document.
-fn take_files(
-    intake: &mut Intake,
-    ws: &Workspace,
-    files: &[(PathBuf, String)],
-    department: Option<&str>,
-) -> Result<Vec<FileResult>> {
-    let arrivals: Vec<Arrival> = files
-        .iter()
-        .map(|(path, shown)| Arrival {
-            path: path.clone(),
-            shown: shown.clone(),
-            door: Door::Upload {
-                department: department.map(str::to_string),
-            },
-        })
-        .collect();
-    let taken = crate::cycle::take(intake, ws, &arrivals)?;
-    let mut out = Vec::new();
-    for (r, (path, shown)) in taken.results.into_iter().zip(files) {
-        match r {
-            Ok(r) => out.push(r),
-            Err(e) => {
-                tracing::error!(file = %shown, error = %e, "upload not taken");
-            }
-        }
-        crate::intake::clear_stage(path);
-    }
-    Ok(out)
 }
 
 /// The name a browser gave a file, without any folder some browsers add.
@@ -309,17 +372,11 @@ pub async fn receive(
                 .message(StatusCode::BAD_REQUEST, "上传内容有误", &why);
         }
     };
-    let pool = app.clone();
     let department = match &sender {
         Sender::Department { name, .. } => Some(name.clone()),
         Sender::Office { .. } => None,
     };
-    let taken =
-        tokio::task::spawn_blocking(move || pool.uploads.take(&files, department.as_deref()))
-            .await
-            .map_err(anyhow::Error::from)
-            .and_then(|r| r);
-    let answered = match taken {
+    let answered = match app.uploads.take(files, department).await {
         Ok(r) => r,
         Err(e) => return app.pages.failure(&e),
     };
