@@ -72,7 +72,7 @@ impl Clock {
 
 /// `2024-04-05` (start of that day), `2024-04-05T09:30:00`, `2024-04-05 09:30`
 /// or an RFC 3339 timestamp with its own offset.
-pub fn parse_today(s: &str, tz: Tz) -> Result<DateTime<Tz>, BadToday> {
+fn parse_today(s: &str, tz: Tz) -> Result<DateTime<Tz>, BadToday> {
     let s = s.trim();
     let bad = || BadToday(s.to_string());
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// Exit codes of DESIGN.md.
-pub const EXIT_FAILED: u8 = 1;
+const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 /// A mistake in how minsheng was called or set up: bad arguments, an unknown

@@ -71,7 +71,7 @@ pub fn sync_fs(dir: &Path) -> Result<()> {
 }
 
 /// A hidden temp name beside `path`, so watchers and globbing skip it.
-pub fn temp_name(path: &Path) -> PathBuf {
+fn temp_name(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

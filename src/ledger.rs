@@ -184,7 +184,7 @@ impl Ledger {
     }
 
     #[cfg(test)]
-    pub fn in_memory() -> Result<Ledger> {
+    fn in_memory() -> Result<Ledger> {
         Ledger::setup(Connection::open_in_memory()?)
     }
 

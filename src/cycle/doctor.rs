@@ -27,7 +27,7 @@ use std::time::Duration;
 /// Where the packaged service reads its environment (the SMTP password),
 /// readable by root only; `doctor` looks there when its own environment
 /// lacks the password.
-pub const SERVICE_ENV_FILE: &str = "/etc/minsheng/env";
+const SERVICE_ENV_FILE: &str = "/etc/minsheng/env";
 
 /// Below this much free space the archive and the mail queue may fill the disk within a month.
 const LOW_DISK_BYTES: u64 = 1 << 30;

@@ -6,7 +6,7 @@ use hmac::{KeyInit, Mac};
 use std::collections::BTreeMap;
 
 pub const SHEET: &str = "_meta";
-pub const SCHEMA: &str = "1";
+const SCHEMA: &str = "1";
 /// The keys DESIGN.md fixes, in the order the sheet lists them.
 pub const KEYS: [&str; 7] = [
     "schema",

@@ -73,8 +73,8 @@ const SUFFIXES: [&str; 9] = [
     "数", "情况", "值", "量", "数量", "数值", "数据", "额", "金额",
 ];
 
-pub const UNIT_LABEL: &str = "填报单位";
-pub const PERIOD_LABEL: &str = "报送期次";
+const UNIT_LABEL: &str = "填报单位";
+const PERIOD_LABEL: &str = "报送期次";
 pub const FOOTER_LABELS: [&str; 3] = ["填报人", "联系电话", "填报日期"];
 
 /// A label found in the sheet and the cell holding its value.
@@ -188,7 +188,7 @@ pub fn period_text(d: &Data) -> String {
 
 /// A header cell as its name: folded, no white space or line breaks, no
 /// bracketed note (`累计完成（截至3月底）`), no trailing colon or star.
-pub fn header_name(d: &Data) -> String {
+fn header_name(d: &Data) -> String {
     let Data::String(s) = d else {
         return String::new();
     };
@@ -210,7 +210,7 @@ pub fn header_name(d: &Data) -> String {
 /// form's name or a common other name, with a period before it (`1-3月`,
 /// `截至3月底`, `2024年`) and a word after it (`数`, `情况`, `值`); a unit in
 /// brackets is already gone ([`header_name`]).
-pub fn header_col(name: &str) -> Option<Col> {
+fn header_col(name: &str) -> Option<Col> {
     if name.is_empty() {
         return None;
     }

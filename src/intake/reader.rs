@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The hidden subcommand a worker runs.
-pub const WORKER_COMMAND: &str = "__reader";
+const WORKER_COMMAND: &str = "__reader";
 /// Files a worker reads before it is replaced.
 const RECYCLE_AFTER: usize = 500;
 /// Debug builds only: `<abort|panic|hang|oom>:<part of a file name>` makes

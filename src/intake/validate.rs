@@ -634,7 +634,7 @@ fn check_contact(p: &ParsedReturn, group: &str, findings: &mut Vec<Finding>) -> 
 /// The part of a 联系电话 that is no phone number, if any: the field may hold
 /// one number or several, separated by `/`, `、`, `，`, `;` or spaces
 /// (`13812345678/0730-6223456`), and each must be one.
-pub fn bad_phone(s: &str) -> Option<String> {
+fn bad_phone(s: &str) -> Option<String> {
     let t = crate::text::nfkc(s).trim().to_string();
     if t.is_empty() || is_phone(&t) {
         return None;

@@ -101,7 +101,7 @@ impl Points {
         self.0 as f64 > limit * 10.0 + 1e-6
     }
 
-    pub fn at_least_zero(self) -> Points {
+    fn at_least_zero(self) -> Points {
         Points(self.0.max(0))
     }
 

@@ -20,11 +20,11 @@ pub const STAGES: [&str; 5] = ["未启动", "前期工作", "开工建设", "主
 /// 单位 and 年度目标 of a milestone row.
 pub const MILESTONE_UNIT: &str = "阶段";
 pub const MILESTONE_TARGET: &str = "完成";
-pub const PERCENT_UNIT: &str = "%";
+const PERCENT_UNIT: &str = "%";
 
 /// The word that marks a guess nobody has checked yet, at the start of a
 /// comment (`# 待核对：…`). Deleting the comment is the review.
-pub const REVIEW_MARK: &str = "待核对";
+const REVIEW_MARK: &str = "待核对";
 
 /// One `待核对` comment left in a catalog file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,7 @@ impl Level {
 }
 
 /// The names a plan gives the issuer's own level.
-pub const OWN_LEVELS: [&str; 4] = ["县级", "区级", "市级", "旗级"];
+const OWN_LEVELS: [&str; 4] = ["县级", "区级", "市级", "旗级"];
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -745,7 +745,7 @@ impl Unreviewed {
     }
 
     /// `第 12、30、45 行` (and `等` when there are more).
-    pub fn lines_text(&self) -> String {
+    fn lines_text(&self) -> String {
         let shown: Vec<String> = self.shown_lines().iter().map(usize::to_string).collect();
         let more = if self.lines.len() > Self::SHOWN {
             "等"

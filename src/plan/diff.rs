@@ -39,7 +39,7 @@ fn change(what: &'static str, code: &str, field: &str, a: String, b: String) -> 
     }
 }
 
-pub fn kind_name(k: Kind) -> &'static str {
+fn kind_name(k: Kind) -> &'static str {
     match k {
         Kind::Count => "数量",
         Kind::Percent => "百分比",

@@ -17,8 +17,8 @@ use anyhow::{Context as _, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub const HTML_TEMPLATE: &str = "bulletin.html";
-pub const TEXT_TEMPLATE: &str = "bulletin.txt";
+const HTML_TEMPLATE: &str = "bulletin.html";
+const TEXT_TEMPLATE: &str = "bulletin.txt";
 /// How many indicators the bulletin names as having moved most.
 const HIGHLIGHTS: usize = 5;
 
@@ -352,7 +352,7 @@ fn change_words(now: usize, before: usize, unit: &str) -> String {
 }
 
 /// An amount with its unit, as a bulletin writes it: `4200名`, `95%`, a stage.
-pub fn amount_text(ind: &Indicator, v: f64) -> String {
+fn amount_text(ind: &Indicator, v: f64) -> String {
     match ind.kind {
         Kind::Percent => format!("{}%", number(v)),
         Kind::Milestone => crate::plan::catalog::STAGES

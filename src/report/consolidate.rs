@@ -61,7 +61,7 @@ pub struct Thresholds {
 /// `time` (序时进度), both fractions. How far it is behind is measured in the
 /// points the bulletin prints ([`behind`]), so an item printed 5.0 points
 /// behind is never called lagging at a tolerance of 5.
-pub fn status_of(progress: f64, time: f64, t: Thresholds) -> Status {
+fn status_of(progress: f64, time: f64, t: Thresholds) -> Status {
     const EPS: f64 = 1e-9;
     let gap = behind(progress, time);
     if progress >= 1.0 - EPS {
@@ -115,7 +115,7 @@ impl Warning {
 /// Escalation: 严重滞后 is red at once; 滞后 is blue the first period and
 /// yellow when it was already behind the period before (连续滞后), since a
 /// repeat is what a supervision office follows up on.
-pub fn warning_of(status: Status, previous: Option<Status>) -> Warning {
+fn warning_of(status: Status, previous: Option<Status>) -> Warning {
     match status {
         Status::Severe => Warning::Red,
         Status::Lagging if previous.is_some_and(Status::is_behind) => Warning::Yellow,
@@ -160,7 +160,7 @@ impl Counts {
 
     /// Share of all indicators that reached their target (0 when there are
     /// none): 已完成指标占比 before rounding.
-    pub fn reached_share(&self) -> f64 {
+    fn reached_share(&self) -> f64 {
         match self.total() {
             0 => 0.0,
             n => self.get(Status::Done) as f64 / n as f64,
@@ -367,7 +367,7 @@ impl<'a> PeriodView<'a> {
 }
 
 /// A task's status from its indicators' counts (see [`TaskView::status`]).
-pub fn task_status(c: &Counts) -> Status {
+fn task_status(c: &Counts) -> Status {
     if c.total() > 0 && c.get(Status::Done) == c.total() {
         Status::Done
     } else if c.get(Status::Severe) > 0 {

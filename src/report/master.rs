@@ -27,9 +27,9 @@ use rust_xlsxwriter::{
     FormatAlign, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
 };
 
-pub const OVERVIEW: &str = "总览";
-pub const BY_DEPARTMENT: &str = "按单位";
-pub const SUBMISSIONS: &str = "报送情况";
+const OVERVIEW: &str = "总览";
+const BY_DEPARTMENT: &str = "按单位";
+const SUBMISSIONS: &str = "报送情况";
 pub const LAGGING: &str = "滞后事项";
 /// Sheet names in order.
 pub const SHEETS: [&str; 7] = [
@@ -44,7 +44,7 @@ pub const SHEETS: [&str; 7] = [
 
 /// A level's sheet, named as the plan names the level: 县级实事, and
 /// 区级实事 for a district.
-pub fn level_sheet(catalog: &Catalog, level: Level) -> String {
+fn level_sheet(catalog: &Catalog, level: Level) -> String {
     match level {
         Level::Province => SHEETS[1].to_string(),
         Level::City => SHEETS[2].to_string(),

@@ -225,7 +225,7 @@ fn router(app: AppState) -> Router {
 
 /// The largest body taken: a return at `[limits] max_file_mb`, with room for
 /// the multipart framing around it.
-pub fn body_limit(ws: &Workspace) -> usize {
+fn body_limit(ws: &Workspace) -> usize {
     usize::try_from(ws.config.limits.max_file_mb.saturating_mul(1024 * 1024))
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024)

@@ -174,7 +174,7 @@ fn receipt_id(ws: &Workspace, ledger: &crate::ledger::Ledger, result: &FileResul
 }
 
 /// A file taken in, and the ledger id its receipt is found by.
-pub struct Answered {
+struct Answered {
     pub result: FileResult,
     pub id: Option<i64>,
 }

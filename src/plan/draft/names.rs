@@ -90,7 +90,7 @@ fn is_plain(c: char) -> bool {
 /// A character is shared when it sits in a two-character window that some
 /// other text also has; the first run of unshared plain characters is the
 /// answer, widened to two characters when it is one.
-pub fn differing_words(own: &str, others: &[&str]) -> Option<String> {
+fn differing_words(own: &str, others: &[&str]) -> Option<String> {
     let chars: Vec<char> = own.chars().filter(|c| !c.is_whitespace()).collect();
     let n = chars.len();
     let in_others = |a: usize| {

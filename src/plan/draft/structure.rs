@@ -282,7 +282,7 @@ pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
 
 /// The level a heading names (`办好…十大省级重点民生实事` → 省级), with the
 /// name the plan gives it: a district's own items are 区级.
-pub fn level_of(title: &str) -> Option<(Level, &'static str)> {
+fn level_of(title: &str) -> Option<(Level, &'static str)> {
     if title.contains("省级") {
         Some((Level::Province, "省级"))
     } else if title.contains("市级") && !title.contains("县级市") {
