@@ -61,7 +61,7 @@ fn derive(key: &[u8], department: &str, generation: i64) -> String {
 }
 
 /// How the ledger keeps a token.
-pub fn token_hash(token: &str) -> String {
+fn token_hash(token: &str) -> String {
     crate::text::hex(&sha2::Sha256::digest(token.as_bytes()))
 }
 

@@ -80,7 +80,7 @@ pub fn jobs(s: &Schedule) -> Result<Vec<Job>, UserError> {
     Ok(out)
 }
 
-pub fn parse(key: &str, expr: &str) -> Result<Cron, UserError> {
+fn parse(key: &str, expr: &str) -> Result<Cron, UserError> {
     let fields = expr.split_whitespace().count();
     if !(6..=7).contains(&fields) {
         return Err(UserError::usage(format!(

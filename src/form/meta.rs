@@ -22,7 +22,7 @@ type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Lowercase hex HMAC-SHA256 over the lines `key=value\n` of every key but
 /// `signature`, sorted by key.
-pub fn sign(meta: &BTreeMap<String, String>, key: &[u8]) -> String {
+fn sign(meta: &BTreeMap<String, String>, key: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length");
     for (k, v) in meta.iter().filter(|(k, _)| k.as_str() != "signature") {
         mac.update(format!("{k}={v}\n").as_bytes());

@@ -26,8 +26,8 @@ use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-pub const FORM_SHEET: &str = "填报表";
-pub const GUIDE_SHEET: &str = "填报说明";
+const FORM_SHEET: &str = "填报表";
+const GUIDE_SHEET: &str = "填报说明";
 /// The header row of DESIGN.md, exactly, from column A.
 pub const HEADERS: [&str; 11] = [
     "序号",

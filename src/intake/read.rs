@@ -175,7 +175,7 @@ pub struct Clue {
 }
 
 /// A 报送期次 value as text: a date cell as its month (`2024-03`).
-pub fn period_text(d: &Data) -> String {
+fn period_text(d: &Data) -> String {
     match d {
         Data::DateTime(t) => t
             .as_datetime()
@@ -251,7 +251,7 @@ pub fn cell_text(d: &Data) -> String {
 }
 
 /// An indicator code as typed: `p01-1`, `Ｐ０１－１` → `P01-1`.
-pub fn code_of(d: &Data) -> Option<String> {
+fn code_of(d: &Data) -> Option<String> {
     let Data::String(s) = d else { return None };
     let t: String = nfkc(s)
         .chars()

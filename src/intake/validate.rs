@@ -195,7 +195,7 @@ fn stem_identity(stem: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Whether returns for `period` are taken now.
-pub fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
+fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
     let year = rules.catalog.plan.year;
     let words = Words::of(rules.catalog);
     if period.year != year {

@@ -377,7 +377,7 @@ pub fn attachment_name(name: &str) -> String {
     format!("{}{ext}", stem.chars().take(keep).collect::<String>())
 }
 
-pub fn content_type(name: &str) -> &'static str {
+fn content_type(name: &str) -> &'static str {
     let lower = name.to_lowercase();
     let ext = lower.rsplit('.').next().unwrap_or("");
     match ext {

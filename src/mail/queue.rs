@@ -109,7 +109,7 @@ impl RcptState {
         matches!(self, RcptState::Queued | RcptState::Retry)
     }
 
-    pub fn finished(self) -> bool {
+    fn finished(self) -> bool {
         matches!(self, RcptState::Sent | RcptState::Failed)
     }
 }
@@ -545,7 +545,7 @@ pub fn release_claim(ws: &Workspace, r: &Record, to: Option<Folder>) -> Result<(
 
 /// Move a claimed message to `sent/` or `failed/`. The record's final state
 /// is written first, so a crash half way is finished by [`recover`].
-pub fn finish(ws: &Workspace, r: &Record, to: Folder) -> Result<()> {
+fn finish(ws: &Workspace, r: &Record, to: Folder) -> Result<()> {
     let claimed = path(ws, Folder::Queue, &r.id, "sending");
     write_record(&claimed, r)?;
     let eml = path(ws, Folder::Queue, &r.id, "eml");

@@ -87,7 +87,7 @@ impl Words {
 
     /// The plan's items as a title names them: `平江县民生可感行动重点民生实事`,
     /// but `溪源区重点民生实事` for a plan whose name already says 实事.
-    pub fn items(&self) -> String {
+    fn items(&self) -> String {
         if self.plan.contains(ITEM) {
             self.plan.clone()
         } else {

@@ -46,7 +46,7 @@ pub struct Bulletin {
 }
 
 /// `平江县民生可感行动调度通报（2024年第3期）`.
-pub fn subject(plan_name: &str, year: i32, issue_number: u32) -> String {
+fn subject(plan_name: &str, year: i32, issue_number: u32) -> String {
     format!("{plan_name}调度通报（{year}年第{issue_number}期）")
 }
 
@@ -209,7 +209,7 @@ fn css(rgb: u32) -> String {
     format!("#{rgb:06X}")
 }
 
-pub fn context(v: &PeriodView, meta: &Meta) -> Context {
+fn context(v: &PeriodView, meta: &Meta) -> Context {
     let words = Words::of(meta.catalog);
     let year = v.period.year;
     let subject = subject(&words.plan, year, meta.issue_number);
@@ -364,7 +364,7 @@ fn amount_text(ind: &Indicator, v: f64) -> String {
     }
 }
 
-pub fn target_text(ind: &Indicator) -> String {
+fn target_text(ind: &Indicator) -> String {
     match ind.kind {
         Kind::Milestone => crate::plan::catalog::MILESTONE_TARGET.into(),
         _ => amount_text(ind, ind.target),
@@ -407,7 +407,7 @@ fn item(i: &IndicatorView, v: &PeriodView) -> ItemCtx {
 /// What a department typed as one sentence of a paragraph: its lines joined
 /// (a line break would split a list item in the text and Word versions) and
 /// a closing 。 where it has no closing mark.
-pub fn sentence(s: &str) -> String {
+fn sentence(s: &str) -> String {
     const CLOSING: &str = "。！？；.!?;…";
     let mut out = String::new();
     for line in s.lines().map(str::trim).filter(|l| !l.is_empty()) {

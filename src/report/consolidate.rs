@@ -129,7 +129,7 @@ fn warning_of(status: Status, previous: Option<Status>) -> Warning {
 pub struct Counts([usize; 5]);
 
 impl Counts {
-    pub fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
+    fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
         let mut c = Counts::default();
         for s in statuses {
             c.add(s);
@@ -137,7 +137,7 @@ impl Counts {
         c
     }
 
-    pub fn add(&mut self, s: Status) {
+    fn add(&mut self, s: Status) {
         self.0[Counts::slot(s)] += 1;
     }
 

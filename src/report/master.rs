@@ -30,9 +30,9 @@ use rust_xlsxwriter::{
 const OVERVIEW: &str = "总览";
 const BY_DEPARTMENT: &str = "按单位";
 const SUBMISSIONS: &str = "报送情况";
-pub const LAGGING: &str = "滞后事项";
+const LAGGING: &str = "滞后事项";
 /// Sheet names in order.
-pub const SHEETS: [&str; 7] = [
+const SHEETS: [&str; 7] = [
     OVERVIEW,
     "省级实事",
     "市级实事",

@@ -51,7 +51,7 @@ impl Pages {
         }
     }
 
-    pub fn to_string(&self, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
+    fn to_string(&self, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
         self.env
             .get_template(name)?
             .render(minijinja::value::Serde(ctx))

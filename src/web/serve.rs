@@ -241,7 +241,7 @@ fn public(path: &str) -> bool {
 }
 
 /// The path as the log shows it: tokens in department and leader links masked.
-pub fn masked(path: &str) -> String {
+fn masked(path: &str) -> String {
     for prefix in ["/d/", "/b/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");

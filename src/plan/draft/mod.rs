@@ -34,7 +34,7 @@ pub use targets::Num;
 pub use write::quote as toml_string;
 
 /// How a guess is marked in the TOML, so the office can search for it.
-pub const REVIEW: &str = "待核对：";
+const REVIEW: &str = "待核对：";
 
 /// Placeholder lead for an item whose lead note is missing; the catalog
 /// needs one, and a name nobody has stands out in review.
@@ -93,7 +93,7 @@ pub struct DraftIndicator {
 }
 
 impl Draft {
-    pub fn indicators(&self) -> impl Iterator<Item = &DraftIndicator> {
+    fn indicators(&self) -> impl Iterator<Item = &DraftIndicator> {
         self.tasks.iter().flat_map(|t| &t.indicators)
     }
 

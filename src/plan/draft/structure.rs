@@ -37,7 +37,7 @@ impl Marker {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Block {
+struct Block {
     pub marker: Option<Marker>,
     /// The marker as written (`（一）`, `1.`), empty without one.
     pub label: String,
@@ -211,7 +211,7 @@ fn split_inline(line: &str) -> Vec<String> {
 }
 
 /// The title lines at the top and the blocks of the body.
-pub fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
+fn blocks(lines: &[String]) -> (Option<String>, Vec<Block>) {
     let mut lines = lines
         .iter()
         .map(|l| l.trim_matches(is_space))

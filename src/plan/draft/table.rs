@@ -50,7 +50,7 @@ fn col_of(header: &str) -> Col {
 
 /// The cells of a table line: tab-separated, or `|`-separated with the
 /// outer bars of a Markdown-style row dropped.
-pub fn cells(line: &str) -> Option<Vec<String>> {
+fn cells(line: &str) -> Option<Vec<String>> {
     let sep: &[char] = if line.contains('\t') {
         &['\t']
     } else if line.matches(['|', '｜']).count() >= 2 {
