@@ -32,6 +32,7 @@ macro_rules! finding_codes {
         }
 
         impl FindingCode {
+            #[cfg(test)]
             pub const ALL: &[FindingCode] = &[$(FindingCode::$variant,)*];
 
             pub fn as_str(self) -> &'static str {

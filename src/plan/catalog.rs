@@ -670,11 +670,6 @@ impl Catalog {
         self.departments.iter().any(|d| d == name)
     }
 
-    /// The plan's periods, January to December of its year.
-    pub fn periods(&self) -> impl Iterator<Item = crate::plan::Period> {
-        crate::plan::Period::months_of(self.plan.year)
-    }
-
     /// The `catalog --json` document of DESIGN.md.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::json;

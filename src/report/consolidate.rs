@@ -154,10 +154,6 @@ impl Counts {
         self.get(Status::Lagging) + self.get(Status::Severe)
     }
 
-    pub fn reported(&self) -> usize {
-        self.total() - self.get(Status::NotReported)
-    }
-
     /// Share of all indicators that reached their target (0 when there are
     /// none): 已完成指标占比 before rounding.
     fn reached_share(&self) -> f64 {
@@ -875,7 +871,7 @@ mod tests {
         assert_eq!(task_status(&Counts::of([NotReported, Lagging])), Lagging);
         assert_eq!(task_status(&Counts::of([Lagging, Severe, Done])), Severe);
         let c = Counts::of([Done, Done, Lagging, NotReported]);
-        assert_eq!((c.total(), c.behind(), c.reported()), (4, 1, 3));
+        assert_eq!((c.total(), c.behind(), c.get(NotReported)), (4, 1, 1));
         assert!(close(c.reached_share(), 0.5));
         assert_eq!(Counts::default().reached_share(), 0.0);
     }
