@@ -638,17 +638,6 @@ impl Ledger {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The file whose receipt is named `stem`.
-    pub fn file_by_receipt_stem(&self, stem: &str) -> Result<Option<FileRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files WHERE receipt_stem = ?1 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row([stem], file_row)
-            .optional()?)
-    }
-
     /// The periods of `year` that have had a report, in order.
     pub fn reported_periods(&self, year: i32) -> Result<Vec<Period>> {
         let mut stmt = self.conn.prepare_cached(

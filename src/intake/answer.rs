@@ -81,6 +81,7 @@ impl Intake<'_> {
         let txt = self.receipt_path(&r.receipt_stem, "txt");
         fsx::write_derived(&txt, receipt.text.as_bytes())?;
         Ok(FiledReceipt {
+            id: r.id,
             txt,
             xlsx,
             receipt,

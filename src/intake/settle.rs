@@ -23,6 +23,8 @@ use std::collections::HashSet;
 /// What the ledger holds about one processed file, and so what its receipt
 /// and its result say.
 pub(super) struct Recorded {
+    /// The file's row in the ledger, once written.
+    pub id: i64,
     pub name: String,
     pub department: Option<String>,
     pub period: Option<Period>,
@@ -209,7 +211,8 @@ impl Intake<'_> {
             duplicate_of,
         } = decision;
         let dept = department.as_deref();
-        let recorded = Recorded {
+        let mut recorded = Recorded {
+            id: 0,
             name: h.name.clone(),
             department: department.clone(),
             period,
@@ -223,7 +226,7 @@ impl Intake<'_> {
                 .map(|o| (o.name.clone(), o.received_at)),
         };
         self.record(
-            &recorded,
+            &mut recorded,
             &h.sha,
             h.size,
             duplicate_of.map(|o| o.id),
@@ -240,7 +243,8 @@ impl Intake<'_> {
     /// with no bytes to hash.
     fn plan_aside(&mut self, name: &str, aside: String, finding: Finding) -> Result<Recorded> {
         let received_at = self.ws.clock.now().fixed_offset();
-        let recorded = Recorded {
+        let mut recorded = Recorded {
+            id: 0,
             name: name.to_string(),
             department: None,
             period: None,
@@ -257,20 +261,20 @@ impl Intake<'_> {
             archive_path: aside,
             duplicate_of: None,
         };
-        self.record(&recorded, NO_BYTES, 0, None, None)?;
+        self.record(&mut recorded, NO_BYTES, 0, None, None)?;
         Ok(recorded)
     }
 
-    /// The one place a file's row is written.
+    /// The one place a file's row is written; `r` learns its id.
     fn record(
         &mut self,
-        r: &Recorded,
+        r: &mut Recorded,
         sha: &str,
         size: u64,
         duplicate_of: Option<i64>,
         accepted: Option<(&[crate::model::Reported], &crate::model::Contact)>,
     ) -> Result<()> {
-        self.ledger.record(&NewFile {
+        r.id = self.ledger.record(&NewFile {
             sha256: sha,
             name: &r.name,
             size,
@@ -329,6 +333,7 @@ impl Intake<'_> {
             _ => None,
         };
         Ok(Recorded {
+            id: row.id,
             name: row.name.clone(),
             department: row.department.clone(),
             period: row.period,

@@ -35,6 +35,8 @@ pub struct FileResult {
 /// memory for whoever sends it on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FiledReceipt {
+    /// The ledger row of the file it answers.
+    pub id: i64,
     pub txt: PathBuf,
     /// The marked copy, when there is one.
     pub xlsx: Option<PathBuf>,

@@ -33,7 +33,7 @@ pub struct Uploads {
 struct Job {
     files: Vec<(PathBuf, String)>,
     department: Option<String>,
-    answer: oneshot::Sender<Result<Vec<Answered>>>,
+    answer: oneshot::Sender<Result<Vec<FileResult>>>,
 }
 
 impl Uploads {
@@ -61,7 +61,7 @@ impl Uploads {
         &self,
         files: Vec<(PathBuf, String)>,
         department: Option<String>,
-    ) -> Result<Vec<Answered>> {
+    ) -> Result<Vec<FileResult>> {
         let (answer, answered) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -98,7 +98,7 @@ fn take_batch(
     ws: &'static Workspace,
     intake: &mut Option<Intake<'static>>,
     jobs: &[Job],
-) -> Vec<Result<Vec<Answered>>> {
+) -> Vec<Result<Vec<FileResult>>> {
     let failed = |e: &anyhow::Error| {
         let why = crate::error::chain(e);
         jobs.iter().map(|_| Err(anyhow::anyhow!("{why}"))).collect()
@@ -130,24 +130,13 @@ fn take_batch(
     for a in &arrivals {
         crate::intake::clear_stage(&a.path);
     }
-    // Read only: the lookup never waits for the write lock of the inbox's
-    // intake. Without it an answer only lacks the marked copy's link.
-    let ledger = crate::ledger::Ledger::open_read_only(&ws.ledger_path())
-        .inspect_err(
-            |e| tracing::warn!(error = %crate::error::chain(e), "ledger not read for receipt ids"),
-        )
-        .ok()
-        .flatten();
     let mut results = taken.results.into_iter().zip(&arrivals);
     jobs.iter()
         .map(|job| {
             let mut out = Vec::new();
             for (r, a) in results.by_ref().take(job.files.len()) {
                 match r {
-                    Ok(result) => {
-                        let id = ledger.as_ref().and_then(|l| receipt_id(ws, l, &result));
-                        out.push(Answered { result, id });
-                    }
+                    Ok(result) => out.push(result),
                     // Left out of the answer, as `ingest` leaves it out of
                     // its document.
                     Err(e) => tracing::error!(file = %a.shown, error = %e, "upload not taken"),
@@ -156,27 +145,6 @@ fn take_batch(
             Ok(out)
         })
         .collect()
-}
-
-/// The ledger id of a taken file, found by its receipt: the ledger names a
-/// receipt by its path under the receipts folder, without extension.
-fn receipt_id(ws: &Workspace, ledger: &crate::ledger::Ledger, result: &FileResult) -> Option<i64> {
-    let filed = result.receipt.as_ref()?;
-    let rel = filed.txt.strip_prefix(ws.receipts_dir("")).ok()?;
-    let stem = rel.with_extension("").to_string_lossy().into_owned();
-    match ledger.file_by_receipt_stem(&stem) {
-        Ok(row) => row.map(|f| f.id),
-        Err(e) => {
-            tracing::warn!(receipt = %stem, error = %crate::error::chain(&e), "receipt id not read");
-            None
-        }
-    }
-}
-
-/// A file taken in, and the ledger id its receipt is found by.
-struct Answered {
-    pub result: FileResult,
-    pub id: Option<i64>,
 }
 
 /// The name a browser gave a file, without any folder some browsers add.
@@ -292,7 +260,6 @@ struct Shown {
 #[derive(Serialize)]
 struct ShownFinding {
     error: bool,
-    place: String,
     message: String,
 }
 
@@ -381,8 +348,7 @@ pub async fn receive(
         Err(e) => return app.pages.failure(&e),
     };
     if wants_json {
-        let results: Vec<&FileResult> = answered.iter().map(|a| &a.result).collect();
-        return json(StatusCode::OK, &serde_json::json!({ "results": results }));
+        return json(StatusCode::OK, &serde_json::json!({ "results": answered }));
     }
     let (base, csrf, department) = match &sender {
         Sender::Office { csrf, .. } => (String::new(), Some(csrf.clone()), None),
@@ -403,10 +369,8 @@ pub async fn receive(
 
 /// One file's answer as the receipt page shows it; `base` is where the
 /// sender's pages live ('' for the office).
-fn shown(a: &Answered, base: &str) -> Shown {
+fn shown(r: &FileResult, base: &str) -> Shown {
     use crate::model::{Severity, Verdict};
-    let r = &a.result;
-    let has_marked = r.receipt.as_ref().is_some_and(|x| x.xlsx.is_some());
     Shown {
         file: r.file.clone(),
         department: r.department.clone(),
@@ -424,15 +388,15 @@ fn shown(a: &Answered, base: &str) -> Shown {
             .map(|f| ShownFinding {
                 error: f.severity == Severity::Error,
                 // The message itself opens with the cell it names.
-                place: String::new(),
                 message: f.message.clone(),
             })
             .collect(),
         receipt: r.receipt.as_ref().map(|x| x.receipt.text.clone()),
-        marked: a
-            .id
-            .filter(|_| has_marked)
-            .map(|id| format!("{base}/receipt/{id}/marked")),
+        marked: r
+            .receipt
+            .as_ref()
+            .filter(|x| x.xlsx.is_some())
+            .map(|x| format!("{base}/receipt/{}/marked", x.id)),
     }
 }
 

@@ -1269,6 +1269,7 @@ fn a_receipt_goes_to_its_department_alone_with_the_receipt_files() {
         verdict: minsheng::model::Verdict::Accepted,
         findings: Vec::new(),
         receipt: Some(minsheng::intake::FiledReceipt {
+            id: 1,
             txt: txt.clone(),
             xlsx: Some(xlsx.clone()),
             receipt: minsheng::intake::receipt::Receipt {

@@ -13,47 +13,10 @@ import os
 import sys
 import tempfile
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-
-def driver(width, profile):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-                 f"--window-size={width},900", "--lang=zh-CN"]:
-        opts.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-
-
-def size(d, width, height):
-    # Headless windows have a minimum width; emulate the screen instead.
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-
-
-def full_shot(d, path, width):
-    height = d.execute_script("return document.documentElement.scrollHeight")
-    size(d, width, min(max(height, 600), 8000))
-    d.save_screenshot(path)
-    size(d, width, 900)
-
-
-def wait_gone(d, old, secs):
-    """Wait for the page to be replaced. The upload form shows a waiting
-    state and submits from a script, so a click returns before the answer
-    page is there; while it loads, asking about the old element can fail
-    with other errors than "stale" (no execution context on a loaded
-    machine), and those mean "not yet"."""
-    WebDriverWait(d, secs, ignored_exceptions=(WebDriverException,)).until(
-        expected_conditions.staleness_of(old))
+from chrome import driver, full_shot, size, wait_gone
 
 
 def run(base, password, upload, department, out, width):

@@ -18,33 +18,9 @@ import sys
 import tempfile
 
 import openpyxl
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.support.ui import WebDriverWait
 
-
-def driver(width, profile, scripts):
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-             f"--window-size={width},900", "--lang=zh-CN"]
-    if not scripts:
-        flags.append("--blink-settings=scriptEnabled=false")
-    for flag in flags:
-        opts.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-
-
-def size(d, width, height):
-    # Headless windows have a minimum width; emulate the screen instead.
-    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+from chrome import driver, full_shot, size, wait_gone
 
 
 def sideways(d):
@@ -52,13 +28,6 @@ def sideways(d):
     with the page's own scripts off too)."""
     return d.execute_script(
         "return document.documentElement.scrollWidth > document.documentElement.clientWidth")
-
-
-def full_shot(d, path, width):
-    height = d.execute_script("return document.documentElement.scrollHeight")
-    size(d, width, min(max(height, 600), 8000))
-    d.save_screenshot(path)
-    size(d, width, 900)
 
 
 def cell_of(path, word):
@@ -70,14 +39,6 @@ def cell_of(path, word):
             if c.value == word:
                 return c.coordinate
     raise AssertionError(f"{word} not in {path}")
-
-
-def wait_gone(d, old, secs):
-    """Wait for the page to be replaced. While the next page loads, asking
-    about the old element can fail with other errors than "stale" (no
-    execution context on a loaded machine); those mean "not yet"."""
-    WebDriverWait(d, secs, ignored_exceptions=(WebDriverException,)).until(
-        expected_conditions.staleness_of(old))
 
 
 def upload(d, path):
