@@ -5,12 +5,13 @@
 use super::{FORM_SHEET, HEADERS, Prefill, PrefillValue};
 use crate::plan::Period;
 use crate::plan::catalog::{Catalog, Indicator, Kind, STAGES};
+use crate::plan::words::Words;
 use crate::text::width;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{
-    ColNum, Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula,
-    ProtectionOptions, RowNum, Workbook, Worksheet, XlsxError,
+    ColNum, Color, DataValidation, DataValidationRule, DocProperties, Format, FormatAlign,
+    FormatBorder, Formula, ProtectionOptions, RowNum, Workbook, Worksheet, XlsxError,
 };
 
 /// The line under the footer, for clerks who never open the second sheet.
@@ -72,11 +73,27 @@ pub fn build(spec: &FormSpec, prefill: Option<&Prefill>) -> Result<Vec<u8>> {
     let rows = plan_rows(spec, prefill);
     let styles = Styles::new();
     let mut wb = Workbook::new();
+    wb.set_properties(&properties(spec));
     let contact = prefill.and_then(|p| p.contact.as_ref());
     write_form(wb.add_worksheet(), spec, &rows, contact, &styles).with_context(fail)?;
     super::guide::write_guide(wb.add_worksheet(), spec, &styles).with_context(fail)?;
     write_meta(wb.add_worksheet(), spec).with_context(fail)?;
     wb.save_to_buffer().with_context(fail)
+}
+
+/// The file's title, author and creation time. The time is the issue time
+/// the meta sheet carries, not the moment of writing, so a form is the same
+/// bytes whenever the same issue is written (and the mail queue knows it
+/// by its bytes).
+fn properties(spec: &FormSpec) -> DocProperties {
+    let words = Words::of(spec.catalog);
+    let props = DocProperties::new()
+        .set_title(draft_title(spec.catalog, words.title(TITLE_SUFFIX)))
+        .set_author(words.office_name.as_str());
+    match chrono::DateTime::parse_from_rfc3339(spec.issued_at) {
+        Ok(t) => props.set_creation_datetime(&t.to_utc()),
+        Err(_) => props,
+    }
 }
 
 /// One indicator row of the table.
@@ -248,10 +265,7 @@ fn write_form(
     // An empty 累计完成 leaves 完成率 blank; a cached 0 would show 0.0%
     // until the sheet is recalculated, and readers would take it as data.
     sheet.set_formula_result_default("");
-    let title = draft_title(
-        spec.catalog,
-        crate::plan::words::Words::of(spec.catalog).title(TITLE_SUFFIX),
-    );
+    let title = draft_title(spec.catalog, Words::of(spec.catalog).title(TITLE_SUFFIX));
     sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, LAST_COL, &title, &st.title)?;
     sheet.set_row_height(TITLE_ROW, 36)?;
 

@@ -11,7 +11,7 @@ use crate::templates::Templates;
 use anyhow::{Context, Result};
 use calamine::Data;
 use chrono::{DateTime, FixedOffset};
-use rust_xlsxwriter::{Color, Format, FormatBorder, Note, Workbook};
+use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Note, Workbook};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -52,7 +52,7 @@ pub fn compose(
     };
     let marked = parsed
         .filter(marks_a_cell)
-        .map(|p| workbook(p, info.findings, &Words::of(info.catalog).office_name))
+        .map(|p| workbook(p, info, &Words::of(info.catalog).office_name))
         .transpose()?;
     Ok(Receipt {
         text: text(t, info, marked.is_some())?,
@@ -161,9 +161,18 @@ fn text(t: &Templates, r: &ReceiptInfo, marked: bool) -> Result<String> {
 
 /// A copy of the form sheet with every finding's cell filled (red for what
 /// must change, yellow for a warning) and the message as a note, plus a
-/// sheet listing all findings. The notes are signed by the plan's office.
-fn workbook(parsed: &ParsedReturn, findings: &[Finding], author: &str) -> Result<Vec<u8>> {
+/// sheet listing all findings. The notes are signed by the plan's office;
+/// the file's creation time is when the return came, so the copy made for
+/// the same return is the same bytes.
+fn workbook(parsed: &ParsedReturn, info: &ReceiptInfo, author: &str) -> Result<Vec<u8>> {
+    let findings = info.findings;
     let mut wb = Workbook::new();
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} 回执", info.file))
+            .set_author(author)
+            .set_creation_datetime(&info.received_at.to_utc()),
+    );
     let base = Format::new()
         .set_font_name("宋体")
         .set_font_size(11)

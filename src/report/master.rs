@@ -23,8 +23,8 @@ use crate::text::width;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{
     Chart, ChartFont, ChartFormat, ChartSolidFill, ChartType, ColNum, Color, ConditionalFormatCell,
-    ConditionalFormatCellRule, ConditionalFormatDataBar, ConditionalFormatType, Format,
-    FormatAlign, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
+    ConditionalFormatCellRule, ConditionalFormatDataBar, ConditionalFormatType, DocProperties,
+    Format, FormatAlign, FormatBorder, RowNum, Workbook, Worksheet, XlsxError,
 };
 
 const OVERVIEW: &str = "总览";
@@ -71,6 +71,16 @@ pub fn build(view: &PeriodView, meta: &Meta) -> Result<Vec<u8>> {
 fn write(view: &PeriodView, meta: &Meta) -> Result<Vec<u8>, XlsxError> {
     let st = Styles::new();
     let mut wb = Workbook::new();
+    // Created on the issue date, not at the moment of writing: the same
+    // report made again the same day is the same bytes, which is how the
+    // mail queue knows the attachment was sent already.
+    let words = Words::of(meta.catalog);
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title(view, &words))
+            .set_author(words.issuer.as_str())
+            .set_creation_datetime(&meta.today),
+    );
     overview(wb.add_worksheet_with_constant_memory()?, view, meta, &st)?;
     for level in Level::ALL {
         level_sheet_rows(
@@ -413,6 +423,11 @@ fn definitions(meta: &Meta) -> String {
     )
 }
 
+/// `平江县民生可感行动调度汇总表（2024年3月）`
+fn title(v: &PeriodView, words: &Words) -> String {
+    format!("{}（{}）", words.title("调度汇总表"), v.period.chinese())
+}
+
 fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Result<(), XlsxError> {
     sh.set_name(OVERVIEW)?;
     let widths = [10.0, 10.0, 12.0, 10.0, 9.0, 9.0, 9.0, 9.0, 9.0, 11.0, 11.0];
@@ -420,11 +435,7 @@ fn overview(sh: &mut Worksheet, v: &PeriodView, meta: &Meta, st: &Styles) -> Res
         sh.set_column_width(c as ColNum, *w)?;
     }
     let last: ColNum = 10;
-    let title = format!(
-        "{}（{}）",
-        Words::of(meta.catalog).title("调度汇总表"),
-        v.period.chinese()
-    );
+    let title = title(v, &Words::of(meta.catalog));
     sh.set_row_height(TITLE_ROW, 32)?;
     sh.merge_range(TITLE_ROW, 0, TITLE_ROW, last, &title, &st.title)?;
     sh.set_row_height(NOTE_ROW, 20)?;
