@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests use besides Rust, if missing:
-# LibreOffice (real office software re-saving forms), CJK fonts, openssl
+# LibreOffice Calc (real office software re-saving forms) and Writer
+# (opening the Word bulletin), CJK fonts, openssl
 # (test certificates) and curl (HTTPS), Chromium and its WebDriver (the web page in a real
 # browser), and Python's openpyxl (filling forms as a clerk would), aiosmtpd
 # (a real SMTP server) and selenium. Needs root for apt.
@@ -8,6 +9,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 need_apt=()
 command -v soffice >/dev/null || need_apt+=(libreoffice-calc)
+dpkg -s libreoffice-writer >/dev/null 2>&1 || need_apt+=(libreoffice-writer)
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v strace >/dev/null || need_apt+=(strace)

@@ -5,9 +5,11 @@
 //! read; this module only turns them into the words and figures a county
 //! bulletin uses (units, percentages to one decimal, full unit names). The
 //! wording lives in `templates/bulletin.html` and `templates/bulletin.txt`,
-//! which the office edits without a rebuild; the Word version is laid out from
-//! the rendered text, so an edit there reaches the `.docx` as well.
+//! which the office edits without a rebuild; the Word version is laid out
+//! from the rendered text ([`super::document`]), so an edit there reaches
+//! the `.docx` as well.
 
+use super::document::Document;
 use crate::plan::catalog::{Catalog, Indicator, Kind};
 use crate::plan::words::Words;
 use crate::report::consolidate::{Counts, IndicatorView, PeriodView, Rates, Status, Warning};
@@ -54,7 +56,8 @@ pub fn build(view: &PeriodView, meta: &Meta, templates: &Templates) -> Result<Bu
     let ctx = context(view, meta);
     let html = templates.render(HTML_TEMPLATE, &ctx)?;
     let text = templates.render(TEXT_TEMPLATE, &ctx)?;
-    let docx = super::docx::build(&text, &ctx).context("无法生成 Word 版调度通报")?;
+    let document = Document::of_bulletin(&text, &ctx, meta.today);
+    let docx = super::docx::write(&document).context("无法生成 Word 版调度通报")?;
     Ok(Bulletin {
         subject: ctx.subject,
         issue_number: meta.issue_number,
@@ -462,6 +465,22 @@ mod tests {
         submissions: &std::collections::HashMap<String, crate::model::Submission>,
         issue_number: u32,
     ) -> Bulletin {
+        march_with(
+            catalog,
+            current,
+            submissions,
+            issue_number,
+            |view, meta, t| build(view, meta, t).unwrap(),
+        )
+    }
+
+    fn march_with<T>(
+        catalog: &Catalog,
+        current: &[crate::model::CurrentValue],
+        submissions: &std::collections::HashMap<String, crate::model::Submission>,
+        issue_number: u32,
+        then: impl FnOnce(&PeriodView, &Meta, &Templates) -> T,
+    ) -> T {
         use crate::report::consolidate::{Inputs, Thresholds, consolidate};
         let view = consolidate(&Inputs {
             catalog,
@@ -486,7 +505,79 @@ mod tests {
             issue_number,
         };
         let dir = tempfile::tempdir().unwrap();
-        build(&view, &meta, &Templates::load(dir.path()).unwrap()).unwrap()
+        then(&view, &meta, &Templates::load(dir.path()).unwrap())
+    }
+
+    #[test]
+    fn the_word_version_is_laid_out_by_the_numbering_with_the_items_attached() {
+        use super::super::document::Block;
+        let c = crate::testutil::catalog();
+        let current = vec![crate::model::CurrentValue {
+            department: "县民政局".into(),
+            indicator: "P13-1".into(),
+            value: crate::model::Value::Number(10.0),
+            progress: String::new(),
+            problems: "资金未到位".into(),
+            measures: String::new(),
+        }];
+        let none = std::collections::HashMap::new();
+        let (doc, ctx) = march_with(&c, &current, &none, 3, |view, meta, t| {
+            let ctx = context(view, meta);
+            let text = t.render(TEXT_TEMPLATE, &ctx).unwrap();
+            (Document::of_bulletin(&text, &ctx, meta.today), ctx)
+        });
+        assert_eq!(doc.title, "平江县民生可感行动调度通报");
+        assert_eq!(doc.issue.as_deref(), Some("（2024年第3期）"));
+        let headings: Vec<&str> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading(h) => Some(h.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            headings,
+            [
+                "一、总体进展情况",
+                "二、滞后事项",
+                "三、报送情况",
+                "四、下步工作要求"
+            ]
+        );
+        let run_in: Vec<&str> = doc
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::RunIn { head, .. } => Some(head.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            run_in,
+            [
+                "（一）压实工作责任。",
+                "（二）按时准确报送。",
+                "（三）强化督查问效。"
+            ]
+        );
+        let n = doc.blocks.len();
+        assert_eq!(doc.blocks[n - 2], Block::Issuer(ctx.words.issuer.clone()));
+        assert_eq!(doc.blocks[n - 1], Block::Date("2024年4月8日".into()));
+        let table = doc.attachment.expect("one lagging item, attached");
+        assert_eq!(table.rows.len(), ctx.lagging.len());
+        assert_eq!(table.rows[0][0], "1");
+        assert_eq!(table.rows[0].len(), table.columns.len());
+        assert!(table.rows.iter().any(|r| r[1].ends_with("（P13-1）")));
+    }
+
+    #[test]
+    fn the_same_bulletin_built_again_is_the_same_bytes() {
+        let a = rendered();
+        let b = rendered();
+        assert_eq!(a.docx, b.docx);
+        assert_eq!(a.html, b.html);
+        assert_eq!(a.text, b.text);
     }
 
     #[test]

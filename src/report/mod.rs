@@ -1,13 +1,14 @@
 //! Report: one period's figures consolidated from the ledger, and the files
 //! made from them under `outbox/reports/<period>/` — the master workbook
-//! ([`master`]) and the dispatch bulletin ([`bulletin`], its Word part in
-//! [`docx`]).
+//! ([`master`]) and the dispatch bulletin ([`bulletin`]; its Word version
+//! laid out as a [`document`] and written by [`docx`]).
 //!
 //! One [`PeriodView`] ([`consolidate`], pure) feeds every file and `status`,
 //! so the workbook, the bulletin and `status --json` cannot disagree.
 
 pub mod bulletin;
 pub mod consolidate;
+mod document;
 mod docx;
 pub mod master;
 

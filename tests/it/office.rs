@@ -1,5 +1,6 @@
 //! Real office software for tests: headless LibreOffice converting a file to
-//! xlsx, xls, ods or pdf, the way a department re-saves a form. Each call gets
+//! xlsx, xls, ods or pdf, the way a department re-saves a form, or a Word
+//! document to text, the way Writer reads it. Each call gets
 //! its own profile, so parallel tests never share (and lock) one, and that
 //! profile recalculates formulas on load, so what comes back is LibreOffice's
 //! own result of our formulas, not the cached values we wrote.
@@ -28,12 +29,12 @@ pub fn soffice() -> PathBuf {
         .unwrap_or_else(|| {
             panic!(
                 "LibreOffice (soffice) is not installed; these tests need it: \
-                 apt-get install libreoffice-calc (.ci/run installs it)"
+                 apt-get install libreoffice-calc libreoffice-writer (.ci/run installs them)"
             )
         })
 }
 
-/// Convert `src` to `format` (xlsx, xls, ods, pdf) into `outdir`; returns the
+/// Convert `src` to `format` (xlsx, xls, ods, pdf, txt) into `outdir`; returns the
 /// new file, named like `src` with the new extension.
 pub fn convert(src: &Path, format: &str, outdir: &Path) -> PathBuf {
     let profile = tempfile::tempdir().expect("temp profile dir");

@@ -902,3 +902,79 @@ fn the_bulletin_compares_with_last_month_only_when_last_month_was_reported() {
     let txt = ws.read(&format!("outbox/reports/{P}/{P}-调度通报.txt"));
     assert!(txt.contains("与2月相比"), "{txt}");
 }
+
+/// The workbook and the Word bulletin depend on what they report, not on
+/// the moment they were written: made again (a second later, in another
+/// process) they are the same bytes, so the mail queue, which knows an
+/// attachment by its bytes, does not send the same bulletin twice.
+#[test]
+fn a_report_made_again_is_the_same_files_byte_for_byte() {
+    let ws = Ws::new();
+    ws.run(&["forms", "--period", P, "--department", "县民政局"])
+        .ok();
+    ingest(&ws, &fill(&ws, "县民政局", P, json!({})), "accepted");
+    let files = [
+        format!("outbox/reports/{P}/{P}-民生实事调度汇总表.xlsx"),
+        format!("outbox/reports/{P}/{P}-调度通报.docx"),
+        format!("outbox/reports/{P}/{P}-调度通报.html"),
+        format!("outbox/reports/{P}/{P}-调度通报.txt"),
+    ];
+    ws.run(&["report", "--period", P]).ok();
+    let first: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(ws.path(f)).unwrap())
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ws.run(&["report", "--period", P]).ok();
+    for (f, before) in files.iter().zip(&first) {
+        assert!(
+            std::fs::read(ws.path(f)).unwrap() == *before,
+            "{f} changed when made again"
+        );
+    }
+    // The files say when they were issued: the report's date.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(ws.path(&files[0])).unwrap()).unwrap();
+    let mut core = String::new();
+    zip.by_name("docProps/core.xml")
+        .unwrap()
+        .read_to_string(&mut core)
+        .unwrap();
+    assert!(core.contains("2024-04-03T00:00:00Z"), "{core}");
+}
+
+/// The Word bulletin opened by real word-processing software (LibreOffice
+/// Writer, saving it as text): every paragraph of the text version is
+/// there in order, then the attachment with each lagging item the
+/// workbook lists.
+#[test]
+fn libreoffice_writer_opens_the_word_bulletin_with_every_paragraph_in_order() {
+    let ws = march();
+    ws.run(&["report", "--period", P]).ok();
+    let dir = ws.path(&format!("outbox/reports/{P}"));
+    let saved = crate::office::convert(
+        &dir.join(format!("{P}-调度通报.docx")),
+        "txt",
+        &ws.dir.path().join("writer"),
+    );
+    let seen = std::fs::read_to_string(saved).unwrap();
+    let txt = ws.read(&format!("outbox/reports/{P}/{P}-调度通报.txt"));
+    let mut at = 0;
+    for line in txt.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let found = seen[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("Writer shows no “{line}” after what came before:\n{seen}"));
+        at += found + line.len();
+    }
+    let rest = &seen[at..];
+    assert!(rest.contains("附件"), "{rest}");
+    let lag = Table::read(&workbook(&ws), "滞后事项", "指标编号");
+    let code = lag.col("指标编号");
+    assert!(!lag.rows.is_empty());
+    for row in &lag.rows {
+        let code = row[code].to_string();
+        assert!(
+            rest.contains(&format!("（{code}）")),
+            "{code} not attached:\n{rest}"
+        );
+    }
+}
