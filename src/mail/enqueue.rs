@@ -150,7 +150,7 @@ pub(super) fn enqueue_with(ws: &Workspace, out: Outgoing, durable: bool) -> Resu
     recipients.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let subject = mime::clean(&out.subject);
     let period = out.period.map(|p| p.to_string());
-    let content = Content {
+    let content_by = |hash: fn(&[u8]) -> String| Content {
         kind: out.kind,
         period: period.as_deref(),
         subject: &subject,
@@ -158,9 +158,10 @@ pub(super) fn enqueue_with(ws: &Workspace, out: Outgoing, durable: bool) -> Resu
         html: out.html.as_deref(),
         attachments: attachments
             .iter()
-            .map(|a| (a.name.clone(), content_hash(&a.bytes)))
+            .map(|a| (a.name.clone(), hash(&a.bytes)))
             .collect(),
     };
+    let content = content_by(content_hash);
     let prefix = id_prefix(out.kind, period.as_deref());
     let content_key = content.hash();
     // The messages of this content are found by name: the first of them is
@@ -183,14 +184,29 @@ pub(super) fn enqueue_with(ws: &Workspace, out: Outgoing, durable: bool) -> Resu
             }
         }
     }
-    // Records from before contents were kept are matched by their key.
-    for id in legacy_ids(ws)?.iter().filter(|id| id.starts_with(&prefix)) {
-        if let Some((f, r)) = queue::locate(ws, id)
-            && r.kind == out.kind
-            && r.period == period
-            && content.said_in(&r)
-        {
-            same.push((f, r));
+    // Records an earlier version wrote hashed an Office attachment part by
+    // part; they are matched by that hash (their content key, or for the
+    // oldest, which kept none, their key), so an upgrade sends nothing again.
+    let earlier = earlier_ids(ws)?;
+    let mut earlier = earlier
+        .iter()
+        .filter(|id| id.starts_with(&prefix))
+        .peekable();
+    if earlier.peek().is_some() {
+        let old = content_by(legacy_attachment_hash);
+        let old_key = old.hash();
+        for id in earlier {
+            if let Some((f, r)) = queue::locate(ws, id)
+                && r.kind == out.kind
+                && r.period == period
+                && !same.iter().any(|(_, s)| s.id == r.id)
+                && match &r.content {
+                    Some(c) => *c == old_key,
+                    None => old.said_in(&r),
+                }
+            {
+                same.push((f, r));
+            }
         }
     }
     let before = |address: &str| {
@@ -380,8 +396,8 @@ fn lowercase_set(addresses: &[String]) -> std::collections::BTreeSet<String> {
 }
 
 /// What has been done once in this process for a workspace's queue: claims
-/// a crash left settled, and the ids of records that predate content keys
-/// listed (they never grow: every new record has its content key).
+/// a crash left settled, and the ids of the records earlier versions wrote
+/// listed (they never grow: every record written since is keyed anew).
 static OPENED: std::sync::Mutex<Vec<(std::path::PathBuf, std::sync::Arc<Vec<String>>)>> =
     std::sync::Mutex::new(Vec::new());
 
@@ -389,10 +405,10 @@ static OPENED: std::sync::Mutex<Vec<(std::path::PathBuf, std::sync::Arc<Vec<Stri
 /// queued: its recipients count as they stand (dropping removed recipients
 /// is left to the flush that follows, which reports it).
 fn opened(ws: &Workspace) -> Result<()> {
-    legacy_ids(ws).map(|_| ())
+    earlier_ids(ws).map(|_| ())
 }
 
-fn legacy_ids(ws: &Workspace) -> Result<std::sync::Arc<Vec<String>>> {
+fn earlier_ids(ws: &Workspace) -> Result<std::sync::Arc<Vec<String>>> {
     let root = ws.mail_dir("");
     let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, ids)) = opened.iter().find(|(r, _)| *r == root) {
@@ -401,17 +417,25 @@ fn legacy_ids(ws: &Workspace) -> Result<std::sync::Arc<Vec<String>>> {
     queue::recover(ws, now(ws), super::flush::stale_secs(ws), false)?;
     // Listed once per workspace and kept: reading every record of a queue
     // that has grown for a year would cost each process more and more.
-    let list = root.join(LEGACY_LIST);
+    let list = root.join(EARLIER_LIST);
     let ids: Vec<String> = match std::fs::read(&list) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .with_context(|| format!("无法读取 {}", list.display()))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Every record there is now was written by an earlier version.
             let ids: Vec<String> = queue::load_everywhere(ws, "")?
                 .into_iter()
-                .filter(|(_, r)| r.content.is_none())
                 .map(|(_, r)| r.id)
                 .collect();
             crate::fsx::write_atomic(&list, &serde_json::to_vec(&ids)?)?;
+            // The list of an earlier version (records without a content
+            // key) is part of this one.
+            match std::fs::remove_file(root.join(SUPERSEDED_LIST)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    tracing::warn!(error = %e, "the earlier list of queue records was not removed")
+                }
+                _ => {}
+            }
             ids
         }
         Err(e) => return Err(e).with_context(|| format!("无法读取 {}", list.display())),
@@ -421,9 +445,11 @@ fn legacy_ids(ws: &Workspace) -> Result<std::sync::Arc<Vec<String>>> {
     Ok(ids)
 }
 
-/// The ids of the records written before messages kept their content key,
-/// beside the queue folders.
-const LEGACY_LIST: &str = ".records-without-content.json";
+/// The ids of the records written before attachments were keyed by their
+/// bytes, beside the queue folders.
+const EARLIER_LIST: &str = ".records-before-byte-keys.json";
+/// What an earlier version kept there: the records without a content key.
+const SUPERSEDED_LIST: &str = ".records-without-content.json";
 
 impl Content<'_> {
     /// What the message says, without its recipients.
@@ -465,14 +491,22 @@ impl Content<'_> {
     }
 }
 
-/// The content of an attachment for the key. An Office file (a zip) is
-/// hashed part by part without `docProps/core.xml`, which holds the time it
-/// was written: the same workbook built again is the same attachment.
+/// The content of an attachment for the key: its bytes. Every document
+/// minsheng attaches is written reproducibly (its creation time is a date
+/// of what it reports, its zip entries carry no clock time), so the same
+/// report made again is the same bytes.
 fn content_hash(bytes: &[u8]) -> String {
-    zip_content_hash(bytes).unwrap_or_else(|| crate::text::hex(&Sha256::digest(bytes)))
+    crate::text::hex(&Sha256::digest(bytes))
 }
 
-fn zip_content_hash(bytes: &[u8]) -> Option<String> {
+/// How earlier versions hashed an attachment, for the records they wrote:
+/// an Office file (a zip) part by part without `docProps/core.xml`, which
+/// then held the moment it was written.
+fn legacy_attachment_hash(bytes: &[u8]) -> String {
+    zip_parts_hash(bytes).unwrap_or_else(|| content_hash(bytes))
+}
+
+fn zip_parts_hash(bytes: &[u8]) -> Option<String> {
     use std::io::Read;
     const LIMIT: u64 = 256 * 1024 * 1024;
     if !bytes.starts_with(b"PK") {
@@ -516,7 +550,7 @@ mod tests {
     }
 
     #[test]
-    fn an_office_file_built_again_hashes_the_same() {
+    fn an_earlier_version_hashed_an_office_file_without_its_creation_time() {
         let a = zip(&[
             (
                 "docProps/core.xml",
@@ -538,12 +572,113 @@ mod tests {
             ),
             ("xl/workbook.xml", "<workbook changed=\"1\"/>"),
         ]);
-        assert_ne!(a, b);
-        assert_eq!(content_hash(&a), content_hash(&b));
-        assert_ne!(content_hash(&a), content_hash(&c));
+        assert_eq!(legacy_attachment_hash(&a), legacy_attachment_hash(&b));
+        assert_ne!(legacy_attachment_hash(&a), legacy_attachment_hash(&c));
         assert_ne!(
-            content_hash(b"PK not a zip"),
-            content_hash(b"PK not a zip!")
+            legacy_attachment_hash(b"PK not a zip"),
+            legacy_attachment_hash(b"PK not a zip!")
         );
+        // Now every byte counts.
+        assert_ne!(content_hash(&a), content_hash(&b));
+    }
+
+    /// A bulletin an earlier version queued, keyed by its attachments'
+    /// parts, is found by the new version: the leader is not sent it twice.
+    #[test]
+    fn a_message_an_earlier_version_queued_is_not_queued_again_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        Workspace::init(&root).unwrap();
+        let ws = Workspace::open(Some(&root)).unwrap();
+        let period = crate::plan::Period::new(2024, 3).unwrap();
+        let workbook = |created: &str, body: &str| {
+            zip(&[("docProps/core.xml", created), ("xl/workbook.xml", body)])
+        };
+        let leader = "lisi@example.cn";
+        let out = |bytes: Vec<u8>| Outgoing {
+            kind: Kind::Bulletin,
+            period: Some(period),
+            department: None,
+            to: vec![Mailbox::parse(leader).unwrap()],
+            subject: "平江县民生可感行动调度通报（2024年第3期）".into(),
+            text: "正文".into(),
+            html: None,
+            attachments: vec![File {
+                name: "2024-03-民生实事调度汇总表.xlsx".into(),
+                bytes,
+            }],
+        };
+        // What the earlier version wrote: the workbook with the moment it
+        // was written, the record keyed by its parts.
+        let then = workbook("<created>2024-04-03T09:00:07Z</created>", "<workbook/>");
+        let old = Content {
+            kind: Kind::Bulletin,
+            period: Some("2024-03"),
+            subject: "平江县民生可感行动调度通报（2024年第3期）",
+            text: "正文",
+            html: None,
+            attachments: vec![(
+                mime::attachment_name("2024-03-民生实事调度汇总表.xlsx"),
+                legacy_attachment_hash(&then),
+            )],
+        };
+        let content_key = old.hash();
+        let at = now(&ws);
+        let record = Record {
+            version: queue::RECORD_VERSION,
+            id: format!(
+                "{}{}",
+                id_prefix(Kind::Bulletin, Some("2024-03")),
+                &content_key[..16]
+            ),
+            key: old.key(&[leader.to_string()]),
+            content: Some(content_key),
+            kind: Kind::Bulletin,
+            period: Some("2024-03".into()),
+            subject: old.subject.to_string(),
+            from: PLACEHOLDER_FROM.into(),
+            department: None,
+            recipients: vec![Recipient::new(leader)],
+            state: State::Queued,
+            queued_at: at,
+            attempts: 0,
+            next_attempt_at: at,
+            last_attempt_at: None,
+            last_error: None,
+            sent_at: None,
+            server_reply: None,
+            stage: None,
+            pid: None,
+            note: None,
+        };
+        queue::write_new(&ws, &record, b"Subject: x\r\n\r\nx\r\n", true).unwrap();
+
+        // The new version writes the same workbook with a fixed time.
+        let same = workbook("<created>2024-04-03T00:00:00Z</created>", "<workbook/>");
+        let q = enqueue(&ws, out(same)).unwrap();
+        assert_eq!(q.outcome, Enqueued::AlreadyQueued);
+        assert_eq!(q.id, record.id);
+        assert_eq!(q.waiting, vec![leader.to_string()]);
+        assert!(q.new.is_empty());
+
+        // A workbook that says something else is a new message.
+        let other = workbook(
+            "<created>2024-04-03T00:00:00Z</created>",
+            "<workbook changed=\"1\"/>",
+        );
+        let q = enqueue(&ws, out(other)).unwrap();
+        assert_eq!(q.outcome, Enqueued::New);
+        assert_eq!(q.new, vec![leader.to_string()]);
+        let queued = std::fs::read_dir(ws.mail_dir("queue"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "json")
+            })
+            .count();
+        assert_eq!(queued, 2);
     }
 }
