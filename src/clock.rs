@@ -6,7 +6,7 @@ use crate::plan::Period;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-pub const TODAY_VAR: &str = "MINSHENG_TODAY";
+pub(crate) const TODAY_VAR: &str = "MINSHENG_TODAY";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("环境变量 MINSHENG_TODAY 的值“{0}”不是日期，应写成 2024-04-05 或 2024-04-05T09:30:00")]
@@ -23,7 +23,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    pub fn from_env(tz: Tz) -> Result<Clock, BadToday> {
+    pub(crate) fn from_env(tz: Tz) -> Result<Clock, BadToday> {
         match std::env::var(TODAY_VAR) {
             Ok(s) if !s.trim().is_empty() => {
                 let real = Utc::now();
@@ -53,7 +53,7 @@ impl Clock {
         }
     }
 
-    pub fn now(&self) -> DateTime<Tz> {
+    pub(crate) fn now(&self) -> DateTime<Tz> {
         let real = Utc::now();
         match self.base {
             Some((at, taken)) => at + (real - taken),
@@ -61,11 +61,11 @@ impl Clock {
         }
     }
 
-    pub fn today(&self) -> NaiveDate {
+    pub(crate) fn today(&self) -> NaiveDate {
         self.now().date_naive()
     }
 
-    pub fn tz(&self) -> Tz {
+    pub(crate) fn tz(&self) -> Tz {
         self.tz
     }
 }
@@ -96,7 +96,7 @@ fn parse_today(s: &str, tz: Tz) -> Result<DateTime<Tz>, BadToday> {
 
 /// The period commands use when none is given: the latest that has ended by
 /// `today`, kept within the plan year.
-pub fn default_period(today: NaiveDate, plan_year: i32) -> Period {
+pub(crate) fn default_period(today: NaiveDate, plan_year: i32) -> Period {
     let last_ended = Period::of_date(today).prev();
     let first = Period {
         year: plan_year,

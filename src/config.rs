@@ -11,38 +11,38 @@ use std::path::Path;
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    pub plan: PlanConfig,
-    pub limits: Limits,
-    pub smtp: Option<Smtp>,
-    pub mail: MailConfig,
-    pub leaders: Vec<Leader>,
-    pub departments: BTreeMap<String, DepartmentConfig>,
-    pub schedule: Schedule,
-    pub watch: Watch,
-    pub web: Web,
+    pub(crate) plan: PlanConfig,
+    pub(crate) limits: Limits,
+    pub(crate) smtp: Option<Smtp>,
+    pub(crate) mail: MailConfig,
+    pub(crate) leaders: Vec<Leader>,
+    pub(crate) departments: BTreeMap<String, DepartmentConfig>,
+    pub(crate) schedule: Schedule,
+    pub(crate) watch: Watch,
+    pub(crate) web: Web,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct PlanConfig {
+pub(crate) struct PlanConfig {
     /// Catalog file, relative to the workspace.
-    pub catalog: String,
+    pub(crate) catalog: String,
     /// Last period the office has closed (`"2024-02"`); returns for it and
     /// earlier periods are `period_closed`.
-    pub closed_through: Option<crate::plan::Period>,
+    pub(crate) closed_through: Option<crate::plan::Period>,
     /// Day of the month after a period by which its returns are due.
-    pub deadline_day: u32,
+    pub(crate) deadline_day: u32,
     /// Points below 序时进度 still counted as 序时推进.
-    pub tolerance: f64,
+    pub(crate) tolerance: f64,
     /// Points below 序时进度 beyond which an indicator is 严重滞后.
-    pub severe: f64,
+    pub(crate) severe: f64,
     /// How many months after a period its returns are still taken (late)
     /// when the office has not closed it; 0 means no limit.
-    pub max_late_periods: u32,
+    pub(crate) max_late_periods: u32,
     /// A cumulative value lower than last period's accepted one: "warning" or "error".
-    pub decrease: Severity,
+    pub(crate) decrease: Severity,
     /// A value above this many times the target draws a warning.
-    pub far_above_factor: f64,
+    pub(crate) far_above_factor: f64,
 }
 
 impl Default for PlanConfig {
@@ -64,15 +64,15 @@ impl Default for PlanConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest file taken, in MB on disk.
-    pub max_file_mb: u64,
+    pub(crate) max_file_mb: u64,
     /// Largest total uncompressed size of a workbook's parts, in MB.
-    pub max_uncompressed_mb: u64,
+    pub(crate) max_uncompressed_mb: u64,
     /// Most cells a workbook may hold (and may declare).
-    pub max_cells: u64,
+    pub(crate) max_cells: u64,
     /// Address space of the process that reads a returned file, in MB.
-    pub max_reader_mb: u64,
+    pub(crate) max_reader_mb: u64,
     /// Seconds the reading of one file may take.
-    pub max_reader_secs: u64,
+    pub(crate) max_reader_secs: u64,
 }
 
 impl Default for Limits {
@@ -98,28 +98,28 @@ pub enum Security {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Smtp {
-    pub host: String,
+    pub(crate) host: String,
     #[serde(default = "default_port")]
-    pub port: u16,
+    pub(crate) port: u16,
     #[serde(default = "default_security")]
-    pub security: Security,
+    pub(crate) security: Security,
     #[serde(default)]
-    pub username: Option<String>,
+    pub(crate) username: Option<String>,
     /// Name of the environment variable holding the password; the password
     /// itself never sits in the file.
     #[serde(default = "default_password_env")]
-    pub password_env: String,
-    pub from: String,
+    pub(crate) password_env: String,
+    pub(crate) from: String,
     /// Seconds before a connection or a reply is given up.
     #[serde(default = "default_timeout")]
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// A PEM file with one more CA to trust (county mail servers often use a private CA).
     #[serde(default)]
-    pub extra_ca_file: Option<String>,
+    pub(crate) extra_ca_file: Option<String>,
     /// The name the client greets the server with (EHLO); by default the
     /// domain of `from`.
     #[serde(default)]
-    pub helo_name: Option<String>,
+    pub(crate) helo_name: Option<String>,
 }
 
 fn default_port() -> u16 {
@@ -137,13 +137,13 @@ fn default_timeout() -> u64 {
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct MailConfig {
+pub(crate) struct MailConfig {
     /// Attempts at a recipient whose delivery fails for a while (4xx
     /// replies, a server that is down) before it is given up; a 5xx reply
     /// gives it up at once.
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// First retry delay in seconds; each later one doubles.
-    pub first_retry_secs: u64,
+    pub(crate) first_retry_secs: u64,
 }
 
 impl Default for MailConfig {
@@ -159,37 +159,37 @@ impl Default for MailConfig {
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Leader {
-    pub name: String,
+pub(crate) struct Leader {
+    pub(crate) name: String,
     #[serde(default)]
-    pub title: String,
-    pub email: String,
+    pub(crate) title: String,
+    pub(crate) email: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
-pub struct DepartmentConfig {
+pub(crate) struct DepartmentConfig {
     /// Where receipts and reminders go; several addresses separated by
     /// commas or semicolons all get the same message.
     #[serde(default)]
-    pub email: Option<String>,
+    pub(crate) email: Option<String>,
     #[serde(default)]
-    pub contact: Option<String>,
+    pub(crate) contact: Option<String>,
     #[serde(default)]
-    pub phone: Option<String>,
+    pub(crate) phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// Cron (6 fields, with seconds) in the plan's time zone: consolidate and send the bulletin.
-    pub report: String,
+    pub(crate) report: String,
     /// Cron: remind departments that have not reported.
-    pub reminder: String,
+    pub(crate) reminder: String,
     /// Optional second reminder (e.g. on the deadline day).
-    pub deadline_reminder: Option<String>,
+    pub(crate) deadline_reminder: Option<String>,
     /// Cron: deliver the mail queue.
-    pub mail: String,
+    pub(crate) mail: String,
 }
 
 impl Default for Schedule {
@@ -205,13 +205,13 @@ impl Default for Schedule {
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct Watch {
+pub(crate) struct Watch {
     /// Seconds a dropped file's size and mtime must stay unchanged before it is taken.
-    pub settle_secs: f64,
+    pub(crate) settle_secs: f64,
     /// Always poll instead of using file system events (network shares).
-    pub poll: bool,
+    pub(crate) poll: bool,
     /// Seconds between polls.
-    pub poll_secs: f64,
+    pub(crate) poll_secs: f64,
 }
 
 impl Default for Watch {
@@ -228,17 +228,17 @@ impl Default for Watch {
 /// the leaders' board.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct Web {
+pub(crate) struct Web {
     /// `host:port` to serve on; empty serves no page.
-    pub listen: String,
+    pub(crate) listen: String,
     /// How departments and leaders reach the page (`http://192.0.2.10:8080`);
     /// by default `http://<listen>`.
-    pub public_url: Option<String>,
+    pub(crate) public_url: Option<String>,
     /// Uploads in intake at once; more are answered 503 with `Retry-After`.
-    pub max_uploads: usize,
+    pub(crate) max_uploads: usize,
     /// PEM certificate chain and key: both set serves HTTPS.
-    pub tls_cert: Option<String>,
-    pub tls_key: Option<String>,
+    pub(crate) tls_cert: Option<String>,
+    pub(crate) tls_key: Option<String>,
 }
 
 impl Default for Web {
@@ -256,7 +256,7 @@ impl Default for Web {
 impl Web {
     /// The address links start with: `public_url` without a trailing `/`,
     /// else `http(s)://<listen>`; `None` when no page is served.
-    pub fn base_url(&self) -> Option<String> {
+    pub(crate) fn base_url(&self) -> Option<String> {
         if let Some(u) = &self.public_url {
             return Some(u.trim_end_matches('/').to_string());
         }
@@ -275,7 +275,7 @@ impl Web {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("配置文件 {file} 第 {line} 行：{message}")]
 pub struct ConfigError {
-    pub file: String,
+    pub(crate) file: String,
     pub line: usize,
     pub message: String,
 }

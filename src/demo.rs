@@ -20,8 +20,8 @@ const DEMO_TODAY: &str = "2024-04-03";
 
 /// Departments that do not report in the demo, and the one whose return is
 /// sent back (a 累计完成 left empty).
-pub const SILENT: [&str; 2] = ["县司法局", "国网平江供电公司"];
-pub const REJECTED: &str = "县残联";
+pub(crate) const SILENT: [&str; 2] = ["县司法局", "国网平江供电公司"];
+pub(crate) const REJECTED: &str = "县残联";
 /// Departments some of whose indicators lag, with the reasons they give.
 const LAGGING: [(&str, &str, &str); 3] = [
     (
@@ -44,17 +44,17 @@ const LAGGING: [(&str, &str, &str); 3] = [
 /// What the demo made, for the newcomer to look at.
 #[derive(Debug, Clone)]
 pub struct Demo {
-    pub root: PathBuf,
-    pub today: NaiveDate,
-    pub period: Period,
-    pub forms: usize,
+    pub(crate) root: PathBuf,
+    pub(crate) today: NaiveDate,
+    pub(crate) period: Period,
+    pub(crate) forms: usize,
     /// Departments whose returns were dropped into the inbox.
-    pub returns: usize,
+    pub(crate) returns: usize,
     /// Files the daemon's intake took.
-    pub processed: usize,
-    pub report: ReportFiles,
+    pub(crate) processed: usize,
+    pub(crate) report: ReportFiles,
     /// Messages waiting in the queue.
-    pub queued: usize,
+    pub(crate) queued: usize,
     /// No `[smtp]`: the mail stays queued.
     pub no_server: bool,
     pub seconds: f64,

@@ -10,19 +10,19 @@ pub const EXIT_USAGE: u8 = 2;
 /// A mistake in how minsheng was called or set up: bad arguments, an unknown
 /// department, a broken configuration. Exits 2.
 #[derive(Debug)]
-pub struct UserError {
-    pub message: String,
+pub(crate) struct UserError {
+    pub(crate) message: String,
 }
 
 impl UserError {
-    pub fn usage(message: impl Into<String>) -> UserError {
+    pub(crate) fn usage(message: impl Into<String>) -> UserError {
         UserError {
             message: message.into(),
         }
     }
 
     /// Keep an error's whole chain as the message of a usage error.
-    pub fn usage_from(e: anyhow::Error) -> UserError {
+    pub(crate) fn usage_from(e: anyhow::Error) -> UserError {
         UserError { message: chain(&e) }
     }
 }

@@ -18,7 +18,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// for many files at once: temp + rename, so no reader sees half a file,
 /// but no fsync of its own, so a burst of returns is not a burst of disk
 /// flushes.
-pub fn write_derived(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_derived(path: &Path, bytes: &[u8]) -> Result<()> {
     write_via_temp(path, bytes, false)
 }
 
@@ -59,7 +59,7 @@ fn with_parent<T>(path: &Path, mut op: impl FnMut() -> std::io::Result<T>) -> st
 /// Flush everything written to the file system that holds `dir`: one
 /// journal commit for a batch of files written with [`write_derived`],
 /// instead of an fsync per file.
-pub fn sync_fs(dir: &Path) -> Result<()> {
+pub(crate) fn sync_fs(dir: &Path) -> Result<()> {
     use std::os::fd::AsRawFd;
     let d = File::open(dir).with_context(|| format!("无法打开 {}", dir.display()))?;
     // SAFETY: syncfs only reads the descriptor it is given.
@@ -82,7 +82,7 @@ fn temp_name(path: &Path) -> PathBuf {
 /// A name from outside (a file name, a department typed into a form) made
 /// safe as one path component: no separators, no control characters, no
 /// leading dots, at most 80 characters.
-pub fn safe_component(s: &str) -> String {
+pub(crate) fn safe_component(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .filter(|c| !c.is_control() && !"/\\:*?\"<>|".contains(*c))
@@ -98,7 +98,7 @@ pub fn safe_component(s: &str) -> String {
 
 /// Create a new file with exactly these bytes, failing if it exists; used for
 /// secrets, so it is private (0600) from the first byte.
-pub fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -114,7 +114,7 @@ pub fn create_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Replace a secret atomically: a private (0600) temp file beside `path`,
 /// synced, then renamed over it, so the secret is never readable by others
 /// and never half written.
-pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_name(path);
     let _ = fs::remove_file(&tmp);
     let result = with_parent(path, || create_private(&tmp, bytes))
@@ -130,7 +130,7 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Why [`open_regular`] refused a path: it names no regular file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotRegular {
+pub(crate) enum NotRegular {
     Symlink,
     Directory,
     Fifo,
@@ -140,7 +140,7 @@ pub enum NotRegular {
 
 impl NotRegular {
     /// What a clerk would call it.
-    pub fn chinese(self) -> &'static str {
+    pub(crate) fn chinese(self) -> &'static str {
         match self {
             NotRegular::Symlink => "符号链接（快捷方式）",
             NotRegular::Directory => "文件夹",
@@ -151,7 +151,7 @@ impl NotRegular {
     }
 
     /// What `meta` (from `lstat`) is, unless it is a regular file.
-    pub fn of(meta: &fs::Metadata) -> Option<NotRegular> {
+    pub(crate) fn of(meta: &fs::Metadata) -> Option<NotRegular> {
         use std::os::unix::fs::FileTypeExt;
         let t = meta.file_type();
         Some(if t.is_file() {
@@ -174,7 +174,7 @@ impl NotRegular {
 /// symbolic link and never blocking on a pipe: `Ok(Err(kind))` for anything
 /// else. So a link dropped into a shared folder cannot make the service read
 /// a file it points at.
-pub fn open_regular(path: &Path) -> std::io::Result<Result<File, NotRegular>> {
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<Result<File, NotRegular>> {
     use std::os::unix::fs::OpenOptionsExt;
     let opened = OpenOptions::new()
         .read(true)
@@ -203,7 +203,7 @@ pub fn open_regular(path: &Path) -> std::io::Result<Result<File, NotRegular>> {
 /// Move a file by rename. Rename is atomic within one file system; across
 /// file systems, the copy is completed and synced under a temp name before
 /// the source is removed, so a crash leaves at worst two copies, never none.
-pub fn move_file(from: &Path, to: &Path) -> Result<()> {
+pub(crate) fn move_file(from: &Path, to: &Path) -> Result<()> {
     match with_parent(to, || fs::rename(from, to)) {
         Ok(()) => Ok(()),
         Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {

@@ -4,7 +4,7 @@
 /// characters next to the ASCII a parser looks for, full-width twins of
 /// its punctuation, control characters, a BOM, surrogate-free emoji, and
 /// the words and numbers of plans, cells, mail and configuration.
-pub struct Hostile(u64);
+pub(crate) struct Hostile(u64);
 
 const PIECES: &[&str] = &[
     "一",
@@ -116,7 +116,7 @@ const PIECES: &[&str] = &[
 ];
 
 impl Hostile {
-    pub fn new(seed: u64) -> Hostile {
+    pub(crate) fn new(seed: u64) -> Hostile {
         Hostile(seed | 1)
     }
 
@@ -128,12 +128,12 @@ impl Hostile {
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 
     /// Up to `pieces` pieces, now and then a random character.
-    pub fn text(&mut self, pieces: usize) -> String {
+    pub(crate) fn text(&mut self, pieces: usize) -> String {
         let n = self.below(pieces + 1);
         let mut s = String::new();
         for _ in 0..n {
@@ -149,7 +149,7 @@ impl Hostile {
 
     /// Text cut at a random byte, so its UTF-8 may end mid-character, with
     /// some bytes flipped.
-    pub fn bytes(&mut self, pieces: usize) -> Vec<u8> {
+    pub(crate) fn bytes(&mut self, pieces: usize) -> Vec<u8> {
         let mut b = self.text(pieces).into_bytes();
         if !b.is_empty() {
             b.truncate(self.below(b.len() + 1));
@@ -163,7 +163,7 @@ impl Hostile {
         b
     }
 
-    pub fn lines(&mut self, max_lines: usize, pieces: usize) -> Vec<String> {
+    pub(crate) fn lines(&mut self, max_lines: usize, pieces: usize) -> Vec<String> {
         (0..self.below(max_lines + 1))
             .map(|_| self.text(pieces))
             .collect()

@@ -119,23 +119,23 @@ pub struct Ledger {
 
 /// A file as the ledger keeps it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FileRow {
-    pub id: i64,
-    pub sha256: String,
-    pub name: String,
-    pub received_at: DateTime<FixedOffset>,
-    pub verdict: Verdict,
-    pub department: Option<String>,
-    pub period: Option<Period>,
-    pub archive_path: String,
-    pub receipt_stem: String,
+pub(crate) struct FileRow {
+    pub(crate) id: i64,
+    pub(crate) sha256: String,
+    pub(crate) name: String,
+    pub(crate) received_at: DateTime<FixedOffset>,
+    pub(crate) verdict: Verdict,
+    pub(crate) department: Option<String>,
+    pub(crate) period: Option<Period>,
+    pub(crate) archive_path: String,
+    pub(crate) receipt_stem: String,
 }
 
 /// One run of a scheduled job as the ledger keeps it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobRun {
-    pub due: DateTime<FixedOffset>,
-    pub finished: Option<DateTime<FixedOffset>>,
+pub(crate) struct JobRun {
+    pub(crate) due: DateTime<FixedOffset>,
+    pub(crate) finished: Option<DateTime<FixedOffset>>,
     pub outcome: Option<String>,
 }
 
@@ -170,7 +170,7 @@ impl Ledger {
     /// Open an existing ledger to read, changing nothing: no file made, no
     /// migration, no journal mode set. `None` when there is no ledger yet.
     /// For `doctor`, which may run as another user than the daemon.
-    pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
+    pub(crate) fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
         if !path.exists() {
             return Ok(None);
         }
@@ -221,13 +221,13 @@ impl Ledger {
     }
 
     /// Every processed file with these bytes, in the order received.
-    pub fn files_by_hash(&self, sha256: &str) -> Result<Vec<FileRow>> {
+    pub(crate) fn files_by_hash(&self, sha256: &str) -> Result<Vec<FileRow>> {
         let mut stmt = self.conn.prepare_cached(FILES_BY_HASH)?;
         let rows = stmt.query_map([sha256], file_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn findings(&self, file_id: i64) -> Result<Vec<Finding>> {
+    pub(crate) fn findings(&self, file_id: i64) -> Result<Vec<Finding>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT code, severity, sheet, cell, indicator, message FROM findings WHERE file_id = ?1 ORDER BY seq",
         )?;
@@ -330,18 +330,18 @@ impl Ledger {
 
     /// Start a batch: the files recorded until [`commit`](Self::commit) are
     /// one transaction, on disk at once with one flush.
-    pub fn begin(&mut self) -> Result<()> {
+    pub(crate) fn begin(&mut self) -> Result<()> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
-    pub fn commit(&mut self) -> Result<()> {
+    pub(crate) fn commit(&mut self) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
 
     /// Give up a batch: none of its files is recorded.
-    pub fn rollback(&mut self) {
+    pub(crate) fn rollback(&mut self) {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -349,7 +349,7 @@ impl Ledger {
 
     /// The latest accepted value of each of `department`'s indicators in a
     /// period before `period`.
-    pub fn previous_values(
+    pub(crate) fn previous_values(
         &self,
         department: &str,
         period: Period,
@@ -373,7 +373,7 @@ impl Ledger {
     }
 
     /// Every current accepted value of `period`.
-    pub fn current_values(&self, period: Period) -> Result<Vec<CurrentValue>> {
+    pub(crate) fn current_values(&self, period: Period) -> Result<Vec<CurrentValue>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.department, v.indicator, v.amount, v.stage, v.progress, v.problems, v.measures
              FROM returns r JOIN return_values v ON v.file_id = r.file_id
@@ -393,7 +393,11 @@ impl Ledger {
     }
 
     /// 填报人 and 联系电话 of `department`'s current return for `period`.
-    pub fn contact(&self, department: &str, period: Period) -> Result<Option<(String, String)>> {
+    pub(crate) fn contact(
+        &self,
+        department: &str,
+        period: Period,
+    ) -> Result<Option<(String, String)>> {
         Ok(self
             .conn
             .prepare_cached("SELECT filler, phone FROM returns WHERE department = ?1 AND period = ?2 AND current = 1")?
@@ -403,7 +407,7 @@ impl Ledger {
     }
 
     /// Each department's submissions for `period`.
-    pub fn submissions(&self, period: Period) -> Result<HashMap<String, Submission>> {
+    pub(crate) fn submissions(&self, period: Period) -> Result<HashMap<String, Submission>> {
         let mut out: HashMap<String, Submission> = HashMap::new();
         let p = period.to_string();
         let mut stmt = self.conn.prepare_cached(
@@ -462,7 +466,7 @@ impl Ledger {
     }
 
     /// The latest due time a job was run for, as recorded.
-    pub fn last_job_due(&self, job: &str) -> Result<Option<DateTime<FixedOffset>>> {
+    pub(crate) fn last_job_due(&self, job: &str) -> Result<Option<DateTime<FixedOffset>>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -475,7 +479,7 @@ impl Ledger {
     /// The latest recorded run of `job`: when it was due, when it finished
     /// (`None` while running or if it died), and its outcome (`ok: …` or
     /// `error: …`).
-    pub fn last_job_run(&self, job: &str) -> Result<Option<JobRun>> {
+    pub(crate) fn last_job_run(&self, job: &str) -> Result<Option<JobRun>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -496,7 +500,7 @@ impl Ledger {
 
     /// Claim the run of `job` due at `due`; `None` when it was claimed
     /// before (by this daemon or an earlier one), so no run happens twice.
-    pub fn claim_job(
+    pub(crate) fn claim_job(
         &self,
         job: &str,
         due: DateTime<FixedOffset>,
@@ -511,7 +515,7 @@ impl Ledger {
         Ok((n == 1).then(|| self.conn.last_insert_rowid()))
     }
 
-    pub fn finish_job(
+    pub(crate) fn finish_job(
         &self,
         id: i64,
         finished: DateTime<FixedOffset>,
@@ -525,7 +529,7 @@ impl Ledger {
 
     /// Whether a file's receipt was given this stem (its `.txt` may not be
     /// written yet after a crash, and must not be taken by another file).
-    pub fn has_receipt_stem(&self, stem: &str) -> Result<bool> {
+    pub(crate) fn has_receipt_stem(&self, stem: &str) -> Result<bool> {
         Ok(self
             .conn
             .prepare_cached(RECEIPT_STEM_TAKEN)?
@@ -537,7 +541,7 @@ impl Ledger {
     /// The bulletin number of `period`'s report: the number it got the first
     /// time, or, for a period without a report yet, the count of the plan
     /// year's periods that have had one, this one included.
-    pub fn issue_number(&self, period: Period) -> Result<u32> {
+    pub(crate) fn issue_number(&self, period: Period) -> Result<u32> {
         let kept: Option<i64> = self
             .conn
             .prepare_cached("SELECT issue_number FROM reports WHERE period = ?1")?
@@ -554,7 +558,7 @@ impl Ledger {
     }
 
     /// Remember that `period` had a report, numbered `number` the first time.
-    pub fn record_report(
+    pub(crate) fn record_report(
         &self,
         period: Period,
         number: u32,
@@ -571,7 +575,7 @@ impl Ledger {
     }
 
     /// Whether `period` has had a report made.
-    pub fn had_report(&self, period: Period) -> Result<bool> {
+    pub(crate) fn had_report(&self, period: Period) -> Result<bool> {
         Ok(self
             .conn
             .prepare_cached("SELECT 1 FROM reports WHERE period = ?1")?
@@ -582,7 +586,7 @@ impl Ledger {
 
     /// Each link's generation and token hash, by department ('' for the
     /// leaders' board).
-    pub fn links(&self) -> Result<HashMap<String, (i64, String)>> {
+    pub(crate) fn links(&self) -> Result<HashMap<String, (i64, String)>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT department, generation, token_hash FROM links")?;
@@ -591,7 +595,7 @@ impl Ledger {
     }
 
     /// Set links in one transaction: `(department, generation, token hash)`.
-    pub fn put_links(
+    pub(crate) fn put_links(
         &mut self,
         rows: &[(String, i64, String)],
         at: DateTime<FixedOffset>,
@@ -617,7 +621,7 @@ impl Ledger {
     /// Whose link a token hash is: a department, or '' for the board.
     /// One lookup in a unique index of hashes, so how long it takes tells
     /// nothing of how close a guess came.
-    pub fn link_owner(&self, token_hash: &str) -> Result<Option<String>> {
+    pub(crate) fn link_owner(&self, token_hash: &str) -> Result<Option<String>> {
         Ok(self
             .conn
             .prepare_cached("SELECT department FROM links WHERE token_hash = ?1")?
@@ -628,7 +632,7 @@ impl Ledger {
     /// A department's files of the plan year `year`, and those of no period
     /// (unreadable ones its link brought), newest first: what its own page
     /// lists.
-    pub fn files_of(&self, department: &str, year: i32) -> Result<Vec<FileRow>> {
+    pub(crate) fn files_of(&self, department: &str, year: i32) -> Result<Vec<FileRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
              FROM files WHERE department = ?1 AND (substr(period, 1, 4) = ?2 OR period IS NULL)
@@ -639,7 +643,7 @@ impl Ledger {
     }
 
     /// The periods of `year` that have had a report, in order.
-    pub fn reported_periods(&self, year: i32) -> Result<Vec<Period>> {
+    pub(crate) fn reported_periods(&self, year: i32) -> Result<Vec<Period>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT period FROM reports WHERE substr(period, 1, 4) = ?1 ORDER BY period",
         )?;
@@ -656,7 +660,7 @@ impl Ledger {
 
     /// One file by its id: how the web page finds a receipt to serve,
     /// never by a path taken from the request.
-    pub fn file(&self, id: i64) -> Result<Option<FileRow>> {
+    pub(crate) fn file(&self, id: i64) -> Result<Option<FileRow>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -668,7 +672,7 @@ impl Ledger {
 
     /// Each department's latest processed file for `period`, whatever its
     /// verdict: the receipt the office looks at first.
-    pub fn latest_files(&self, period: Period) -> Result<HashMap<String, FileRow>> {
+    pub(crate) fn latest_files(&self, period: Period) -> Result<HashMap<String, FileRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem
              FROM files WHERE period = ?1 AND department IS NOT NULL ORDER BY id",
@@ -686,7 +690,7 @@ impl Ledger {
 
     /// All files whose receipts should exist, for recovery after a crash,
     /// and whose archive paths tell which archived originals it knows.
-    pub fn all_files(&self) -> Result<Vec<FileRow>> {
+    pub(crate) fn all_files(&self) -> Result<Vec<FileRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, sha256, name, received_at, verdict, department, period, archive_path, receipt_stem FROM files ORDER BY id",
         )?;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use std::path::Path;
 
 /// (path relative to the workspace, content)
-pub const DEFAULTS: &[(&str, &str)] = &[
+pub(crate) const DEFAULTS: &[(&str, &str)] = &[
     (
         "templates/receipt.txt",
         include_str!("../templates/receipt.txt"),
@@ -35,7 +35,7 @@ pub struct Templates {
 
 impl Templates {
     /// Load every template once: the workspace's copy where there is one.
-    pub fn load(workspace: &Path) -> Result<Templates> {
+    pub(crate) fn load(workspace: &Path) -> Result<Templates> {
         let mut env = minijinja::Environment::new();
         env.set_syntax(
             minijinja::syntax::SyntaxConfig::builder()
@@ -60,7 +60,7 @@ impl Templates {
         Ok(Templates { env })
     }
 
-    pub fn render(&self, name: &str, ctx: impl serde::Serialize) -> Result<String> {
+    pub(crate) fn render(&self, name: &str, ctx: impl serde::Serialize) -> Result<String> {
         let t = self
             .env
             .get_template(name)

@@ -4,17 +4,17 @@
 use crate::plan::catalog::Catalog;
 
 /// The shipped 2024 catalog's text.
-pub const SHIPPED: &str = include_str!("../seeds/pingjiang-2024.toml");
+pub(crate) const SHIPPED: &str = include_str!("../seeds/pingjiang-2024.toml");
 
 /// The shipped 2024 catalog.
-pub fn catalog() -> Catalog {
+pub(crate) fn catalog() -> Catalog {
     Catalog::parse(SHIPPED, "pingjiang-2024", "seeds/pingjiang-2024.toml")
         .expect("the shipped catalog loads")
 }
 
 /// Three tasks, one per level, over three departments (甲局, 乙局, 丙局), with
 /// a count, a percent, two standards with baselines and a milestone.
-pub const SMALL: &str = r#"
+pub(crate) const SMALL: &str = r#"
 schema = 1
 version = "t"
 [plan]
@@ -89,13 +89,13 @@ kind = "count"
 department = "丙局"
 "#;
 
-pub fn small_catalog() -> Catalog {
+pub(crate) fn small_catalog() -> Catalog {
     Catalog::parse(SMALL, "t", "t.toml").expect("the small catalog loads")
 }
 
 /// Two tasks over 县教育局 and 县民政局: a count, a standard with a baseline
 /// and a milestone; catalog tests break it one key at a time.
-pub const TWO_DEPARTMENTS: &str = r#"
+pub(crate) const TWO_DEPARTMENTS: &str = r#"
 schema = 1
 version = "t1"
 [plan]

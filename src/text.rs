@@ -7,23 +7,23 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Fold full-width forms to their ASCII equivalents (`４２００` → `4200`,
 /// `（` → `(`), leaving CJK ideographs as they are.
-pub fn nfkc(s: &str) -> String {
+pub(crate) fn nfkc(s: &str) -> String {
     s.nfkc().collect()
 }
 
 /// A label as a person reads it: folded, without any white space and without
 /// a trailing colon (`填报单位：` and ` 填报 单位 ` both read `填报单位`).
-pub fn label(s: &str) -> String {
+pub(crate) fn label(s: &str) -> String {
     let folded: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
     folded.trim_end_matches(':').to_string()
 }
 
-pub fn width(s: &str) -> usize {
+pub(crate) fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
 /// Cut `s` to at most `max` display columns, marking a cut with `…`.
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
     }
@@ -42,7 +42,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 }
 
 /// Pad `s` with spaces to `cols` display columns (never cuts).
-pub fn pad(s: &str, cols: usize) -> String {
+pub(crate) fn pad(s: &str, cols: usize) -> String {
     let w = width(s);
     let mut out = s.to_string();
     out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
@@ -50,7 +50,7 @@ pub fn pad(s: &str, cols: usize) -> String {
 }
 
 /// Pad on the left, for numbers.
-pub fn pad_left(s: &str, cols: usize) -> String {
+pub(crate) fn pad_left(s: &str, cols: usize) -> String {
     let w = width(s);
     let mut out: String = std::iter::repeat_n(' ', cols.saturating_sub(w)).collect();
     out.push_str(s);
@@ -59,7 +59,7 @@ pub fn pad_left(s: &str, cols: usize) -> String {
 
 /// A number the way a report prints it: integers without a decimal point,
 /// others with up to two decimals and no trailing zeros.
-pub fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else {
@@ -69,7 +69,7 @@ pub fn number(v: f64) -> String {
 }
 
 /// `2024年4月5日`.
-pub fn chinese_date(d: chrono::NaiveDate) -> String {
+pub(crate) fn chinese_date(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
@@ -77,13 +77,13 @@ pub fn chinese_date(d: chrono::NaiveDate) -> String {
 /// Lowercase hex of some bytes (hashes, keys).
 /// Whether XML 1.0 allows `c` at all: most control characters it forbids,
 /// and Word refuses a file that holds one.
-pub fn xml_char(c: char) -> bool {
+pub(crate) fn xml_char(c: char) -> bool {
     !((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
 /// Text as XML or HTML character data (attribute values included):
 /// markup escaped, characters XML forbids left out.
-pub fn xml_escape(s: &str) -> String {
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -110,7 +110,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// The bytes of a lowercase or uppercase hex string; `None` when it is not one.
-pub fn unhex(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
@@ -122,7 +122,7 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
 
 /// A fraction as a percentage with one decimal: 0.2486 → `24.9%`, rounded
 /// half-up like [`permille`].
-pub fn percent(fraction: f64) -> String {
+pub(crate) fn percent(fraction: f64) -> String {
     let t = permille(fraction);
     format!(
         "{}{}.{}%",
@@ -137,7 +137,7 @@ pub fn percent(fraction: f64) -> String {
 /// as the 15 significant digits a spreadsheet keeps, then rounded in
 /// decimal, so a binary 0.0075 (0.00749999…) still gives 8 (0.8%).
 /// Not a number counts as 0.
-pub fn permille(fraction: f64) -> i64 {
+pub(crate) fn permille(fraction: f64) -> i64 {
     if !fraction.is_finite() || fraction == 0.0 {
         return 0;
     }
@@ -163,7 +163,7 @@ pub fn permille(fraction: f64) -> i64 {
 }
 
 /// A number as JSON: integral values as integers, so `4200` never reads `4200.0`.
-pub fn json_number(v: f64) -> serde_json::Value {
+pub(crate) fn json_number(v: f64) -> serde_json::Value {
     if v.fract() == 0.0 && v.abs() < 9e15 {
         serde_json::Value::from(v as i64)
     } else {

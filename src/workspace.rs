@@ -14,12 +14,12 @@ use anyhow::{Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub const CONFIG_FILE: &str = "minsheng.toml";
+pub(crate) const CONFIG_FILE: &str = "minsheng.toml";
 
 /// The example plan and its hand-made catalog that a plain `init` writes,
 /// relative to the new workspace. The repo's own copies are embedded so an
 /// installed binary can make a workspace anywhere.
-pub const EXAMPLE_CATALOG: &str = "seeds/pingjiang-2024.toml";
+pub(crate) const EXAMPLE_CATALOG: &str = "seeds/pingjiang-2024.toml";
 const EXAMPLE_FILES: &[(&str, &str)] = &[
     (
         EXAMPLE_CATALOG,
@@ -33,9 +33,9 @@ const EXAMPLE_FILES: &[(&str, &str)] = &[
 const GITIGNORE: (&str, &str) = (".gitignore", "var/\n");
 
 /// Where the daemon holds its lock (and writes its pid), relative to the workspace.
-pub const DAEMON_LOCK: &str = "var/daemon.lock";
+pub(crate) const DAEMON_LOCK: &str = "var/daemon.lock";
 /// The office password's hash for the web page; present means a password is set.
-pub const WEB_PASSWORD: &str = "var/web-password";
+pub(crate) const WEB_PASSWORD: &str = "var/web-password";
 
 /// The folders a workspace holds, every one of them written by the daemon.
 pub const FOLDERS: &[&str] = &[
@@ -109,7 +109,7 @@ impl Workspace {
     /// before anything is created, so a plan that cannot be read leaves no
     /// half-made workspace behind. A draft that does not load as a catalog
     /// is still written, with its problems returned, for the office to fix.
-    pub fn init_with_plan(dir: &Path, plan: &Path) -> Result<PlanWorkspace> {
+    pub(crate) fn init_with_plan(dir: &Path, plan: &Path) -> Result<PlanWorkspace> {
         refuse_existing(dir)?;
         let bytes = read_plan(plan)?;
         let seeds = dir.join("seeds");
@@ -152,15 +152,15 @@ impl Workspace {
         })
     }
 
-    pub fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
 
-    pub fn inbox(&self) -> PathBuf {
+    pub(crate) fn inbox(&self) -> PathBuf {
         self.path("inbox")
     }
 
-    pub fn forms_dir(&self, p: Period) -> PathBuf {
+    pub(crate) fn forms_dir(&self, p: Period) -> PathBuf {
         self.path("outbox/forms").join(p.to_string())
     }
 
@@ -168,15 +168,15 @@ impl Workspace {
         self.path("outbox/receipts").join(folder)
     }
 
-    pub fn reports_dir(&self, p: Period) -> PathBuf {
+    pub(crate) fn reports_dir(&self, p: Period) -> PathBuf {
         self.path("outbox/reports").join(p.to_string())
     }
 
-    pub fn mail_dir(&self, state: &str) -> PathBuf {
+    pub(crate) fn mail_dir(&self, state: &str) -> PathBuf {
         self.path("outbox/mail").join(state)
     }
 
-    pub fn var(&self) -> PathBuf {
+    pub(crate) fn var(&self) -> PathBuf {
         self.path("var")
     }
 
@@ -192,13 +192,13 @@ impl Workspace {
 
     /// The key the departments' and leaders' link tokens are derived from
     /// (the ledger keeps only their hashes), created on first use.
-    pub fn link_key(&self) -> Result<Vec<u8>> {
+    pub(crate) fn link_key(&self) -> Result<Vec<u8>> {
         self.secret("link.key", "链接密钥")
     }
 
     /// A new link key in place of the old one: every token derived from the
     /// old key stops matching once the ledger's hashes are replaced.
-    pub fn renew_link_key(&self) -> Result<()> {
+    pub(crate) fn renew_link_key(&self) -> Result<()> {
         let path = self.var().join("link.key");
         let key = random_key()?;
         fs::create_dir_all(self.var())
@@ -231,23 +231,23 @@ impl Workspace {
     }
 
     /// The period a command uses when none is given.
-    pub fn default_period(&self) -> Period {
+    pub(crate) fn default_period(&self) -> Period {
         crate::clock::default_period(self.clock.today(), self.catalog.plan.year)
     }
 }
 
 /// What `init --plan` made, for the office to be told what to do next.
 #[derive(Debug)]
-pub struct PlanWorkspace {
-    pub draft: Draft,
+pub(crate) struct PlanWorkspace {
+    pub(crate) draft: Draft,
     /// The drafted catalog, relative to the workspace (`seeds/枫林县-2025.toml`).
-    pub catalog: String,
+    pub(crate) catalog: String,
     /// The copy of the plan kept beside it, relative to the workspace.
-    pub plan_copy: String,
+    pub(crate) plan_copy: String,
     /// How many `待核对` marks the catalog holds.
-    pub marks: usize,
+    pub(crate) marks: usize,
     /// Why the draft does not load as a catalog, when it does not.
-    pub problems: Option<CatalogError>,
+    pub(crate) problems: Option<CatalogError>,
 }
 
 fn refuse_existing(dir: &Path) -> Result<()> {
@@ -278,7 +278,7 @@ fn lay_out<'a>(dir: &Path, files: impl Iterator<Item = &'a (&'a str, &'a str)>) 
 }
 
 /// The bytes of a plan document, or a usage error in the office's words.
-pub fn read_plan(plan: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_plan(plan: &Path) -> Result<Vec<u8>> {
     fs::read(plan).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "文件不存在".into(),
@@ -293,7 +293,7 @@ pub fn read_plan(plan: &Path) -> Result<Vec<u8>> {
 /// Draft a catalog from a plan's bytes; `source` is the plan's name as the
 /// catalog records it. A plan that cannot be drafted is a usage error
 /// naming the file.
-pub fn draft_bytes(plan: &Path, bytes: &[u8], source: &str) -> Result<Draft> {
+pub(crate) fn draft_bytes(plan: &Path, bytes: &[u8], source: &str) -> Result<Draft> {
     let ext = plan
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
@@ -342,7 +342,7 @@ fn free_name(dir: &Path, name: &str, same: Option<&[u8]>) -> String {
 /// value of its `catalog = "…"` line is replaced and every other line kept
 /// as written, comments included. A template without that line gets one at
 /// the end of its `[plan]` table (and a `[plan]` if it has none).
-pub fn config_with_catalog(template: &str, catalog: &str) -> String {
+pub(crate) fn config_with_catalog(template: &str, catalog: &str) -> String {
     let value = draft::toml_string(catalog);
     let mut out = Vec::new();
     let mut section = String::new();

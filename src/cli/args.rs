@@ -17,24 +17,24 @@ use std::path::PathBuf;
 pub struct Cli {
     /// 工作目录 / workspace folder (default: MINSHENG_HOME, else the current folder)
     #[arg(long, global = true, env = "MINSHENG_HOME", value_name = "DIR")]
-    pub workspace: Option<PathBuf>,
+    pub(crate) workspace: Option<PathBuf>,
 
     /// 日志格式 / log format on stderr (RUST_LOG sets the level)
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
-    pub log_format: LogFormat,
+    pub(crate) log_format: LogFormat,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     Human,
     Json,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// 新建工作目录 / create a new workspace (config, catalog, templates, folders)
     Init {
         /// 新工作目录 / folder to create
@@ -147,13 +147,13 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum WebAction {
+pub(crate) enum WebAction {
     /// 设置办公室网页密码（从标准输入读一行）/ set the office password (one line on standard input)
     Password,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum CatalogAction {
+pub(crate) enum CatalogAction {
     /// 从实施方案起草任务目录 / draft a catalog from a plan document (.txt, .docx, or an .xlsx/.xls list)
     Draft {
         /// 实施方案文件 / the plan, .txt (UTF-8), .docx, or an .xlsx/.xls list
@@ -175,7 +175,7 @@ pub enum CatalogAction {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum MailAction {
+pub(crate) enum MailAction {
     /// 立即投递队列中的邮件 / deliver the queue now
     Flush,
     /// 列出待发、已发、失败的邮件及每个收件人的情况 / list queued, sent and failed mail, recipient by recipient

@@ -55,14 +55,14 @@ impl Level {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// A stable key (`config`, `smtp`, `web`, …) for programs and pages.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// What was checked, in the office's words.
-    pub title: &'static str,
-    pub level: Level,
+    pub(crate) title: &'static str,
+    pub(crate) level: Level,
     /// What was found (may run over several lines).
-    pub message: String,
+    pub(crate) message: String,
     /// What to do about it, when something is to be done.
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 impl Check {

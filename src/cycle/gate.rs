@@ -8,7 +8,7 @@ use crate::workspace::Workspace;
 
 /// What would send the figures out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Act {
+pub(crate) enum Act {
     Forms,
     Bulletin,
     Reminders,
@@ -31,21 +31,21 @@ impl Act {
      （minsheng catalog 列出全部标记）；全部删去即完成核对。如确需先用未核对的目录，加 --draft",
     act.chinese()
 )]
-pub struct Refused {
-    pub catalog: String,
-    pub act: Act,
-    pub unreviewed: Unreviewed,
+pub(crate) struct Refused {
+    pub(crate) catalog: String,
+    pub(crate) act: Act,
+    pub(crate) unreviewed: Unreviewed,
 }
 
 impl Refused {
     /// The refusal as a usage error: exit 2 for a command, 400 for a page.
-    pub fn usage(self) -> crate::error::UserError {
+    pub(crate) fn usage(self) -> crate::error::UserError {
         crate::error::UserError::usage(self.to_string())
     }
 }
 
 /// `Ok` when the catalog is reviewed or `draft` is asked for.
-pub fn review_gate(ws: &Workspace, draft: bool, act: Act) -> Result<(), Refused> {
+pub(crate) fn review_gate(ws: &Workspace, draft: bool, act: Act) -> Result<(), Refused> {
     match ws.catalog.check_reviewed() {
         Err(unreviewed) if !draft => Err(Refused {
             catalog: ws.config.plan.catalog.clone(),

@@ -25,28 +25,28 @@ const TOKEN_BYTES: usize = 24;
 
 /// Whose link a token opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owner {
+pub(crate) enum Owner {
     Department(String),
     Board,
 }
 
 /// One department's link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DepartmentLink {
-    pub department: String,
-    pub url: String,
+pub(crate) struct DepartmentLink {
+    pub(crate) department: String,
+    pub(crate) url: String,
 }
 
 /// What `links --json` prints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Links {
-    pub links: Vec<DepartmentLink>,
-    pub board: String,
+pub(crate) struct Links {
+    pub(crate) links: Vec<DepartmentLink>,
+    pub(crate) board: String,
 }
 
 /// Which links to replace.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Renew {
+pub(crate) enum Renew {
     Department(String),
     All,
 }
@@ -135,7 +135,7 @@ fn listing(ws: &Workspace, tokens: Vec<(String, String)>) -> Links {
 }
 
 /// Every department's link and the board's, made on first use.
-pub fn links(ws: &Workspace) -> Result<Links> {
+pub(crate) fn links(ws: &Workspace) -> Result<Links> {
     let mut ledger = Ledger::open(&ws.ledger_path())?;
     let tokens = ensure(ws, &mut ledger)?;
     Ok(listing(ws, tokens))
@@ -143,7 +143,7 @@ pub fn links(ws: &Workspace) -> Result<Links> {
 
 /// Replace one department's link, or all of them and the board's: the old
 /// tokens open nothing from the moment this returns, in a running daemon too.
-pub fn renew(ws: &Workspace, which: &Renew) -> Result<Links> {
+pub(crate) fn renew(ws: &Workspace, which: &Renew) -> Result<Links> {
     let mut ledger = Ledger::open(&ws.ledger_path())?;
     match which {
         Renew::All => ws.renew_link_key()?,
@@ -168,7 +168,7 @@ pub fn renew(ws: &Workspace, which: &Renew) -> Result<Links> {
 }
 
 /// Whose link `token` is, among the departments the catalog still lists.
-pub fn owner(ws: &Workspace, ledger: &Ledger, token: &str) -> Result<Option<Owner>> {
+pub(crate) fn owner(ws: &Workspace, ledger: &Ledger, token: &str) -> Result<Option<Owner>> {
     if !well_formed(token) {
         return Ok(None);
     }
@@ -181,7 +181,7 @@ pub fn owner(ws: &Workspace, ledger: &Ledger, token: &str) -> Result<Option<Owne
 
 /// `department`'s link for what is handed to people (the guide sheet, the
 /// reminder): only when `[web] public_url` says how they reach the page.
-pub fn handed_out(ws: &Workspace, department: &str) -> Result<Option<String>> {
+pub(crate) fn handed_out(ws: &Workspace, department: &str) -> Result<Option<String>> {
     if ws.config.web.public_url.is_none() {
         return Ok(None);
     }
@@ -193,7 +193,7 @@ pub fn handed_out(ws: &Workspace, department: &str) -> Result<Option<String>> {
 }
 
 /// The leaders' board link for the bulletin mail, under the same condition.
-pub fn board_handed_out(ws: &Workspace) -> Result<Option<String>> {
+pub(crate) fn board_handed_out(ws: &Workspace) -> Result<Option<String>> {
     if ws.config.web.public_url.is_none() {
         return Ok(None);
     }

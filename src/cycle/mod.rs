@@ -26,7 +26,7 @@ use std::collections::HashMap;
 /// what `ingest`, the daemon, the demo and the web page's uploads call. A
 /// receipt that cannot be queued (a malformed address in the configuration)
 /// is logged and does not undo the return that was recorded.
-pub fn take(intake: &mut Intake, ws: &Workspace, arrivals: &[Arrival]) -> Result<Taken> {
+pub(crate) fn take(intake: &mut Intake, ws: &Workspace, arrivals: &[Arrival]) -> Result<Taken> {
     let taken = intake.take(arrivals)?;
     let done = taken
         .recovered
@@ -39,7 +39,7 @@ pub fn take(intake: &mut Intake, ws: &Workspace, arrivals: &[Arrival]) -> Result
 /// What the daemon does when it starts, before its first look at the
 /// inbox: the files a crash left in hand, then what a ledger rolled back
 /// lost, with their receipts queued in one batch. The files finished.
-pub fn restart(intake: &mut Intake, ws: &Workspace) -> Result<Vec<FileResult>> {
+pub(crate) fn restart(intake: &mut Intake, ws: &Workspace) -> Result<Vec<FileResult>> {
     let mut done = intake.take(&[])?.recovered;
     done.extend(intake.reconcile()?);
     queue_receipts(ws, done.iter());
@@ -49,7 +49,7 @@ pub fn restart(intake: &mut Intake, ws: &Workspace) -> Result<Vec<FileResult>> {
 /// What the web page had received but not yet taken in when the last run
 /// stopped (`var/uploads/`): taken through the door each came by, before
 /// the page serves again. The files answered.
-pub fn take_staged_uploads(ws: &Workspace) -> Result<Vec<FileResult>> {
+pub(crate) fn take_staged_uploads(ws: &Workspace) -> Result<Vec<FileResult>> {
     let arrivals = crate::intake::staged_uploads(ws)?;
     if arrivals.is_empty() {
         return Ok(Vec::new());
@@ -108,7 +108,11 @@ fn receipt_mail(result: &FileResult) -> Option<ReceiptMail<'_>> {
 /// the Word bulletin attached and, where `[web] public_url` is set, the
 /// board's link, and try delivery at once; what fails stays queued for the
 /// next flush.
-pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Result<FlushSummary> {
+pub(crate) fn send_bulletin(
+    ws: &Workspace,
+    period: Period,
+    files: &ReportFiles,
+) -> Result<FlushSummary> {
     let board = links::board_handed_out(ws)?;
     let mail = BulletinMail {
         board: board.as_deref(),
@@ -128,7 +132,7 @@ pub fn send_bulletin(ws: &Workspace, period: Period, files: &ReportFiles) -> Res
 
 /// The document `status --json` prints and the web page's `/api/status`
 /// answers: the consolidated period, and how the mail queue stands.
-pub fn status_document(
+pub(crate) fn status_document(
     ws: &Workspace,
     v: &crate::report::consolidate::PeriodView,
 ) -> Result<serde_json::Value> {
@@ -150,7 +154,7 @@ pub fn status_document(
 /// Issue the period's forms of `departments`, each prefilled with its last
 /// accepted return and, where `[web] public_url` is set, carrying the
 /// department's link: the one step of `forms` and of the web page's download.
-pub fn issue_forms(
+pub(crate) fn issue_forms(
     ws: &Workspace,
     period: Period,
     departments: &[&str],
@@ -167,7 +171,11 @@ pub fn issue_forms(
 
 /// Last period's accepted return of `department`, from the ledger, as the
 /// prefill of its next form.
-pub fn prefill_from(ledger: &Ledger, department: &str, period: Period) -> Result<Option<Prefill>> {
+pub(crate) fn prefill_from(
+    ledger: &Ledger,
+    department: &str,
+    period: Period,
+) -> Result<Option<Prefill>> {
     let rows: HashMap<String, PrefillRow> = ledger
         .current_values(period)?
         .into_iter()

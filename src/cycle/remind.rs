@@ -15,37 +15,37 @@ use serde::Serialize;
 
 /// What `remind` did.
 #[derive(Debug, Clone, Serialize)]
-pub struct RemindSummary {
-    pub period: Period,
-    pub deadline: NaiveDate,
+pub(crate) struct RemindSummary {
+    pub(crate) period: Period,
+    pub(crate) deadline: NaiveDate,
     /// Departments with an accepted return.
-    pub reported: usize,
-    pub departments: usize,
+    pub(crate) reported: usize,
+    pub(crate) departments: usize,
     /// Reminders queued (or found queued or sent today already).
-    pub reminded: Vec<Reminded>,
+    pub(crate) reminded: Vec<Reminded>,
     /// Departments that have not reported and have no email: phone them.
-    pub no_email: Vec<NoEmail>,
+    pub(crate) no_email: Vec<NoEmail>,
     /// Departments whose reminder could not be made, and why.
-    pub problems: Vec<(String, String)>,
+    pub(crate) problems: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Reminded {
-    pub department: String,
-    pub queued: Queued,
+pub(crate) struct Reminded {
+    pub(crate) department: String,
+    pub(crate) queued: Queued,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct NoEmail {
-    pub department: String,
-    pub contact: Option<String>,
-    pub phone: Option<String>,
+pub(crate) struct NoEmail {
+    pub(crate) department: String,
+    pub(crate) contact: Option<String>,
+    pub(crate) phone: Option<String>,
 }
 
 /// Queue the reminders ([`remind`]) and try delivery at once, as the
 /// bulletin is sent: what fails stays queued for the next flush. The
 /// delivery's summary when anything was queued.
-pub fn remind_and_send(
+pub(crate) fn remind_and_send(
     ws: &Workspace,
     period: Period,
 ) -> Result<(RemindSummary, Option<FlushSummary>)> {

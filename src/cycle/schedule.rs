@@ -12,7 +12,7 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JobKind {
+pub(crate) enum JobKind {
     /// Consolidate the latest ended period and mail the bulletin.
     Report,
     /// Remind departments that have not reported.
@@ -24,7 +24,7 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             JobKind::Report => "report",
             JobKind::Reminder => "reminder",
@@ -35,31 +35,31 @@ impl JobKind {
 
     /// Whether a run missed while the daemon was down is made up on start.
     /// The mail job runs every minute anyway.
-    pub fn catches_up(self) -> bool {
+    pub(crate) fn catches_up(self) -> bool {
         self != JobKind::Mail
     }
 }
 
 #[derive(Debug, Clone)]
-pub struct Job {
-    pub kind: JobKind,
-    pub cron: Cron,
+pub(crate) struct Job {
+    pub(crate) kind: JobKind,
+    pub(crate) cron: Cron,
 }
 
 impl Job {
     /// The first due time strictly after `t`.
-    pub fn next_after(&self, t: &DateTime<Tz>) -> Option<DateTime<Tz>> {
+    pub(crate) fn next_after(&self, t: &DateTime<Tz>) -> Option<DateTime<Tz>> {
         self.cron.find_next_occurrence(t, false).ok()
     }
 
     /// The last due time at or before `t`.
-    pub fn last_at_or_before(&self, t: &DateTime<Tz>) -> Option<DateTime<Tz>> {
+    pub(crate) fn last_at_or_before(&self, t: &DateTime<Tz>) -> Option<DateTime<Tz>> {
         self.cron.find_previous_occurrence(t, true).ok()
     }
 }
 
 /// The jobs of `[schedule]`; a bad expression is a usage error naming its key.
-pub fn jobs(s: &Schedule) -> Result<Vec<Job>, UserError> {
+pub(crate) fn jobs(s: &Schedule) -> Result<Vec<Job>, UserError> {
     let mut out = Vec::new();
     let entries = [
         (JobKind::Report, Some(&s.report)),

@@ -49,7 +49,7 @@ pub fn verify(meta: &BTreeMap<String, String>, key: &[u8]) -> bool {
 }
 
 /// The meta rows of a new form, signature included.
-pub fn issue(
+pub(crate) fn issue(
     catalog_id: &str,
     catalog_version: &str,
     department: &str,

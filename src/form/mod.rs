@@ -67,23 +67,23 @@ pub enum PrefillValue {
 }
 
 /// `2024年4月5日前`: when a period's returns are due, as the form says it.
-pub fn deadline_text(d: chrono::NaiveDate) -> String {
+pub(crate) fn deadline_text(d: chrono::NaiveDate) -> String {
     format!("{}前", crate::text::chinese_date(d))
 }
 
 /// One written form, as `--json` lists it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Issued {
-    pub file: PathBuf,
-    pub department: String,
-    pub indicators: usize,
+pub(crate) struct Issued {
+    pub(crate) file: PathBuf,
+    pub(crate) department: String,
+    pub(crate) indicators: usize,
 }
 
 /// Write the forms of `departments` for `period` into `outbox/forms/<period>/`.
 /// Each file is built in memory and renamed into place, so a failure leaves
 /// the earlier forms whole and no partial file behind. `link` gives a
 /// department's web page for its guide sheet, where the caller hands one out.
-pub fn issue(
+pub(crate) fn issue(
     ws: &Workspace,
     period: Period,
     departments: &[&str],
@@ -134,7 +134,7 @@ pub fn issue(
     Ok(issued)
 }
 
-pub fn file_name(period: Period, department: &str) -> String {
+pub(crate) fn file_name(period: Period, department: &str) -> String {
     format!("{period}-{department}.xlsx")
 }
 

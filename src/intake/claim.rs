@@ -22,27 +22,27 @@ pub(super) const NO_BYTES: &str = "-";
 
 /// A file claimed into `var/processing/`, locked there, its bytes read.
 pub(super) struct Held {
-    pub claimed: PathBuf,
-    pub name: String,
+    pub(crate) claimed: PathBuf,
+    pub(crate) name: String,
     /// How the result names the file.
-    pub shown: String,
+    pub(crate) shown: String,
     /// The department whose link it came through, if any.
-    pub link: Option<String>,
+    pub(crate) link: Option<String>,
     /// Held until the file has left `var/processing/`, so a recovery in
     /// another process leaves it alone.
-    pub _lock: fs::File,
+    pub(crate) _lock: fs::File,
     /// Empty when too big to read, or not to be read again.
-    pub bytes: Vec<u8>,
-    pub sha: String,
-    pub size: u64,
-    pub too_big: bool,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) sha: String,
+    pub(crate) size: u64,
+    pub(crate) too_big: bool,
     /// A leftover whose second try died too: rejected unread.
-    pub give_up: bool,
+    pub(crate) give_up: bool,
 }
 
 impl Held {
     /// Whether the reader is to read it.
-    pub fn to_read(&self) -> bool {
+    pub(crate) fn to_read(&self) -> bool {
         !self.too_big && !self.give_up
     }
 }

@@ -19,26 +19,26 @@ pub(super) type Previous = HashMap<String, (Period, Value)>;
 /// An earlier accepted return with the same bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Original {
-    pub id: i64,
-    pub name: String,
-    pub department: Option<String>,
-    pub period: Option<Period>,
-    pub received_at: DateTime<FixedOffset>,
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) department: Option<String>,
+    pub(crate) period: Option<Period>,
+    pub(crate) received_at: DateTime<FixedOffset>,
 }
 
 /// Everything decided about one file, before anything is recorded.
 #[derive(Debug)]
 pub(super) struct Decision {
-    pub verdict: Verdict,
-    pub department: Option<String>,
-    pub period: Option<Period>,
+    pub(crate) verdict: Verdict,
+    pub(crate) department: Option<String>,
+    pub(crate) period: Option<Period>,
     /// The period it is filed under; `None` files it with the unidentified
     /// ones (a period the plan does not know is no folder of its own).
-    pub filed: Option<Period>,
-    pub findings: Vec<Finding>,
-    pub accepted: Option<(Vec<Reported>, Contact)>,
-    pub parsed: Option<ParsedReturn>,
-    pub duplicate_of: Option<Original>,
+    pub(crate) filed: Option<Period>,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) accepted: Option<(Vec<Reported>, Contact)>,
+    pub(crate) parsed: Option<ParsedReturn>,
+    pub(crate) duplicate_of: Option<Original>,
 }
 
 /// The same bytes as an accepted return are counted once, whichever door

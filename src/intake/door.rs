@@ -26,14 +26,14 @@ pub enum Door {
 /// One file at a door.
 #[derive(Debug, Clone)]
 pub struct Arrival {
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// How results and logs name it (the path as typed, or the file name).
-    pub shown: String,
-    pub door: Door,
+    pub(crate) shown: String,
+    pub(crate) door: Door,
 }
 
 impl Arrival {
-    pub fn dropped(path: impl Into<PathBuf>, shown: impl Into<String>) -> Arrival {
+    pub(crate) fn dropped(path: impl Into<PathBuf>, shown: impl Into<String>) -> Arrival {
         Arrival {
             path: path.into(),
             shown: shown.into(),

@@ -6,11 +6,11 @@ use crate::plan::Period;
 use chrono::{DateTime, FixedOffset};
 
 /// Where files of no known period (or no known department) are filed.
-pub const UNIDENTIFIED: &str = "_unidentified";
+pub(crate) const UNIDENTIFIED: &str = "_unidentified";
 
 /// Excel and LibreOffice lock files, browser partial downloads, editor temp
 /// files and hidden files: never a return, never touched.
-pub fn is_ignored(name: &str) -> bool {
+pub(crate) fn is_ignored(name: &str) -> bool {
     let lower = name.to_lowercase();
     name.starts_with("~$")
         || name.starts_with('.')
@@ -32,7 +32,7 @@ pub fn is_ignored(name: &str) -> bool {
 }
 
 /// The name without its last extension: `报表.v2.xlsx` → `报表.v2`.
-pub fn stem(name: &str) -> &str {
+pub(crate) fn stem(name: &str) -> &str {
     match name.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem,
         _ => name,
@@ -40,7 +40,7 @@ pub fn stem(name: &str) -> &str {
 }
 
 /// The last extension, without the dot (`xlsx`), or empty.
-pub fn extension(name: &str) -> &str {
+pub(crate) fn extension(name: &str) -> &str {
     match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => ext,
         _ => "",
@@ -49,7 +49,7 @@ pub fn extension(name: &str) -> &str {
 
 /// `var/archive/<period>/<department>/<time>-<hash>-<name>`; what is not
 /// known goes under `_unidentified`.
-pub fn archive_path(
+pub(crate) fn archive_path(
     department: Option<&str>,
     period: Option<Period>,
     at: DateTime<FixedOffset>,
@@ -72,20 +72,20 @@ pub fn archive_path(
 
 /// The name a file is claimed under in `var/processing/` (or set aside
 /// under): `<nanoseconds>-<name>`, so two files of one name never meet.
-pub fn claimed(name: &str) -> String {
+pub(crate) fn claimed(name: &str) -> String {
     let stamp = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
     format!("{stamp}-{}", safe_component(name))
 }
 
 /// The name a file had before [`claimed`] named it; what recovery has to
 /// go by when the process that claimed it is gone.
-pub fn claimed_original(claimed: &str) -> &str {
+pub(crate) fn claimed_original(claimed: &str) -> &str {
     claimed.split_once('-').map_or(claimed, |(_, n)| n)
 }
 
 /// The name a file had before [`archive_path`] named it; what recovery has
 /// to go by when the ledger lost the file's row.
-pub fn archived_original(archived: &str) -> &str {
+pub(crate) fn archived_original(archived: &str) -> &str {
     archived.splitn(3, '-').nth(2).unwrap_or(archived)
 }
 

@@ -75,59 +75,59 @@ const SUFFIXES: [&str; 9] = [
 
 const UNIT_LABEL: &str = "填报单位";
 const PERIOD_LABEL: &str = "报送期次";
-pub const FOOTER_LABELS: [&str; 3] = ["填报人", "联系电话", "填报日期"];
+pub(crate) const FOOTER_LABELS: [&str; 3] = ["填报人", "联系电话", "填报日期"];
 
 /// A label found in the sheet and the cell holding its value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Labeled {
+pub(crate) struct Labeled {
     /// Where the value is, or where it belongs when empty (right of the label).
-    pub at: (u32, u32),
-    pub value: Data,
+    pub(crate) at: (u32, u32),
+    pub(crate) value: Data,
 }
 
 impl Labeled {
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         cell_text(&self.value)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub row: u32,
-    pub code: String,
+pub(crate) struct Row {
+    pub(crate) row: u32,
+    pub(crate) code: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct ParsedReturn {
-    pub sheet: Sheet,
-    pub meta: Option<BTreeMap<String, String>>,
-    pub unit: Option<Labeled>,
-    pub period: Option<Labeled>,
-    pub header_row: u32,
-    pub cols: BTreeMap<Col, u32>,
-    pub rows: Vec<Row>,
+    pub(crate) sheet: Sheet,
+    pub(crate) meta: Option<BTreeMap<String, String>>,
+    pub(crate) unit: Option<Labeled>,
+    pub(crate) period: Option<Labeled>,
+    pub(crate) header_row: u32,
+    pub(crate) cols: BTreeMap<Col, u32>,
+    pub(crate) rows: Vec<Row>,
     /// 填报人, 联系电话, 填报日期 → value; a label not found is absent.
-    pub footer: BTreeMap<&'static str, Labeled>,
+    pub(crate) footer: BTreeMap<&'static str, Labeled>,
 }
 
 impl ParsedReturn {
-    pub fn col(&self, c: Col) -> Option<u32> {
+    pub(crate) fn col(&self, c: Col) -> Option<u32> {
         self.cols.get(&c).copied()
     }
 
-    pub fn cell(&self, row: u32, c: Col) -> Option<(u32, &Data)> {
+    pub(crate) fn cell(&self, row: u32, c: Col) -> Option<(u32, &Data)> {
         let col = self.col(c)?;
         Some((col, self.sheet.value(row, col)))
     }
 
-    pub fn text_at(&self, row: u32, c: Col) -> String {
+    pub(crate) fn text_at(&self, row: u32, c: Col) -> String {
         self.cell(row, c)
             .map(|(_, d)| cell_text(d))
             .unwrap_or_default()
     }
 
     /// What in this return tells who sent it and for when.
-    pub fn sender(&self) -> Sender {
+    pub(crate) fn sender(&self) -> Sender {
         Sender {
             sheet: Some(self.sheet.name.clone()),
             meta: self.meta.clone(),
@@ -144,7 +144,7 @@ impl ParsedReturn {
 
     /// The header cell where column `c` belongs when the header row lacks
     /// it: beside the nearest column found, by the form's order.
-    pub fn expected_at(&self, c: Col) -> Option<(u32, u32)> {
+    pub(crate) fn expected_at(&self, c: Col) -> Option<(u32, u32)> {
         let index = |c: Col| HEADERS.iter().position(|(h, _)| *h == c).unwrap_or(0) as i64;
         let want = index(c);
         let mut found: Vec<(Col, u32)> = self.cols.iter().map(|(c, x)| (*c, *x)).collect();
@@ -161,17 +161,17 @@ impl ParsedReturn {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sender {
     /// The sheet the labels are on, when there is one.
-    pub sheet: Option<String>,
-    pub meta: Option<BTreeMap<String, String>>,
-    pub unit: Option<Clue>,
-    pub period: Option<Clue>,
+    pub(crate) sheet: Option<String>,
+    pub(crate) meta: Option<BTreeMap<String, String>>,
+    pub(crate) unit: Option<Clue>,
+    pub(crate) period: Option<Clue>,
 }
 
 /// A label's value as text, and its cell (or where it belongs when empty).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Clue {
-    pub at: (u32, u32),
-    pub text: String,
+pub(crate) struct Clue {
+    pub(crate) at: (u32, u32),
+    pub(crate) text: String,
 }
 
 /// A 报送期次 value as text: a date cell as its month (`2024-03`).
@@ -240,7 +240,7 @@ fn is_suffix(s: &str) -> bool {
 }
 
 /// A cell as text: strings trimmed, integral numbers without `.0`.
-pub fn cell_text(d: &Data) -> String {
+pub(crate) fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::String(s) => s.trim().to_string(),

@@ -319,7 +319,7 @@ fn read_frame(r: &mut impl Read) -> std::io::Result<Option<Vec<u8>>> {
 
 /// The worker's loop: a request and the file's bytes in, a reply out, until
 /// the parent closes the pipe.
-pub fn serve(input: impl Read, output: impl Write) -> Result<()> {
+pub(crate) fn serve(input: impl Read, output: impl Write) -> Result<()> {
     let mut input = BufReader::new(input);
     let mut output = std::io::BufWriter::new(output);
     // The default hook would print a panic's backtrace note to stderr; the
@@ -452,7 +452,7 @@ impl Reader {
 
     /// Read several files at once, one lane per core; the outcomes in the
     /// order of `files`.
-    pub fn read_all(&mut self, files: &[(&str, &[u8])]) -> Vec<Result<Outcome>> {
+    pub(crate) fn read_all(&mut self, files: &[(&str, &[u8])]) -> Vec<Result<Outcome>> {
         if files.len() <= 1 || self.lanes.len() == 1 {
             return files.iter().map(|(n, b)| self.read(n, b)).collect();
         }

@@ -16,14 +16,14 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// What the receipt says, independent of how it is rendered.
-pub struct ReceiptInfo<'a> {
-    pub catalog: &'a Catalog,
-    pub file: &'a str,
-    pub department: Option<&'a str>,
-    pub period: Option<Period>,
-    pub received_at: DateTime<FixedOffset>,
-    pub verdict: Verdict,
-    pub findings: &'a [Finding],
+pub(crate) struct ReceiptInfo<'a> {
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) file: &'a str,
+    pub(crate) department: Option<&'a str>,
+    pub(crate) period: Option<Period>,
+    pub(crate) received_at: DateTime<FixedOffset>,
+    pub(crate) verdict: Verdict,
+    pub(crate) findings: &'a [Finding],
     /// For a duplicate: the earlier file's name and when it came.
     pub duplicate_of: Option<(&'a str, DateTime<FixedOffset>)>,
 }
@@ -39,7 +39,7 @@ pub struct Receipt {
 
 /// The receipt of one processed file: its text from `templates/receipt.txt`
 /// and, when a finding names a cell of the form, the marked copy.
-pub fn compose(
+pub(crate) fn compose(
     t: &Templates,
     info: &ReceiptInfo,
     parsed: Option<&ParsedReturn>,

@@ -50,7 +50,7 @@ impl Intake<'_> {
     /// are taken in again, once, and receipts the ledger promises but the
     /// disk lacks are written (a crash of an older version could leave
     /// those). The files recorded again.
-    pub fn reconcile(&mut self) -> Result<Vec<FileResult>> {
+    pub(crate) fn reconcile(&mut self) -> Result<Vec<FileResult>> {
         let files = self.ledger.all_files()?;
         let processing = self.ws.var().join("processing");
         let mut entries = Vec::new();

@@ -24,17 +24,17 @@ use std::collections::HashSet;
 /// and its result say.
 pub(super) struct Recorded {
     /// The file's row in the ledger, once written.
-    pub id: i64,
-    pub name: String,
-    pub department: Option<String>,
-    pub period: Option<Period>,
-    pub received_at: DateTime<FixedOffset>,
-    pub verdict: Verdict,
-    pub findings: Vec<Finding>,
-    pub receipt_stem: String,
-    pub archive_path: String,
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) department: Option<String>,
+    pub(crate) period: Option<Period>,
+    pub(crate) received_at: DateTime<FixedOffset>,
+    pub(crate) verdict: Verdict,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) receipt_stem: String,
+    pub(crate) archive_path: String,
     /// For a duplicate: the name and arrival of the return it repeats.
-    pub duplicate_of: Option<(String, DateTime<FixedOffset>)>,
+    pub(crate) duplicate_of: Option<(String, DateTime<FixedOffset>)>,
 }
 
 /// A file and its record, to archive (or leave aside) and answer once the

@@ -48,8 +48,8 @@ pub struct FiledReceipt {
 /// What one call of [`Intake::take`] did: the files given, in order, and
 /// the files a crash had left, finished before them.
 pub struct Taken {
-    pub results: Vec<Result<FileResult, TakeError>>,
-    pub recovered: Vec<FileResult>,
+    pub(crate) results: Vec<Result<FileResult, TakeError>>,
+    pub(crate) recovered: Vec<FileResult>,
 }
 
 /// How many files share one ledger transaction (one flush): enough to
@@ -77,7 +77,7 @@ pub(super) enum Entry {
 }
 
 impl<'a> Intake<'a> {
-    pub fn open(ws: &'a Workspace) -> Result<Intake<'a>> {
+    pub(crate) fn open(ws: &'a Workspace) -> Result<Intake<'a>> {
         Ok(Intake {
             ws,
             ledger: Ledger::open(&ws.ledger_path())?,
@@ -92,7 +92,7 @@ impl<'a> Intake<'a> {
     /// Take files in, in order, from whatever door: the first call finishes
     /// the files a crash left in hand before it takes anything new. An `Err` for the
     /// recovery itself means the workspace failed; nothing new is taken.
-    pub fn take(&mut self, arrivals: &[Arrival]) -> Result<Taken> {
+    pub(crate) fn take(&mut self, arrivals: &[Arrival]) -> Result<Taken> {
         let recovered = if self.recovered {
             Vec::new()
         } else {

@@ -16,24 +16,24 @@ use std::collections::{HashMap, HashSet};
 
 /// Who sent a return and for when, as far as it can be told.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// A department of the catalog, when it could be told.
-    pub department: Option<String>,
+    pub(crate) department: Option<String>,
     /// The period the return names, when it reads as one (open or not).
-    pub period: Option<Period>,
+    pub(crate) period: Option<Period>,
 }
 
 /// What validation needs besides the return itself.
-pub struct Rules<'a> {
-    pub catalog: &'a Catalog,
-    pub plan: &'a PlanConfig,
-    pub key: &'a [u8],
-    pub today: NaiveDate,
+pub(crate) struct Rules<'a> {
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) plan: &'a PlanConfig,
+    pub(crate) key: &'a [u8],
+    pub(crate) today: NaiveDate,
 }
 
 /// Step 1: who and when, from `_meta` (signed) or, failing that, from the
 /// 填报单位/报送期次 row and the file name.
-pub fn identify(
+pub(crate) fn identify(
     sender: &Sender,
     file_stem: &str,
     rules: &Rules,
@@ -146,7 +146,7 @@ pub fn identify(
 /// Who sent a file in which no table was found, and the one finding that
 /// says so: known from a signed `_meta`, or the labels and the file name;
 /// what cannot be told is not a finding of its own beside this one.
-pub fn identify_without_table(
+pub(crate) fn identify_without_table(
     sender: &Sender,
     file_stem: &str,
     rules: &Rules,
@@ -243,7 +243,7 @@ fn period_problem(period: Period, rules: &Rules) -> Option<Finding> {
 /// Step 2: the rows of a return from `department` for `period`, against the
 /// catalog and against `previous` (latest accepted value of each indicator
 /// in an earlier period).
-pub fn check(
+pub(crate) fn check(
     p: &ParsedReturn,
     department: &str,
     period: Period,

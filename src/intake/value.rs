@@ -11,7 +11,7 @@ use calamine::Data;
 /// (`0.95` → 95), which the clerk is told about.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
-    pub value: Value,
+    pub(crate) value: Value,
     pub scaled_from: Option<f64>,
 }
 
@@ -203,7 +203,7 @@ fn read_stage(cell: &Data, formula: Option<&str>) -> Result<Reading, Problem> {
 }
 
 /// A number typed as text. Returns the number and whether it carried a `%`.
-pub fn parse_text(s: &str, ind: &Indicator) -> Option<(f64, bool)> {
+pub(crate) fn parse_text(s: &str, ind: &Indicator) -> Option<(f64, bool)> {
     let mut t: String = nfkc(s).chars().filter(|c| !c.is_whitespace()).collect();
     let unit: String = nfkc(&ind.unit)
         .chars()

@@ -15,10 +15,10 @@ use std::path::Path;
 /// What the server said to a test message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestSent {
-    pub from: String,
-    pub to: String,
-    pub server: String,
-    pub reply: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) server: String,
+    pub(crate) reply: String,
 }
 
 /// `mail test ADDRESS`: a short message sent at once, not queued, so the

@@ -29,30 +29,30 @@ pub struct BulletinMail<'a> {
 
 /// A receipt as intake hands it over: the department's answer to one file.
 pub struct ReceiptMail<'a> {
-    pub department: &'a str,
-    pub period: Option<Period>,
-    pub verdict: Verdict,
+    pub(crate) department: &'a str,
+    pub(crate) period: Option<Period>,
+    pub(crate) verdict: Verdict,
     /// The name the department gave the file.
-    pub file_name: &'a str,
+    pub(crate) file_name: &'a str,
     /// The receipt's text, which is the message body.
-    pub text: &'a str,
+    pub(crate) text: &'a str,
     /// The receipt's `.txt` and, where there is one, its marked `.xlsx`.
-    pub attachments: Vec<File>,
+    pub(crate) attachments: Vec<File>,
 }
 
 /// A reminder to a department that has not reported.
 pub struct ReminderMail<'a> {
-    pub department: &'a str,
-    pub to: Vec<Mailbox>,
-    pub period: Period,
-    pub deadline: NaiveDate,
-    pub today: NaiveDate,
+    pub(crate) department: &'a str,
+    pub(crate) to: Vec<Mailbox>,
+    pub(crate) period: Period,
+    pub(crate) deadline: NaiveDate,
+    pub(crate) today: NaiveDate,
     /// Its last return was sent back and nothing accepted since.
-    pub rejected: bool,
+    pub(crate) rejected: bool,
     /// The department's form for the period, attached.
-    pub form: File,
+    pub(crate) form: File,
     /// The department's own web page, when it is handed out.
-    pub link: Option<String>,
+    pub(crate) link: Option<String>,
 }
 
 /// Queue the bulletin of `period` to every `[[leaders]]`, one message to

@@ -24,17 +24,17 @@ const PLACEHOLDER_FROM: &str = "minsheng@localhost.invalid";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Queued {
     pub id: String,
-    pub kind: Kind,
-    pub subject: String,
+    pub(crate) kind: Kind,
+    pub(crate) subject: String,
     pub outcome: Enqueued,
     /// Every address the message is for.
     pub recipients: Vec<String>,
     /// Of those, the ones it was queued for now.
-    pub new: Vec<String>,
+    pub(crate) new: Vec<String>,
     /// Had the same message delivered before: not sent again.
-    pub sent_before: Vec<String>,
+    pub(crate) sent_before: Vec<String>,
     /// Have the same message waiting or held already.
-    pub waiting: Vec<String>,
+    pub(crate) waiting: Vec<String>,
     /// Refused for good by the server with the same message: not queued
     /// again (`mail release` sends it again if the office wants).
     pub refused_before: Vec<String>,
@@ -44,13 +44,13 @@ pub struct Queued {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
     /// The name the recipient sees.
-    pub name: String,
-    pub bytes: Vec<u8>,
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl File {
     /// Bytes attached under the name of the file they were written to.
-    pub fn named(path: &Path, bytes: Vec<u8>) -> File {
+    pub(crate) fn named(path: &Path, bytes: Vec<u8>) -> File {
         File {
             name: path
                 .file_name()
@@ -70,15 +70,15 @@ impl File {
 
 /// A message before it is queued.
 pub(super) struct Outgoing {
-    pub kind: Kind,
-    pub period: Option<Period>,
+    pub(crate) kind: Kind,
+    pub(crate) period: Option<Period>,
     /// The department a receipt or reminder is for.
-    pub department: Option<String>,
-    pub to: Vec<Mailbox>,
-    pub subject: String,
-    pub text: String,
-    pub html: Option<String>,
-    pub attachments: Vec<File>,
+    pub(crate) department: Option<String>,
+    pub(crate) to: Vec<Mailbox>,
+    pub(crate) subject: String,
+    pub(crate) text: String,
+    pub(crate) html: Option<String>,
+    pub(crate) attachments: Vec<File>,
 }
 
 /// The time on the plan's clock: retries, records and the message's Date

@@ -33,54 +33,54 @@ static FLUSH: Mutex<()> = Mutex::new(());
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FlushSummary {
     /// No `[smtp]`: nothing was tried.
-    pub no_server: bool,
+    pub(crate) no_server: bool,
     /// What the command put in the queue before the flush (`report --send`).
-    pub queued: Vec<Queued>,
+    pub(crate) queued: Vec<Queued>,
     /// Messages waiting in the queue before the flush.
-    pub waiting: usize,
+    pub(crate) waiting: usize,
     /// Messages held as uncertain (not tried; the office decides).
-    pub held: usize,
+    pub(crate) held: usize,
     /// Messages another sender was delivering meanwhile.
-    pub busy: usize,
-    pub delivered: Vec<Delivery>,
+    pub(crate) busy: usize,
+    pub(crate) delivered: Vec<Delivery>,
     /// Not delivered this time; tried again later.
-    pub deferred: Vec<Delivery>,
+    pub(crate) deferred: Vec<Delivery>,
     /// Sent without an answer: held until the office releases them.
-    pub uncertain: Vec<Delivery>,
+    pub(crate) uncertain: Vec<Delivery>,
     /// Given up now: refused by the server, or out of attempts.
-    pub failed: Vec<Delivery>,
+    pub(crate) failed: Vec<Delivery>,
     /// Removed from `minsheng.toml` while waiting: not sent.
-    pub dropped: Vec<Delivery>,
+    pub(crate) dropped: Vec<Delivery>,
     /// Waiting for a retry time that has not come: not tried now.
-    pub later: Vec<Delivery>,
+    pub(crate) later: Vec<Delivery>,
     /// Messages that nobody got, moved to `failed/` by this flush.
-    pub moved_to_failed: Vec<String>,
+    pub(crate) moved_to_failed: Vec<String>,
     /// Delivery is paused by a fault of the setup.
-    pub paused: Option<Pause>,
+    pub(crate) paused: Option<Pause>,
     /// When the flush ran (the plan's clock).
-    pub at: Option<DateTime<FixedOffset>>,
+    pub(crate) at: Option<DateTime<FixedOffset>>,
 }
 
 /// Some recipients of one message and what happened to them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
-    pub id: String,
-    pub subject: String,
-    pub recipients: Vec<String>,
+    pub(crate) id: String,
+    pub(crate) subject: String,
+    pub(crate) recipients: Vec<String>,
     /// The server's reply when delivered, else what went wrong in Chinese.
-    pub detail: String,
+    pub(crate) detail: String,
     /// The server's reply line, where there was one.
-    pub reply: Option<String>,
+    pub(crate) reply: Option<String>,
     /// What a refusal likely means.
-    pub meaning: Option<Meaning>,
+    pub(crate) meaning: Option<Meaning>,
     /// Attempts made at these recipients.
-    pub attempts: u32,
-    pub next_attempt_at: Option<DateTime<FixedOffset>>,
+    pub(crate) attempts: u32,
+    pub(crate) next_attempt_at: Option<DateTime<FixedOffset>>,
 }
 
 impl FlushSummary {
     /// Every recipient tried was delivered.
-    pub fn all_delivered(&self) -> bool {
+    pub(crate) fn all_delivered(&self) -> bool {
         self.deferred.is_empty()
             && self.uncertain.is_empty()
             && self.failed.is_empty()
@@ -89,7 +89,7 @@ impl FlushSummary {
 
     /// Nothing is left for the office to look at: every recipient tried was
     /// delivered, delivery is not paused, and nothing is held as uncertain.
-    pub fn settled(&self) -> bool {
+    pub(crate) fn settled(&self) -> bool {
         self.all_delivered() && self.held == 0
     }
 }

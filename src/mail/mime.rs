@@ -26,12 +26,12 @@ const WORD_BYTES: usize = 39;
 /// A display name and an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
-    pub name: String,
-    pub address: Address,
+    pub(crate) name: String,
+    pub(crate) address: Address,
 }
 
 impl Mailbox {
-    pub fn new(name: &str, address: Address) -> Mailbox {
+    pub(crate) fn new(name: &str, address: Address) -> Mailbox {
         Mailbox {
             name: clean(name),
             address,
@@ -64,7 +64,7 @@ impl Mailbox {
 }
 
 /// One address as a mail server takes it: ASCII, no spaces, checked by lettre.
-pub fn parse_address(s: &str) -> Result<Address, String> {
+pub(crate) fn parse_address(s: &str) -> Result<Address, String> {
     let s = s.trim();
     if !s.is_ascii() {
         return Err(format!("邮箱地址“{s}”含有中文或全角字符"));
@@ -74,33 +74,33 @@ pub fn parse_address(s: &str) -> Result<Address, String> {
 
 /// A file carried by a message.
 #[derive(Debug, Clone)]
-pub struct Attachment {
+pub(crate) struct Attachment {
     /// The name the recipient sees.
-    pub name: String,
-    pub bytes: Vec<u8>,
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Everything one message says.
 #[derive(Debug, Clone)]
-pub struct Draft<'a> {
-    pub from: &'a Mailbox,
-    pub to: &'a [Mailbox],
-    pub subject: &'a str,
-    pub text: &'a str,
-    pub html: Option<&'a str>,
-    pub attachments: &'a [Attachment],
+pub(crate) struct Draft<'a> {
+    pub(crate) from: &'a Mailbox,
+    pub(crate) to: &'a [Mailbox],
+    pub(crate) subject: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) html: Option<&'a str>,
+    pub(crate) attachments: &'a [Attachment],
     /// `X-Minsheng-Period`, when the message belongs to a period.
-    pub period: Option<String>,
+    pub(crate) period: Option<String>,
     /// `X-Minsheng-Kind`: bulletin, receipt, reminder, test.
-    pub kind: &'a str,
+    pub(crate) kind: &'a str,
     /// RFC 2822 date.
-    pub date: String,
+    pub(crate) date: String,
     /// With its angle brackets.
-    pub message_id: String,
+    pub(crate) message_id: String,
 }
 
 /// The whole message, CRLF line ends.
-pub fn compose(d: &Draft) -> Vec<u8> {
+pub(crate) fn compose(d: &Draft) -> Vec<u8> {
     let mut out = String::new();
     header(&mut out, "From", &d.from.words());
     header(&mut out, "To", &mailbox_list(d.to));
@@ -149,7 +149,7 @@ pub fn compose(d: &Draft) -> Vec<u8> {
 
 /// Replace the `From:` header of a composed message (the queue keeps
 /// messages written before `[smtp] from` was set).
-pub fn replace_from(eml: &[u8], from: &Mailbox) -> Vec<u8> {
+pub(crate) fn replace_from(eml: &[u8], from: &Mailbox) -> Vec<u8> {
     let Some(end) = find(eml, b"\r\n\r\n") else {
         return eml.to_vec();
     };
@@ -185,7 +185,7 @@ fn is_header(line: &str, name: &str) -> bool {
 /// The Message-ID of a composed message, without its angle brackets;
 /// `None` when the header is missing or holds anything but the characters
 /// of an id (it is quoted to the office in a command line to run).
-pub fn message_id(eml: &[u8]) -> Option<String> {
+pub(crate) fn message_id(eml: &[u8]) -> Option<String> {
     let end = find(eml, b"\r\n\r\n").unwrap_or(eml.len());
     let head = String::from_utf8_lossy(&eml[..end]);
     let mut lines = head.split("\r\n").peekable();
@@ -213,7 +213,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Text from outside made safe for one header: every control character
 /// (CR and LF above all) becomes a space, runs of spaces collapse.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     let spaced: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -297,7 +297,7 @@ fn display_name(name: &str) -> Vec<String> {
 
 /// RFC 2047 `B` encoded words of at most 75 characters, never splitting a
 /// character between two words.
-pub fn encode_words(s: &str) -> Vec<String> {
+pub(crate) fn encode_words(s: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut chunk = String::new();
     for c in s.chars() {
@@ -319,7 +319,7 @@ fn encoded_word(s: &str) -> String {
 }
 
 /// RFC 2231 extended value: `UTF-8''` and the bytes outside attr-char as `%XX`.
-pub fn rfc2231(s: &str) -> String {
+pub(crate) fn rfc2231(s: &str) -> String {
     let mut out = String::from("UTF-8''");
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
@@ -359,7 +359,7 @@ fn attachment_part(a: &Attachment) -> String {
 
 /// An attachment's name as shown: one line, no path, at most 80 characters
 /// with its extension kept.
-pub fn attachment_name(name: &str) -> String {
+pub(crate) fn attachment_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned = clean(base).replace('"', "");
     if cleaned.chars().count() <= 80 {
@@ -403,7 +403,7 @@ fn base64_lines(bytes: &[u8]) -> String {
     out
 }
 
-pub fn random_hex(n: usize) -> String {
+pub(crate) fn random_hex(n: usize) -> String {
     let mut bytes = vec![0u8; n];
     if getrandom::fill(&mut bytes).is_err() {
         // No randomness: time and process id still keep boundaries and

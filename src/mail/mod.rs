@@ -50,7 +50,7 @@ use serde::Serialize;
 /// Finish what a crash interrupted (a delivery whose data had gone out is
 /// held as uncertain) and drop recipients removed from `minsheng.toml`:
 /// what the daemon does on start, before any flush.
-pub fn recover(ws: &Workspace) -> Result<()> {
+pub(crate) fn recover(ws: &Workspace) -> Result<()> {
     flush::open(ws, true).map(|_| ())
 }
 
@@ -104,18 +104,18 @@ fn given_up(x: &Recipient) -> bool {
 /// Every message, by where it is, for `mail list`.
 pub struct Listing {
     /// Waiting to be sent, or being sent now.
-    pub waiting: Vec<Record>,
+    pub(crate) waiting: Vec<Record>,
     /// Sent without an answer: held until the office releases them.
-    pub held: Vec<Record>,
+    pub(crate) held: Vec<Record>,
     /// Nobody got them, and someone was refused or ran out of attempts.
-    pub failed: Vec<Record>,
+    pub(crate) failed: Vec<Record>,
     /// Nobody got them because every recipient was removed from the
     /// configuration: not failures, never sent.
-    pub removed: Vec<Record>,
+    pub(crate) removed: Vec<Record>,
     /// Delivered (to someone), oldest first.
-    pub sent: Vec<Record>,
+    pub(crate) sent: Vec<Record>,
     /// Why delivery is paused, when it is.
-    pub paused: Option<Pause>,
+    pub(crate) paused: Option<Pause>,
     /// When it was read (the plan's clock).
     pub now: DateTime<FixedOffset>,
 }
@@ -191,31 +191,31 @@ fn shown_state(r: &Record) -> &'static str {
 
 /// `mail list --json`.
 #[derive(Debug, Serialize)]
-pub struct ListJson {
-    pub messages: Vec<MessageJson>,
+pub(crate) struct ListJson {
+    pub(crate) messages: Vec<MessageJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct MessageJson {
-    pub id: String,
-    pub kind: Kind,
-    pub subject: String,
-    pub state: &'static str,
-    pub recipients: Vec<RecipientJson>,
+pub(crate) struct MessageJson {
+    pub(crate) id: String,
+    pub(crate) kind: Kind,
+    pub(crate) subject: String,
+    pub(crate) state: &'static str,
+    pub(crate) recipients: Vec<RecipientJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RecipientJson {
-    pub address: String,
-    pub state: RcptState,
+pub(crate) struct RecipientJson {
+    pub(crate) address: String,
+    pub(crate) state: RcptState,
     /// The server's last reply line about this recipient.
-    pub reply: Option<String>,
+    pub(crate) reply: Option<String>,
     /// When a retry is due (RFC 3339).
-    pub next_try: Option<String>,
+    pub(crate) next_try: Option<String>,
 }
 
 impl Listing {
-    pub fn json(&self) -> ListJson {
+    pub(crate) fn json(&self) -> ListJson {
         let all = self
             .waiting
             .iter()

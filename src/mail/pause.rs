@@ -19,11 +19,11 @@ use std::path::PathBuf;
 pub struct Pause {
     pub fault: Fault,
     /// `host:port` as configured when the fault was met.
-    pub server: String,
+    pub(crate) server: String,
     /// What is wrong and what to fix, in Chinese.
     pub message: String,
-    pub since: DateTime<FixedOffset>,
-    pub last_try: DateTime<FixedOffset>,
+    pub(crate) since: DateTime<FixedOffset>,
+    pub(crate) last_try: DateTime<FixedOffset>,
     /// Flushes that met the fault.
     pub tries: u32,
 }

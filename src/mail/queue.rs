@@ -30,7 +30,7 @@ use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub const RECORD_VERSION: u32 = 2;
+pub(crate) const RECORD_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -42,7 +42,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Bulletin => "bulletin",
             Kind::Receipt => "receipt",
@@ -51,7 +51,7 @@ impl Kind {
         }
     }
 
-    pub fn chinese(self) -> &'static str {
+    pub(crate) fn chinese(self) -> &'static str {
         match self {
             Kind::Bulletin => "调度通报",
             Kind::Receipt => "报送回执",
@@ -94,7 +94,7 @@ pub enum RcptState {
 }
 
 impl RcptState {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RcptState::Queued => "queued",
             RcptState::Retry => "retry",
@@ -129,26 +129,26 @@ pub enum GaveUp {
 /// One recipient of a message and how its delivery went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recipient {
-    pub address: String,
-    pub state: RcptState,
+    pub(crate) address: String,
+    pub(crate) state: RcptState,
     /// Attempts made to this recipient.
     #[serde(default)]
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// When a `retry` is due.
     #[serde(default)]
-    pub next_try: Option<DateTime<FixedOffset>>,
+    pub(crate) next_try: Option<DateTime<FixedOffset>>,
     /// The server's last reply about this recipient.
     #[serde(default)]
-    pub reply: Option<String>,
+    pub(crate) reply: Option<String>,
     #[serde(default)]
-    pub gave_up: Option<GaveUp>,
+    pub(crate) gave_up: Option<GaveUp>,
     /// When it was sent or given up.
     #[serde(default)]
-    pub at: Option<DateTime<FixedOffset>>,
+    pub(crate) at: Option<DateTime<FixedOffset>>,
 }
 
 impl Recipient {
-    pub fn new(address: &str) -> Recipient {
+    pub(crate) fn new(address: &str) -> Recipient {
         Recipient {
             address: address.to_string(),
             state: RcptState::Queued,
@@ -161,7 +161,7 @@ impl Recipient {
     }
 
     /// Goes with an attempt at `now` (`everything`: retry times or not).
-    pub fn due(&self, now: DateTime<FixedOffset>, everything: bool) -> bool {
+    pub(crate) fn due(&self, now: DateTime<FixedOffset>, everything: bool) -> bool {
         match self.state {
             RcptState::Queued => true,
             RcptState::Retry => everything || self.next_try.is_none_or(|t| t <= now),
@@ -170,11 +170,16 @@ impl Recipient {
     }
 
     /// Waiting again for the first attempt (the office released it).
-    pub fn requeue(&mut self) {
+    pub(crate) fn requeue(&mut self) {
         *self = Recipient::new(&self.address);
     }
 
-    pub fn give_up(&mut self, why: GaveUp, reply: Option<String>, now: DateTime<FixedOffset>) {
+    pub(crate) fn give_up(
+        &mut self,
+        why: GaveUp,
+        reply: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) {
         self.state = RcptState::Failed;
         self.gave_up = Some(why);
         self.next_try = None;
@@ -184,7 +189,7 @@ impl Recipient {
         self.at = Some(now);
     }
 
-    pub fn sent(&mut self, reply: Option<String>, now: DateTime<FixedOffset>) {
+    pub(crate) fn sent(&mut self, reply: Option<String>, now: DateTime<FixedOffset>) {
         self.state = RcptState::Sent;
         self.next_try = None;
         self.gave_up = None;
@@ -198,55 +203,55 @@ impl Recipient {
 /// The record beside each message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    pub version: u32,
-    pub id: String,
+    pub(crate) version: u32,
+    pub(crate) id: String,
     /// Period + kind + recipients + content hash: the same key is the same message.
-    pub key: String,
+    pub(crate) key: String,
     /// What the message says, whoever it goes to (kind, period, subject,
     /// bodies, attachments), hashed; records written before it was kept
     /// have none.
     #[serde(default)]
-    pub content: Option<String>,
-    pub kind: Kind,
-    pub period: Option<String>,
-    pub subject: String,
+    pub(crate) content: Option<String>,
+    pub(crate) kind: Kind,
+    pub(crate) period: Option<String>,
+    pub(crate) subject: String,
     /// The From address written into the message.
-    pub from: String,
+    pub(crate) from: String,
     /// The department a receipt or reminder is for (whose addresses it
     /// may go to).
     #[serde(default)]
-    pub department: Option<String>,
-    pub recipients: Vec<Recipient>,
-    pub state: State,
-    pub queued_at: DateTime<FixedOffset>,
+    pub(crate) department: Option<String>,
+    pub(crate) recipients: Vec<Recipient>,
+    pub(crate) state: State,
+    pub(crate) queued_at: DateTime<FixedOffset>,
     /// Attempts made at this message (to any of its recipients).
-    pub attempts: u32,
+    pub(crate) attempts: u32,
     /// The earliest time a recipient waits for.
-    pub next_attempt_at: DateTime<FixedOffset>,
+    pub(crate) next_attempt_at: DateTime<FixedOffset>,
     #[serde(default)]
-    pub last_attempt_at: Option<DateTime<FixedOffset>>,
+    pub(crate) last_attempt_at: Option<DateTime<FixedOffset>>,
     /// Why the last attempt did not deliver to everyone, in Chinese.
     #[serde(default)]
-    pub last_error: Option<String>,
+    pub(crate) last_error: Option<String>,
     #[serde(default)]
-    pub sent_at: Option<DateTime<FixedOffset>>,
+    pub(crate) sent_at: Option<DateTime<FixedOffset>>,
     /// The server's last acknowledgement of this message.
     #[serde(default)]
-    pub server_reply: Option<String>,
+    pub(crate) server_reply: Option<String>,
     /// While claimed: the claiming process and how far it got.
     #[serde(default)]
-    pub stage: Option<Stage>,
+    pub(crate) stage: Option<Stage>,
     #[serde(default)]
-    pub pid: Option<u32>,
+    pub(crate) pid: Option<u32>,
     /// What the office decided (`mail release`).
     #[serde(default)]
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// How far a claimed message got (only while `Sending`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Stage {
+pub(crate) enum Stage {
     /// Connecting, logging in, naming the recipients: nothing delivered yet.
     Connecting,
     /// The message data has started to go out.
@@ -254,20 +259,20 @@ pub enum Stage {
 }
 
 impl Record {
-    pub fn recipient_mut(&mut self, address: &str) -> Option<&mut Recipient> {
+    pub(crate) fn recipient_mut(&mut self, address: &str) -> Option<&mut Recipient> {
         self.recipients
             .iter_mut()
             .find(|r| r.address.eq_ignore_ascii_case(address))
     }
 
     /// Someone waits for an attempt at `now` (`everything`: at any time).
-    pub fn due(&self, now: DateTime<FixedOffset>, everything: bool) -> bool {
+    pub(crate) fn due(&self, now: DateTime<FixedOffset>, everything: bool) -> bool {
         self.recipients.iter().any(|r| r.due(now, everything))
     }
 
     /// Set the message's state from its recipients' (after an attempt or
     /// a decision). `Some(folder)` when it is finished and belongs there.
-    pub fn settle_state(&mut self, now: DateTime<FixedOffset>) -> Option<Folder> {
+    pub(crate) fn settle_state(&mut self, now: DateTime<FixedOffset>) -> Option<Folder> {
         self.stage = None;
         self.pid = None;
         if self.recipients.iter().all(|r| r.state.finished()) {
@@ -305,7 +310,7 @@ impl Record {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Folder {
+pub(crate) enum Folder {
     Queue,
     Sent,
     Failed,
@@ -321,7 +326,7 @@ impl Folder {
     }
 }
 
-pub fn path(ws: &Workspace, folder: Folder, id: &str, ext: &str) -> PathBuf {
+pub(crate) fn path(ws: &Workspace, folder: Folder, id: &str, ext: &str) -> PathBuf {
     ws.mail_dir(folder.name()).join(format!("{id}.{ext}"))
 }
 
@@ -427,12 +432,12 @@ fn load_prefixed(ws: &Workspace, folder: Folder, ext: &str, prefix: &str) -> Res
 }
 
 /// Every record in `folder` with the given extension, oldest first.
-pub fn load(ws: &Workspace, folder: Folder, ext: &str) -> Result<Vec<Record>> {
+pub(crate) fn load(ws: &Workspace, folder: Folder, ext: &str) -> Result<Vec<Record>> {
     load_prefixed(ws, folder, ext, "")
 }
 
 /// Every record whose id starts with `prefix`, wherever it is.
-pub fn load_everywhere(ws: &Workspace, prefix: &str) -> Result<Vec<(Folder, Record)>> {
+pub(crate) fn load_everywhere(ws: &Workspace, prefix: &str) -> Result<Vec<(Folder, Record)>> {
     let mut all = Vec::new();
     for (folder, ext) in [
         (Folder::Queue, "json"),
@@ -450,7 +455,7 @@ pub fn load_everywhere(ws: &Workspace, prefix: &str) -> Result<Vec<(Folder, Reco
 }
 
 /// Where a message with this id is now.
-pub fn locate(ws: &Workspace, id: &str) -> Option<(Folder, Record)> {
+pub(crate) fn locate(ws: &Workspace, id: &str) -> Option<(Folder, Record)> {
     for (folder, ext) in [
         (Folder::Queue, "json"),
         (Folder::Queue, "sending"),
@@ -484,7 +489,7 @@ pub enum Enqueued {
 /// Write a new message to the queue.
 /// Write a new message and its record: each flushed at once when
 /// `durable`, else left for one [`sync`] after a batch of them.
-pub fn write_new(ws: &Workspace, record: &Record, eml: &[u8], durable: bool) -> Result<()> {
+pub(crate) fn write_new(ws: &Workspace, record: &Record, eml: &[u8], durable: bool) -> Result<()> {
     let write = if durable {
         fsx::write_atomic
     } else {
@@ -499,12 +504,12 @@ pub fn write_new(ws: &Workspace, record: &Record, eml: &[u8], durable: bool) -> 
 }
 
 /// Flush the messages written by [`write_new`] without `durable`.
-pub fn sync(ws: &Workspace) -> Result<()> {
+pub(crate) fn sync(ws: &Workspace) -> Result<()> {
     fsx::sync_fs(&ws.mail_dir(Folder::Queue.name()))
 }
 
 /// Take a queued message for sending; `None` if another sender took it first.
-pub fn claim(ws: &Workspace, id: &str) -> Result<Option<Record>> {
+pub(crate) fn claim(ws: &Workspace, id: &str) -> Result<Option<Record>> {
     let from = path(ws, Folder::Queue, id, "json");
     let to = path(ws, Folder::Queue, id, "sending");
     match fs::rename(&from, &to) {
@@ -523,12 +528,12 @@ pub fn claim(ws: &Workspace, id: &str) -> Result<Option<Record>> {
 }
 
 /// Save a claimed message's record (still claimed).
-pub fn save_claimed(ws: &Workspace, r: &Record) -> Result<()> {
+pub(crate) fn save_claimed(ws: &Workspace, r: &Record) -> Result<()> {
     write_record(&path(ws, Folder::Queue, &r.id, "sending"), r)
 }
 
 /// Give a claimed message back to the queue with its new record.
-pub fn unclaim(ws: &Workspace, r: &Record) -> Result<()> {
+pub(crate) fn unclaim(ws: &Workspace, r: &Record) -> Result<()> {
     let claimed = path(ws, Folder::Queue, &r.id, "sending");
     write_record(&claimed, r)?;
     fsx::move_file(&claimed, &path(ws, Folder::Queue, &r.id, "json"))
@@ -536,7 +541,7 @@ pub fn unclaim(ws: &Workspace, r: &Record) -> Result<()> {
 
 /// Put a claimed message where its record says it belongs: back in the
 /// queue, or on to `sent/` or `failed/` when finished.
-pub fn release_claim(ws: &Workspace, r: &Record, to: Option<Folder>) -> Result<()> {
+pub(crate) fn release_claim(ws: &Workspace, r: &Record, to: Option<Folder>) -> Result<()> {
     match to {
         Some(folder) if folder != Folder::Queue => finish(ws, r, folder),
         _ => unclaim(ws, r),
@@ -559,7 +564,7 @@ fn finish(ws: &Workspace, r: &Record, to: Folder) -> Result<()> {
 /// (`sent/` and `failed/` are not claimed: no sender touches them). A
 /// message going back to the queue gets its message file first, so the
 /// queue never holds a record without one.
-pub fn move_finished(ws: &Workspace, r: &Record, from: Folder, to: Folder) -> Result<()> {
+pub(crate) fn move_finished(ws: &Workspace, r: &Record, from: Folder, to: Folder) -> Result<()> {
     let record = path(ws, from, &r.id, "json");
     if from == to {
         return write_record(&record, r);
@@ -575,7 +580,7 @@ pub fn move_finished(ws: &Workspace, r: &Record, from: Folder, to: Folder) -> Re
 /// Finish the claims of senders that died (or hung past `stale_secs`).
 /// `own_claims_stale`: this process holds no claim now (it is about to
 /// flush, one flush at a time), so a claim in its name is left over.
-pub fn recover(
+pub(crate) fn recover(
     ws: &Workspace,
     now: DateTime<FixedOffset>,
     stale_secs: i64,
@@ -600,7 +605,7 @@ pub fn recover(
 /// Every claimed record as it stands or, when its sender died, as
 /// [`recover`] will leave it, with the folder it then belongs in; nothing
 /// is written.
-pub fn claims_view(
+pub(crate) fn claims_view(
     ws: &Workspace,
     now: DateTime<FixedOffset>,
     stale_secs: i64,
@@ -705,12 +710,16 @@ fn recovered(ws: &Workspace, r: &mut Record, now: DateTime<FixedOffset>) -> Opti
 const INTERRUPTED: &str = "上次发送过程中程序中断，已放回队列等待发送";
 
 /// The reply shown for a recipient removed from the configuration.
-pub const REMOVED: &str = "已从配置中移除";
+pub(crate) const REMOVED: &str = "已从配置中移除";
 
 /// What the office is told of a message whose data went out without an
 /// answer: when, to which server, and how the server's administrator
 /// finds out whether it arrived (its Message-ID in the mail log).
-pub fn uncertain_text(message_id: Option<&str>, server: &str, at: DateTime<FixedOffset>) -> String {
+pub(crate) fn uncertain_text(
+    message_id: Option<&str>,
+    server: &str,
+    at: DateTime<FixedOffset>,
+) -> String {
     let when = at.format("%Y-%m-%d %H:%M:%S");
     let find = match message_id {
         Some(id) => format!(

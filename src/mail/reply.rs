@@ -13,11 +13,11 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     /// The basic code, `550`.
-    pub code: u16,
+    pub(crate) code: u16,
     /// The enhanced status code, `(5, 1, 1)`, when the server gave one.
-    pub enhanced: Option<(u16, u16, u16)>,
+    pub(crate) enhanced: Option<(u16, u16, u16)>,
     /// The whole line, `550 5.1.1 <a@b.cn>: User unknown`.
-    pub line: String,
+    pub(crate) line: String,
 }
 
 impl Reply {
@@ -44,12 +44,12 @@ impl Reply {
     }
 
     /// A 5xx reply: the server will not take it, trying again is useless.
-    pub fn permanent(&self) -> bool {
+    pub(crate) fn permanent(&self) -> bool {
         self.code / 100 == 5
     }
 
     /// What a refusal most likely means, by its codes.
-    pub fn meaning(&self) -> Meaning {
+    pub(crate) fn meaning(&self) -> Meaning {
         let spam = looks_like_spam(&self.line);
         match self.enhanced {
             Some((_, subject, detail)) => match (subject, detail) {
@@ -139,7 +139,7 @@ pub enum Meaning {
 
 impl Meaning {
     /// A few words: 地址不存在, 被判为垃圾邮件, 邮箱已满 ….
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Meaning::NoSuchMailbox => "地址不存在",
             Meaning::MailboxUnavailable => "邮箱不存在或不可用",
@@ -158,7 +158,7 @@ impl Meaning {
     }
 
     /// What the office can do about it.
-    pub fn advice(self) -> &'static str {
+    pub(crate) fn advice(self) -> &'static str {
         match self {
             Meaning::NoSuchMailbox | Meaning::BadAddress => "请核对 minsheng.toml 中的邮箱地址",
             Meaning::MailboxUnavailable => "请核对邮箱地址，或电话联系收件人",
@@ -179,7 +179,7 @@ impl Meaning {
 
     /// The advice for an address typed on the command line (`mail test`):
     /// nothing in `minsheng.toml` or the queue to fix.
-    pub fn advice_typed(self) -> &'static str {
+    pub(crate) fn advice_typed(self) -> &'static str {
         match self {
             Meaning::NoSuchMailbox | Meaning::BadAddress => "请核对输入的邮箱地址",
             Meaning::MailboxFull => "请联系收件人清理邮箱",

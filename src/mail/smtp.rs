@@ -32,7 +32,7 @@ use std::path::Path;
 use std::time::Duration;
 
 /// The configured server, checked and ready to connect.
-pub struct Server {
+pub(crate) struct Server {
     host: String,
     port: u16,
     security: Security,
@@ -40,13 +40,13 @@ pub struct Server {
     tls: Option<TlsParameters>,
     timeout: Duration,
     hello: ClientId,
-    pub from: Mailbox,
+    pub(crate) from: Mailbox,
 }
 
 /// What the office must fix before any message can go out (nothing was
 /// tried, no attempt is counted).
 #[derive(Debug)]
-pub struct SetupError(pub String);
+pub(crate) struct SetupError(pub String);
 
 impl fmt::Display for SetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -99,9 +99,9 @@ pub enum Fault {
 /// A [`Fault`] met while connecting, with the library's own words for the
 /// log.
 #[derive(Debug, Clone)]
-pub struct Unreachable {
-    pub fault: Fault,
-    pub detail: String,
+pub(crate) struct Unreachable {
+    pub(crate) fault: Fault,
+    pub(crate) detail: String,
 }
 
 impl From<Fault> for Unreachable {
@@ -143,7 +143,7 @@ const SECURITY_HINT: &str =
 
 impl Fault {
     /// The fault's name, for the log.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Fault::Config { .. } => "unusable [smtp] configuration",
             Fault::UnknownHost => "unknown host",
@@ -162,7 +162,7 @@ impl Fault {
     /// What is wrong and what to fix, in Chinese, naming the setting
     /// (`host`, `port`, the environment variable named by `password_env`,
     /// `extra_ca_file`) to look at.
-    pub fn explain(&self, smtp: &Smtp) -> String {
+    pub(crate) fn explain(&self, smtp: &Smtp) -> String {
         let server = format!("{}:{}", smtp.host.trim(), smtp.port);
         match self {
             Fault::Config { detail } => format!("发信设置有误：{detail}"),
@@ -232,7 +232,7 @@ impl Fault {
 /// Why a step inside a message's transaction failed, in words the office
 /// acts on. `Refused` is the message refused at DATA or after its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     SenderRefused {
         from: String,
         reply: Reply,
@@ -301,7 +301,7 @@ pub(super) fn explain(reply: &Reply, typed: bool) -> String {
 
 impl Failure {
     /// The server's reply, where it gave one.
-    pub fn reply(&self) -> Option<&Reply> {
+    pub(crate) fn reply(&self) -> Option<&Reply> {
         match self {
             Failure::SenderRefused { reply, .. } | Failure::Refused { reply } => Some(reply),
             _ => None,
@@ -310,7 +310,7 @@ impl Failure {
 
     /// A 5xx reply to the message as a whole (to MAIL FROM, DATA or its
     /// data): none of its recipients will get it from this server.
-    pub fn permanent(&self) -> bool {
+    pub(crate) fn permanent(&self) -> bool {
         self.reply().is_some_and(Reply::permanent)
     }
 }
@@ -318,16 +318,16 @@ impl Failure {
 /// One mail transaction: who the server took at RCPT TO, who it refused
 /// there, and what became of the message for those it took.
 #[derive(Debug)]
-pub struct Transaction {
-    pub accepted: Vec<String>,
-    pub refused: Vec<(String, Reply)>,
+pub(crate) struct Transaction {
+    pub(crate) accepted: Vec<String>,
+    pub(crate) refused: Vec<(String, Reply)>,
     /// The server's acknowledgement, or why there is none.
-    pub outcome: Result<String, SendError>,
+    pub(crate) outcome: Result<String, SendError>,
 }
 
 /// How sending one message ended without an acknowledgement.
 #[derive(Debug)]
-pub enum SendError {
+pub(crate) enum SendError {
     /// Not delivered: try again later.
     NotSent(Failure),
     /// The data went out but its answer never came: it may have been delivered.
@@ -337,13 +337,13 @@ pub enum SendError {
 impl Server {
     /// Check `[smtp]` and read the password and the extra CA; nothing is
     /// contacted yet. `root` is the workspace, for a relative `extra_ca_file`.
-    pub fn new(smtp: &Smtp, root: &Path) -> Result<Server, SetupError> {
+    pub(crate) fn new(smtp: &Smtp, root: &Path) -> Result<Server, SetupError> {
         Server::with_password(smtp, root, std::env::var(&smtp.password_env).ok())
     }
 
     /// The same with the password given, for `doctor`, which may find it
     /// in the service's environment file rather than in its own environment.
-    pub fn with_password(
+    pub(crate) fn with_password(
         smtp: &Smtp,
         root: &Path,
         password: Option<String>,
@@ -416,12 +416,12 @@ impl Server {
         })
     }
 
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
 
     /// Connect, encrypt and log in; a failure is the setup's, not a message's.
-    pub fn connect(&self) -> Result<Session, Unreachable> {
+    pub(crate) fn connect(&self) -> Result<Session, Unreachable> {
         let wrapper = match self.security {
             Security::Tls => self.tls.as_ref(),
             _ => None,
@@ -515,7 +515,7 @@ fn code_of(r: &Reply) -> String {
 }
 
 /// One open connection, logged in.
-pub struct Session {
+pub(crate) struct Session {
     conn: SmtpConnection,
     timeout: u64,
 }
@@ -525,7 +525,7 @@ impl Session {
     /// for the message data, before a byte of it is sent, with the
     /// recipients it accepted and refused: the queue records there that
     /// from now on the outcome for the accepted ones may become unknown.
-    pub fn send(
+    pub(crate) fn send(
         &mut self,
         from: &Address,
         to: &[Address],
@@ -611,11 +611,11 @@ impl Session {
 
     /// The connection can take another message (a server may drop an idle
     /// one between two messages: NOOP tells).
-    pub fn usable(&mut self) -> bool {
+    pub(crate) fn usable(&mut self) -> bool {
         !self.conn.has_broken() && self.conn.test_connected()
     }
 
-    pub fn quit(mut self) {
+    pub(crate) fn quit(mut self) {
         if !self.conn.has_broken() {
             let _ = self.conn.quit();
         }

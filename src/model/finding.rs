@@ -11,7 +11,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -33,9 +33,9 @@ macro_rules! finding_codes {
 
         impl FindingCode {
             #[cfg(test)]
-            pub const ALL: &[FindingCode] = &[$(FindingCode::$variant,)*];
+            pub(crate) const ALL: &[FindingCode] = &[$(FindingCode::$variant,)*];
 
-            pub fn as_str(self) -> &'static str {
+            pub(crate) fn as_str(self) -> &'static str {
                 match self {
                     $(FindingCode::$variant => $text,)*
                     FindingCode::Unknown => "unknown",
@@ -100,16 +100,16 @@ impl std::fmt::Display for FindingCode {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub code: FindingCode,
-    pub severity: Severity,
-    pub sheet: Option<String>,
-    pub cell: Option<String>,
-    pub indicator: Option<String>,
-    pub message: String,
+    pub(crate) code: FindingCode,
+    pub(crate) severity: Severity,
+    pub(crate) sheet: Option<String>,
+    pub(crate) cell: Option<String>,
+    pub(crate) indicator: Option<String>,
+    pub(crate) message: String,
 }
 
 impl Finding {
-    pub fn error(code: FindingCode, message: impl Into<String>) -> Finding {
+    pub(crate) fn error(code: FindingCode, message: impl Into<String>) -> Finding {
         Finding {
             code,
             severity: Severity::Error,
@@ -120,7 +120,7 @@ impl Finding {
         }
     }
 
-    pub fn warning(code: FindingCode, message: impl Into<String>) -> Finding {
+    pub(crate) fn warning(code: FindingCode, message: impl Into<String>) -> Finding {
         Finding {
             severity: Severity::Warning,
             ..Finding::error(code, message)
@@ -129,7 +129,7 @@ impl Finding {
 
     /// The finding placed on `sheet`, at `cell` (zero-based row, column)
     /// when it is about one; the message then starts with the cell (`G7：…`).
-    pub fn at(mut self, sheet: &str, cell: Option<(u32, u32)>) -> Finding {
+    pub(crate) fn at(mut self, sheet: &str, cell: Option<(u32, u32)>) -> Finding {
         self.sheet = Some(sheet.to_string());
         if let Some((r, c)) = cell {
             let reference = a1(r, c);
@@ -141,18 +141,18 @@ impl Finding {
 
     /// The finding about `cell` on `sheet`, when its message names the cell
     /// in its own words (`表头 G3 应为…`) and needs no `G3：` before it.
-    pub fn naming(mut self, sheet: &str, (r, c): (u32, u32)) -> Finding {
+    pub(crate) fn naming(mut self, sheet: &str, (r, c): (u32, u32)) -> Finding {
         self.sheet = Some(sheet.to_string());
         self.cell = Some(a1(r, c));
         self
     }
 
-    pub fn of(mut self, indicator: &str) -> Finding {
+    pub(crate) fn of(mut self, indicator: &str) -> Finding {
         self.indicator = Some(indicator.to_string());
         self
     }
 
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 }

@@ -25,30 +25,30 @@ pub struct Contact {
 /// One indicator's current value in a period, with the department's words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentValue {
-    pub department: String,
-    pub indicator: String,
-    pub value: Value,
-    pub progress: String,
-    pub problems: String,
-    pub measures: String,
+    pub(crate) department: String,
+    pub(crate) indicator: String,
+    pub(crate) value: Value,
+    pub(crate) progress: String,
+    pub(crate) problems: String,
+    pub(crate) measures: String,
 }
 
 /// The accepted return that counts for a department and period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentReturn {
-    pub received_at: DateTime<FixedOffset>,
-    pub version: i64,
+    pub(crate) received_at: DateTime<FixedOffset>,
+    pub(crate) version: i64,
     /// How many findings (warnings) it carried.
-    pub findings: i64,
+    pub(crate) findings: i64,
 }
 
 /// A department's submissions for a period.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Submission {
-    pub current: Option<CurrentReturn>,
+    pub(crate) current: Option<CurrentReturn>,
     /// The latest file of any verdict but duplicate, and when it came.
-    pub latest: Option<(Verdict, DateTime<FixedOffset>)>,
-    pub rejected: i64,
+    pub(crate) latest: Option<(Verdict, DateTime<FixedOffset>)>,
+    pub(crate) rejected: i64,
     /// When the latest file was rejected: its first error, as its receipt says it.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }

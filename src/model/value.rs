@@ -31,7 +31,7 @@ impl Value {
     }
 
     /// The number stored in the ledger: the value, or for a stage its percent.
-    pub fn amount(self) -> f64 {
+    pub(crate) fn amount(self) -> f64 {
         match self {
             Value::Stage(i) => i as f64 * 25.0,
             Value::Number(v) => v,
@@ -58,23 +58,23 @@ impl Value {
 pub struct Percent(i64);
 
 impl Percent {
-    pub fn of(fraction: f64) -> Percent {
+    pub(crate) fn of(fraction: f64) -> Percent {
         Percent(crate::text::permille(fraction))
     }
 
     /// The rounded figure as a fraction (0.249 for 24.9%): what a workbook
     /// cell under `0.0%` holds.
-    pub fn fraction(self) -> f64 {
+    pub(crate) fn fraction(self) -> f64 {
         self.0 as f64 / 1000.0
     }
 
     /// Percentage points (24.9).
-    pub fn points(self) -> f64 {
+    pub(crate) fn points(self) -> f64 {
         self.0 as f64 / 10.0
     }
 
     /// `self − other` in percentage points.
-    pub fn minus(self, other: Percent) -> Points {
+    pub(crate) fn minus(self, other: Percent) -> Points {
         Points(self.0 - other.0)
     }
 }
@@ -91,13 +91,13 @@ impl fmt::Display for Percent {
 pub struct Points(i64);
 
 impl Points {
-    pub fn value(self) -> f64 {
+    pub(crate) fn value(self) -> f64 {
         self.0 as f64 / 10.0
     }
 
     /// Whether these points are more than `limit` points (a configured
     /// threshold such as 5 or 7.5).
-    pub fn exceeds(self, limit: f64) -> bool {
+    pub(crate) fn exceeds(self, limit: f64) -> bool {
         self.0 as f64 > limit * 10.0 + 1e-6
     }
 
@@ -105,12 +105,12 @@ impl Points {
         Points(self.0.max(0))
     }
 
-    pub fn is_positive(self) -> bool {
+    pub(crate) fn is_positive(self) -> bool {
         self.0 > 0
     }
 
     /// `+12.5`, `-3.0`, `0.0`.
-    pub fn signed(self) -> String {
+    pub(crate) fn signed(self) -> String {
         if self.0 > 0 {
             format!("+{self}")
         } else {

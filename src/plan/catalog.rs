@@ -18,8 +18,8 @@ use toml::Spanned;
 /// `i * 25` percent done.
 pub const STAGES: [&str; 5] = ["未启动", "前期工作", "开工建设", "主体完工", "完成"];
 /// 单位 and 年度目标 of a milestone row.
-pub const MILESTONE_UNIT: &str = "阶段";
-pub const MILESTONE_TARGET: &str = "完成";
+pub(crate) const MILESTONE_UNIT: &str = "阶段";
+pub(crate) const MILESTONE_TARGET: &str = "完成";
 const PERCENT_UNIT: &str = "%";
 
 /// The word that marks a guess nobody has checked yet, at the start of a
@@ -45,9 +45,9 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 3] = [Level::Province, Level::City, Level::County];
+    pub(crate) const ALL: [Level; 3] = [Level::Province, Level::City, Level::County];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Level::Province => "省级",
             Level::City => "市级",
@@ -111,7 +111,7 @@ impl Kind {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Count => "count",
             Kind::Percent => "percent",
@@ -121,7 +121,7 @@ impl Kind {
     }
 
     /// Whether the value is a running total that should never go down.
-    pub fn is_cumulative(self) -> bool {
+    pub(crate) fn is_cumulative(self) -> bool {
         !matches!(self, Kind::Percent)
     }
 }
@@ -129,7 +129,7 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
     pub code: String,
-    pub task: String,
+    pub(crate) task: String,
     pub name: String,
     /// In the indicator's unit; a milestone's target is 100 (percent of its stages).
     pub target: f64,
@@ -142,7 +142,7 @@ pub struct Indicator {
 
 impl Indicator {
     /// The target as a form and a report show it.
-    pub fn target_text(&self) -> String {
+    pub(crate) fn target_text(&self) -> String {
         match self.kind {
             Kind::Milestone => MILESTONE_TARGET.to_string(),
             _ => crate::text::number(self.target),
@@ -157,7 +157,7 @@ pub struct Task {
     pub category: String,
     pub title: String,
     pub leads: Vec<String>,
-    pub text: String,
+    pub(crate) text: String,
     pub indicators: Vec<Indicator>,
 }
 
@@ -168,7 +168,7 @@ pub struct Plan {
     pub county: String,
     pub year: i32,
     #[serde(default = "default_timezone")]
-    pub timezone: String,
+    pub(crate) timezone: String,
     #[serde(default)]
     pub source: String,
     /// Who signs bulletins and forms (工作专班).
@@ -176,7 +176,7 @@ pub struct Plan {
     /// What the plan calls the issuer's own level: 县级, 区级 for a
     /// district, 市级 for a county-level city. Empty: as the tasks say it.
     #[serde(default)]
-    pub level: String,
+    pub(crate) level: String,
 }
 
 fn default_timezone() -> String {
@@ -198,7 +198,7 @@ pub struct WorkingGroup {
     /// What the plan calls its office (专班办公室, 领导小组办公室,
     /// 指挥部办公室); when empty, named after the issuer's group.
     #[serde(default)]
-    pub office_name: String,
+    pub(crate) office_name: String,
     /// The unit that follows up lagging items with the office (县政府督查室),
     /// named in the bulletin only when set.
     #[serde(default)]
@@ -208,8 +208,8 @@ pub struct WorkingGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
     /// A short identifier of the catalog (its file stem), written into forms.
-    pub id: String,
-    pub version: String,
+    pub(crate) id: String,
+    pub(crate) version: String,
     pub plan: Plan,
     pub tz: chrono_tz::Tz,
     pub working_group: WorkingGroup,
@@ -217,7 +217,7 @@ pub struct Catalog {
     pub departments: Vec<String>,
     pub tasks: Vec<Task>,
     /// The issuer's own level as the plan names it (县级, 区级, 市级).
-    pub own_level: String,
+    pub(crate) own_level: String,
     /// `待核对` comments still in the file, in line order; empty once reviewed.
     pub review: Vec<ReviewMark>,
     by_code: HashMap<String, (usize, usize)>,
@@ -225,15 +225,15 @@ pub struct Catalog {
 
 /// One problem in a catalog file, with the line it is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub message: String,
+pub(crate) struct Problem {
+    pub(crate) line: usize,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct CatalogError {
-    pub file: String,
-    pub problems: Vec<Problem>,
+    pub(crate) file: String,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl fmt::Display for CatalogError {
@@ -650,7 +650,7 @@ impl Catalog {
             .map(|&(t, i)| &self.tasks[t].indicators[i])
     }
 
-    pub fn task_of(&self, indicator: &Indicator) -> &Task {
+    pub(crate) fn task_of(&self, indicator: &Indicator) -> &Task {
         &self.tasks[self.by_code[&indicator.code].0]
     }
 
@@ -666,12 +666,12 @@ impl Catalog {
             .filter(move |i| i.department == department)
     }
 
-    pub fn has_department(&self, name: &str) -> bool {
+    pub(crate) fn has_department(&self, name: &str) -> bool {
         self.departments.iter().any(|d| d == name)
     }
 
     /// The `catalog --json` document of DESIGN.md.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         use serde_json::json;
         let tasks: Vec<_> = self
             .tasks
@@ -725,9 +725,9 @@ impl Catalog {
 /// bulletins would be the draft's guesses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct Unreviewed {
-    pub marks: usize,
+    pub(crate) marks: usize,
     /// Every mark's line, in order.
-    pub lines: Vec<usize>,
+    pub(crate) lines: Vec<usize>,
 }
 
 impl Unreviewed {
@@ -735,7 +735,7 @@ impl Unreviewed {
     const SHOWN: usize = 5;
 
     /// The first lines, the ones a message names.
-    pub fn shown_lines(&self) -> &[usize] {
+    pub(crate) fn shown_lines(&self) -> &[usize] {
         &self.lines[..self.lines.len().min(Self::SHOWN)]
     }
 
@@ -786,7 +786,7 @@ fn review_marks(src: &str) -> Vec<ReviewMark> {
 }
 
 /// A number for numeric kinds, the stage name 完成 for a milestone.
-pub fn target_json(i: &Indicator) -> serde_json::Value {
+pub(crate) fn target_json(i: &Indicator) -> serde_json::Value {
     match i.kind {
         Kind::Milestone => MILESTONE_TARGET.into(),
         _ => crate::text::json_number(i.target),

@@ -18,15 +18,15 @@ use crate::text::{number, pad, truncate, width};
 
 /// One line of the comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// 新增 / 删除 / 修改 / 编号变化
-    pub what: &'static str,
+    pub(crate) what: &'static str,
     /// The code (or codes, `P03-1 → P04-1`) it is about.
-    pub code: String,
+    pub(crate) code: String,
     /// Which field.
-    pub field: String,
-    pub a: String,
-    pub b: String,
+    pub(crate) field: String,
+    pub(crate) a: String,
+    pub(crate) b: String,
 }
 
 fn change(what: &'static str, code: &str, field: &str, a: String, b: String) -> Change {
@@ -99,7 +99,7 @@ fn similarity(a: &str, b: &str) -> f64 {
 }
 
 /// Every difference between catalog `a` and catalog `b`, in catalog order.
-pub fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
+pub(crate) fn diff(a: &Catalog, b: &Catalog) -> Vec<Change> {
     let mut out = Vec::new();
     for (field, x, y) in [
         ("方案名称", a.plan.name.clone(), b.plan.name.clone()),
@@ -272,7 +272,13 @@ fn indicator_changes(a: &Indicator, b: &Indicator, out: &mut Vec<Change>) {
 }
 
 /// The comparison as a table the office reads in a terminal.
-pub fn render(a_name: &str, b_name: &str, a: &Catalog, b: &Catalog, changes: &[Change]) -> String {
+pub(crate) fn render(
+    a_name: &str,
+    b_name: &str,
+    a: &Catalog,
+    b: &Catalog,
+    changes: &[Change],
+) -> String {
     let mut s = format!(
         "比较 A：{a_name}（{} 项任务，{} 个指标）\n     B：{b_name}（{} 项任务，{} 个指标）\n",
         a.tasks.len(),

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period {
-    pub year: i32,
+    pub(crate) year: i32,
     pub month: u32,
 }
 
@@ -23,7 +23,7 @@ impl Period {
             .then_some(Period { year, month })
     }
 
-    pub fn of_date(d: NaiveDate) -> Self {
+    pub(crate) fn of_date(d: NaiveDate) -> Self {
         Period {
             year: d.year(),
             month: d.month(),
@@ -34,7 +34,7 @@ impl Period {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a Period is always a valid month")
     }
 
-    pub fn last_day(self) -> NaiveDate {
+    pub(crate) fn last_day(self) -> NaiveDate {
         self.next()
             .first_day()
             .pred_opt()
@@ -55,7 +55,7 @@ impl Period {
         }
     }
 
-    pub fn prev(self) -> Self {
+    pub(crate) fn prev(self) -> Self {
         if self.month == 1 {
             Period {
                 year: self.year - 1,
@@ -80,7 +80,7 @@ impl Period {
     }
 
     /// Months between two periods, positive when `later` is after `self`.
-    pub fn months_until(self, later: Period) -> i32 {
+    pub(crate) fn months_until(self, later: Period) -> i32 {
         (later.year - self.year) * 12 + later.month as i32 - self.month as i32
     }
 

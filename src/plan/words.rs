@@ -17,25 +17,25 @@ const ITEM: &str = "实事";
 
 /// The words of one plan, resolved from its catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Words {
+pub(crate) struct Words {
     /// `平江县民生可感行动`
-    pub plan: String,
+    pub(crate) plan: String,
     /// `平江县`
-    pub county: String,
+    pub(crate) county: String,
     /// Who signs: `平江县民生可感行动工作专班`.
-    pub issuer: String,
+    pub(crate) issuer: String,
     /// The group in short, as a sentence names it: `专班`, `领导小组`, `指挥部`.
-    pub group: String,
+    pub(crate) group: String,
     /// `专班办公室`, `领导小组办公室`, `指挥部办公室`.
-    pub office_name: String,
+    pub(crate) office_name: String,
     /// The unit the office sits in (`县人社局`); empty when the plan says none.
-    pub office: String,
+    pub(crate) office: String,
     /// Who follows up with the office (`县政府督查室`); empty when none.
-    pub supervisor: String,
+    pub(crate) supervisor: String,
 }
 
 impl Words {
-    pub fn of(c: &Catalog) -> Words {
+    pub(crate) fn of(c: &Catalog) -> Words {
         let wg = &c.working_group;
         let issuer = c.plan.issuer.trim();
         let office_name = match wg.office_name.trim() {
@@ -60,7 +60,7 @@ impl Words {
     }
 
     /// `专班办公室（设县人社局）`, or the office's name alone.
-    pub fn office_with_seat(&self) -> String {
+    pub(crate) fn office_with_seat(&self) -> String {
         if self.office.is_empty() {
             self.office_name.clone()
         } else {
@@ -71,7 +71,7 @@ impl Words {
     /// The office by its full name, where the plan lets it be told:
     /// `平江县民生可感行动工作专班办公室（设县人社局）`; else as
     /// [`office_with_seat`](Self::office_with_seat).
-    pub fn office_in_full(&self) -> String {
+    pub(crate) fn office_in_full(&self) -> String {
         let full = match self.office_name.strip_prefix(self.group.as_str()) {
             Some(rest) if !rest.is_empty() && self.issuer.ends_with(&self.group) => {
                 format!("{}{rest}", self.issuer)
@@ -98,20 +98,20 @@ impl Words {
     /// The noun after `共35件` in a sentence that starts with the plan's
     /// name: `重点民生实事`, or nothing when the name already says 实事
     /// (`溪源区重点民生实事共9件、9项指标`).
-    pub fn items_noun(&self) -> &'static str {
+    pub(crate) fn items_noun(&self) -> &'static str {
         if self.plan.contains(ITEM) { "" } else { ITEMS }
     }
 
     /// The title of a document about the plan's items: `items()` + `rest`
     /// (`进展情况调度表`, `调度汇总表`).
-    pub fn title(&self, rest: &str) -> String {
+    pub(crate) fn title(&self, rest: &str) -> String {
         join(&self.items(), rest)
     }
 
     /// The title of one level's sheet: `平江县民生可感行动省级民生实事进展情况表`,
     /// `溪源区重点民生实事（省级）进展情况表`.
     /// `level` is the level's name as the plan gives it (区级 in a district).
-    pub fn level_title(&self, level: &str) -> String {
+    pub(crate) fn level_title(&self, level: &str) -> String {
         if self.plan.contains(ITEM) {
             format!("{}（{level}）进展情况表", self.plan)
         } else {
@@ -122,7 +122,7 @@ impl Words {
 
 /// The group word an issuer or office ends with: `县民生实事工作领导小组` →
 /// `领导小组`; `工作专班` reads `专班`, as plans call it in a sentence.
-pub fn short_group(name: &str) -> Option<&'static str> {
+pub(crate) fn short_group(name: &str) -> Option<&'static str> {
     let name = name.trim();
     GROUPS
         .iter()

@@ -26,13 +26,13 @@ const HIGHLIGHTS: usize = 5;
 
 /// What the bulletin needs besides the period's figures.
 pub struct Meta<'a> {
-    pub catalog: &'a Catalog,
+    pub(crate) catalog: &'a Catalog,
     /// Issue date (the clock's today).
-    pub today: NaiveDate,
+    pub(crate) today: NaiveDate,
     /// Points below 序时进度 still 序时推进, and beyond which 严重滞后.
-    pub tolerance: f64,
-    pub severe: f64,
-    pub deadline_day: u32,
+    pub(crate) tolerance: f64,
+    pub(crate) severe: f64,
+    pub(crate) deadline_day: u32,
     /// 第N期, from the ledger: the count of the plan year's periods that
     /// have had a report, this one included.
     pub issue_number: u32,
@@ -72,133 +72,133 @@ pub fn build(view: &PeriodView, meta: &Meta, templates: &Templates) -> Result<Bu
 /// Everything the templates see, numbers already written the way a bulletin
 /// prints them, so an edited template cannot get a unit or a rounding wrong.
 #[derive(Debug, Clone, Serialize)]
-pub struct Context {
-    pub subject: String,
-    pub title: String,
+pub(crate) struct Context {
+    pub(crate) subject: String,
+    pub(crate) title: String,
     /// `2024年第3期`
-    pub issue: String,
-    pub issue_number: u32,
+    pub(crate) issue: String,
+    pub(crate) issue_number: u32,
     /// The plan's words, as the templates' `plan`, `county`, `issuer`,
     /// `group`, `office_name`, `office`, `supervisor`.
     #[serde(flatten)]
-    pub words: Words,
+    pub(crate) words: Words,
     /// The noun after `共N件`: `重点民生实事`, empty when the plan's name
     /// already says 实事.
-    pub items_noun: String,
+    pub(crate) items_noun: String,
     /// The attached workbook's file name.
-    pub workbook: String,
+    pub(crate) workbook: String,
     /// Issue date, `2024年4月3日`.
-    pub date: String,
-    pub period: String,
+    pub(crate) date: String,
+    pub(crate) period: String,
     /// `2024年3月`
-    pub period_text: String,
+    pub(crate) period_text: String,
     /// The period's last day, `2024年3月31日`.
-    pub as_of: String,
-    pub time_progress: String,
+    pub(crate) as_of: String,
+    pub(crate) time_progress: String,
     /// 序时进度 in percent, for bar widths.
-    pub time_progress_value: f64,
-    pub tolerance: String,
-    pub severe_points: String,
-    pub total: LevelCtx,
-    pub levels: Vec<LevelCtx>,
-    pub departments_total: usize,
-    pub departments_reported: usize,
+    pub(crate) time_progress_value: f64,
+    pub(crate) tolerance: String,
+    pub(crate) severe_points: String,
+    pub(crate) total: LevelCtx,
+    pub(crate) levels: Vec<LevelCtx>,
+    pub(crate) departments_total: usize,
+    pub(crate) departments_reported: usize,
     /// Whether every unit has an accepted return: with the counts of
     /// `total` and the lists below, what the opening sentence is chosen by.
-    pub all_reported: bool,
+    pub(crate) all_reported: bool,
     /// Units without an accepted return, full names.
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
     /// Units whose return was rejected and not yet replaced by an accepted one.
-    pub rejected_pending: Vec<String>,
+    pub(crate) rejected_pending: Vec<String>,
     /// Units with a rejected return this period that have since reported.
-    pub rejected_fixed: Vec<String>,
+    pub(crate) rejected_fixed: Vec<String>,
     /// Units that reported after the deadline.
-    pub late: Vec<String>,
-    pub previous: Option<PreviousCtx>,
-    pub lagging: Vec<ItemCtx>,
-    pub severe: Vec<ItemCtx>,
-    pub done_items: Vec<ItemCtx>,
-    pub highlights: Vec<ItemCtx>,
-    pub legend: Vec<Segment>,
+    pub(crate) late: Vec<String>,
+    pub(crate) previous: Option<PreviousCtx>,
+    pub(crate) lagging: Vec<ItemCtx>,
+    pub(crate) severe: Vec<ItemCtx>,
+    pub(crate) done_items: Vec<ItemCtx>,
+    pub(crate) highlights: Vec<ItemCtx>,
+    pub(crate) legend: Vec<Segment>,
     /// When the next period's returns are due, `2024年5月5日`.
-    pub next_deadline: String,
-    pub next_period_text: String,
-    pub last_period: bool,
+    pub(crate) next_deadline: String,
+    pub(crate) next_period_text: String,
+    pub(crate) last_period: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct LevelCtx {
-    pub name: String,
-    pub tasks: usize,
-    pub tasks_done: usize,
-    pub indicators: usize,
-    pub done: usize,
-    pub on_track: usize,
-    pub lagging: usize,
-    pub severe: usize,
-    pub not_reported: usize,
-    pub behind: usize,
+pub(crate) struct LevelCtx {
+    pub(crate) name: String,
+    pub(crate) tasks: usize,
+    pub(crate) tasks_done: usize,
+    pub(crate) indicators: usize,
+    pub(crate) done: usize,
+    pub(crate) on_track: usize,
+    pub(crate) lagging: usize,
+    pub(crate) severe: usize,
+    pub(crate) not_reported: usize,
+    pub(crate) behind: usize,
     /// 已完成指标占比: indicators done / all indicators, `8.6%`.
-    pub done_share: String,
+    pub(crate) done_share: String,
     /// 平均完成率: mean progress of the reported indicators (each at most
     /// 100 %), `41.3%`; empty when none is reported.
-    pub mean_progress: String,
+    pub(crate) mean_progress: String,
     /// One segment per status with any indicators, widths in percent.
-    pub bars: Vec<Segment>,
+    pub(crate) bars: Vec<Segment>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Segment {
-    pub label: String,
-    pub count: usize,
-    pub color: String,
-    pub width: f64,
+pub(crate) struct Segment {
+    pub(crate) label: String,
+    pub(crate) count: usize,
+    pub(crate) color: String,
+    pub(crate) width: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct PreviousCtx {
-    pub period_text: String,
-    pub done: usize,
-    pub behind: usize,
-    pub not_reported: usize,
-    pub reported: usize,
+pub(crate) struct PreviousCtx {
+    pub(crate) period_text: String,
+    pub(crate) done: usize,
+    pub(crate) behind: usize,
+    pub(crate) not_reported: usize,
+    pub(crate) reported: usize,
     /// `增加2项` / `减少1项` / `持平`.
-    pub done_change: String,
-    pub behind_change: String,
-    pub reported_change: String,
+    pub(crate) done_change: String,
+    pub(crate) behind_change: String,
+    pub(crate) reported_change: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ItemCtx {
-    pub code: String,
-    pub name: String,
-    pub task: String,
-    pub level: String,
-    pub department: String,
+pub(crate) struct ItemCtx {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) task: String,
+    pub(crate) level: String,
+    pub(crate) department: String,
     /// With its unit: `419户`, `100%`, `完成`.
-    pub target: String,
-    pub done: String,
-    pub rate: String,
+    pub(crate) target: String,
+    pub(crate) done: String,
+    pub(crate) rate: String,
     /// Completion in percent, capped at 100, for bar widths.
-    pub rate_value: f64,
-    pub time: String,
+    pub(crate) rate_value: f64,
+    pub(crate) time: String,
     /// Points behind 序时进度, `22.5`: the printed 序时进度 less the printed rate.
-    pub gap: String,
-    pub status: String,
-    pub status_color: String,
-    pub warning: String,
-    pub warning_color: String,
+    pub(crate) gap: String,
+    pub(crate) status: String,
+    pub(crate) status_color: String,
+    pub(crate) warning: String,
+    pub(crate) warning_color: String,
     /// Completion last period and the rise since in points, `+12.5`.
-    pub previous_rate: String,
-    pub change: String,
-    pub work: String,
-    pub problems: String,
-    pub measures: String,
+    pub(crate) previous_rate: String,
+    pub(crate) change: String,
+    pub(crate) work: String,
+    pub(crate) problems: String,
+    pub(crate) measures: String,
 }
 
 /// Colours of the statuses, shared by the bars and the tables: green
 /// reached, blue on schedule, orange and red behind, grey not reported.
-pub fn status_rgb(s: Status) -> u32 {
+pub(crate) fn status_rgb(s: Status) -> u32 {
     match s {
         Status::Done => 0x2E7D32,
         Status::OnTrack => 0x1F6FB2,

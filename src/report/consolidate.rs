@@ -13,7 +13,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Status {
+pub(crate) enum Status {
     #[serde(rename = "已完成")]
     Done,
     #[serde(rename = "序时推进")]
@@ -27,7 +27,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub(crate) const ALL: [Status; 5] = [
         Status::Done,
         Status::OnTrack,
         Status::Lagging,
@@ -35,7 +35,7 @@ impl Status {
         Status::NotReported,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Status::Done => "已完成",
             Status::OnTrack => "序时推进",
@@ -45,16 +45,16 @@ impl Status {
         }
     }
 
-    pub fn is_behind(self) -> bool {
+    pub(crate) fn is_behind(self) -> bool {
         matches!(self, Status::Lagging | Status::Severe)
     }
 }
 
 /// Thresholds in percentage points below 序时进度.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Thresholds {
-    pub tolerance: f64,
-    pub severe: f64,
+pub(crate) struct Thresholds {
+    pub(crate) tolerance: f64,
+    pub(crate) severe: f64,
 }
 
 /// The status of a reported indicator with `progress` (done/target) at
@@ -79,7 +79,7 @@ fn status_of(progress: f64, time: f64, t: Thresholds) -> Status {
 /// escalating with how far and how long it has lagged: blue is a reminder,
 /// yellow a warning, red means 挂牌督办.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum Warning {
+pub(crate) enum Warning {
     #[serde(rename = "")]
     None,
     #[serde(rename = "蓝色")]
@@ -92,7 +92,7 @@ pub enum Warning {
 
 impl Warning {
     /// `蓝色预警` …; empty for no warning.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Warning::None => "",
             Warning::Blue => "蓝色预警",
@@ -102,7 +102,7 @@ impl Warning {
     }
 
     /// Background colour (RGB) the workbook and the bulletin paint it with.
-    pub fn rgb(self) -> u32 {
+    pub(crate) fn rgb(self) -> u32 {
         match self {
             Warning::None => 0xFFFFFF,
             Warning::Blue => 0xBDD7EE,
@@ -126,7 +126,7 @@ fn warning_of(status: Status, previous: Option<Status>) -> Warning {
 
 /// Indicators counted by status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts([usize; 5]);
+pub(crate) struct Counts([usize; 5]);
 
 impl Counts {
     fn of(statuses: impl IntoIterator<Item = Status>) -> Counts {
@@ -141,11 +141,11 @@ impl Counts {
         self.0[Counts::slot(s)] += 1;
     }
 
-    pub fn get(&self, s: Status) -> usize {
+    pub(crate) fn get(&self, s: Status) -> usize {
         self.0[Counts::slot(s)]
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.0.iter().sum()
     }
 
@@ -177,12 +177,12 @@ impl Counts {
 /// The two rates of a set of indicators, each computed and rounded once;
 /// every output prints these.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Rates {
+pub(crate) struct Rates {
     /// 已完成指标占比: indicators that reached their target / all indicators.
-    pub done_share: Percent,
+    pub(crate) done_share: Percent,
     /// 平均完成率: mean progress of the reported indicators, each counted at
     /// most 100 %; `None` when none is reported.
-    pub mean_progress: Option<Percent>,
+    pub(crate) mean_progress: Option<Percent>,
 }
 
 impl Rates {
@@ -195,95 +195,95 @@ impl Rates {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct IndicatorView<'a> {
-    pub indicator: &'a Indicator,
-    pub task: &'a Task,
-    pub level: Level,
+pub(crate) struct IndicatorView<'a> {
+    pub(crate) indicator: &'a Indicator,
+    pub(crate) task: &'a Task,
+    pub(crate) level: Level,
     /// The level as the plan names it (区级 in a district's plan).
-    pub level_name: &'a str,
-    pub task_title: &'a str,
-    pub value: Option<Value>,
+    pub(crate) level_name: &'a str,
+    pub(crate) task_title: &'a str,
+    pub(crate) value: Option<Value>,
     /// Exact progress (done/target, a standard from its baseline), for JSON.
-    pub progress: Option<f64>,
+    pub(crate) progress: Option<f64>,
     /// The same, as every output prints it.
-    pub rate: Option<Percent>,
-    pub status: Status,
+    pub(crate) rate: Option<Percent>,
+    pub(crate) status: Status,
     /// Points by which the printed rate trails the printed 序时进度 (0 when
     /// ahead); `None` when not reported.
-    pub gap: Option<Points>,
+    pub(crate) gap: Option<Points>,
     /// Progress in the previous period of the plan year, if reported then.
-    pub previous_progress: Option<f64>,
-    pub previous_rate: Option<Percent>,
+    pub(crate) previous_progress: Option<f64>,
+    pub(crate) previous_rate: Option<Percent>,
     /// Status in the previous period (against that period's 序时进度).
-    pub previous_status: Option<Status>,
-    pub warning: Warning,
-    pub work: String,
-    pub problems: String,
-    pub measures: String,
+    pub(crate) previous_status: Option<Status>,
+    pub(crate) warning: Warning,
+    pub(crate) work: String,
+    pub(crate) problems: String,
+    pub(crate) measures: String,
 }
 
 impl IndicatorView<'_> {
     /// Change of the printed rate since the previous period, in points;
     /// `None` unless reported in both.
-    pub fn change(&self) -> Option<Points> {
+    pub(crate) fn change(&self) -> Option<Points> {
         Some(self.rate?.minus(self.previous_rate?))
     }
 }
 
 /// One key task (重点民生实事) over all its indicators.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskView<'a> {
-    pub task: &'a Task,
-    pub counts: Counts,
+pub(crate) struct TaskView<'a> {
+    pub(crate) task: &'a Task,
+    pub(crate) counts: Counts,
     /// 已完成 when every indicator is; otherwise its worst reported
     /// indicator's, with 未报送 ranked after lagging: a task half unreported
     /// but otherwise on track cannot be called on track.
-    pub status: Status,
+    pub(crate) status: Status,
     /// Mean progress of its reported indicators, each capped at 100 %.
-    pub progress: Option<f64>,
+    pub(crate) progress: Option<f64>,
 }
 
 /// One level (省级/市级/县级) of the plan.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LevelView {
-    pub level: Level,
+pub(crate) struct LevelView {
+    pub(crate) level: Level,
     /// As the plan names it (区级 in a district's plan).
-    pub name: String,
-    pub tasks: usize,
-    pub tasks_done: usize,
-    pub counts: Counts,
+    pub(crate) name: String,
+    pub(crate) tasks: usize,
+    pub(crate) tasks_done: usize,
+    pub(crate) counts: Counts,
     /// The same counts in the previous period, when there is one to compare with.
-    pub previous: Option<Counts>,
+    pub(crate) previous: Option<Counts>,
     /// Mean progress of its reported indicators, each capped at 100 %.
-    pub progress: Option<f64>,
-    pub rates: Rates,
+    pub(crate) progress: Option<f64>,
+    pub(crate) rates: Rates,
 }
 
 /// What the previous period looked like, for "compared with last period".
 #[derive(Debug, Clone, PartialEq)]
-pub struct PreviousView {
-    pub period: Period,
-    pub time_progress: f64,
-    pub counts: Counts,
-    pub reported_departments: usize,
+pub(crate) struct PreviousView {
+    pub(crate) period: Period,
+    pub(crate) time_progress: f64,
+    pub(crate) counts: Counts,
+    pub(crate) reported_departments: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct DepartmentView {
-    pub name: String,
-    pub submitted: bool,
+pub(crate) struct DepartmentView {
+    pub(crate) name: String,
+    pub(crate) submitted: bool,
     /// Verdict of the latest file for this period (accepted or rejected).
-    pub verdict: Option<Verdict>,
-    pub received_at: Option<DateTime<FixedOffset>>,
-    pub late: bool,
-    pub version: Option<i64>,
-    pub findings: Option<i64>,
-    pub rejected: i64,
+    pub(crate) verdict: Option<Verdict>,
+    pub(crate) received_at: Option<DateTime<FixedOffset>>,
+    pub(crate) late: bool,
+    pub(crate) version: Option<i64>,
+    pub(crate) findings: Option<i64>,
+    pub(crate) rejected: i64,
     /// When the latest file was rejected: why, in the receipt's words.
-    pub reason: Option<String>,
-    pub indicators: usize,
-    pub counts: Counts,
-    pub rates: Rates,
+    pub(crate) reason: Option<String>,
+    pub(crate) indicators: usize,
+    pub(crate) counts: Counts,
+    pub(crate) rates: Rates,
 }
 
 impl DepartmentView {
@@ -301,44 +301,44 @@ impl DepartmentView {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodView<'a> {
-    pub period: Period,
-    pub time_progress: f64,
+    pub(crate) period: Period,
+    pub(crate) time_progress: f64,
     /// 序时进度 as printed.
-    pub time: Percent,
-    pub deadline: NaiveDate,
-    pub indicators: Vec<IndicatorView<'a>>,
-    pub departments: Vec<DepartmentView>,
-    pub tasks: Vec<TaskView<'a>>,
+    pub(crate) time: Percent,
+    pub(crate) deadline: NaiveDate,
+    pub(crate) indicators: Vec<IndicatorView<'a>>,
+    pub(crate) departments: Vec<DepartmentView>,
+    pub(crate) tasks: Vec<TaskView<'a>>,
     /// Always the three levels, in order, even one without tasks.
-    pub levels: Vec<LevelView>,
-    pub totals: Counts,
+    pub(crate) levels: Vec<LevelView>,
+    pub(crate) totals: Counts,
     /// Mean progress of every reported indicator, each capped at 100 %.
-    pub progress: Option<f64>,
-    pub rates: Rates,
+    pub(crate) progress: Option<f64>,
+    pub(crate) rates: Rates,
     /// `None` in the first month of the plan year, and when the period
     /// before had neither a report nor an accepted return: nothing to
     /// compare with.
-    pub previous: Option<PreviousView>,
+    pub(crate) previous: Option<PreviousView>,
 }
 
 impl<'a> PeriodView<'a> {
-    pub fn count(&self, level: Option<Level>, status: Status) -> usize {
+    pub(crate) fn count(&self, level: Option<Level>, status: Status) -> usize {
         self.indicators
             .iter()
             .filter(|i| level.is_none_or(|l| i.level == l) && i.status == status)
             .count()
     }
 
-    pub fn reported_departments(&self) -> usize {
+    pub(crate) fn reported_departments(&self) -> usize {
         self.departments.iter().filter(|d| d.submitted).count()
     }
 
-    pub fn level(&self, level: Level) -> Option<&LevelView> {
+    pub(crate) fn level(&self, level: Level) -> Option<&LevelView> {
         self.levels.iter().find(|l| l.level == level)
     }
 
     /// 滞后 and 严重滞后 indicators, furthest behind first (ties in catalog order).
-    pub fn lagging(&self) -> Vec<&IndicatorView<'a>> {
+    pub(crate) fn lagging(&self) -> Vec<&IndicatorView<'a>> {
         let mut v: Vec<_> = self
             .indicators
             .iter()
@@ -350,7 +350,7 @@ impl<'a> PeriodView<'a> {
 
     /// Up to `n` indicators that moved most since the previous period, the
     /// largest rise first; an indicator that did not move is no highlight.
-    pub fn movers(&self, n: usize) -> Vec<&IndicatorView<'a>> {
+    pub(crate) fn movers(&self, n: usize) -> Vec<&IndicatorView<'a>> {
         let mut v: Vec<_> = self
             .indicators
             .iter()
@@ -384,21 +384,21 @@ fn mean_capped(progress: impl Iterator<Item = f64>) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
-pub struct Inputs<'c, 'd> {
-    pub catalog: &'c Catalog,
-    pub period: Period,
-    pub current: &'d [CurrentValue],
-    pub previous: &'d [CurrentValue],
-    pub submissions: &'d HashMap<String, Submission>,
+pub(crate) struct Inputs<'c, 'd> {
+    pub(crate) catalog: &'c Catalog,
+    pub(crate) period: Period,
+    pub(crate) current: &'d [CurrentValue],
+    pub(crate) previous: &'d [CurrentValue],
+    pub(crate) submissions: &'d HashMap<String, Submission>,
     /// Whether the period before had a report made: then it is compared
     /// with even if nobody had reported for it.
-    pub previous_reported: bool,
-    pub thresholds: Thresholds,
-    pub deadline_day: u32,
-    pub today: NaiveDate,
+    pub(crate) previous_reported: bool,
+    pub(crate) thresholds: Thresholds,
+    pub(crate) deadline_day: u32,
+    pub(crate) today: NaiveDate,
 }
 
-pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
+pub(crate) fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
     let time = x.period.time_progress();
     // The previous period counts only within the plan year: January starts
     // afresh, as the forms do.
@@ -588,7 +588,7 @@ pub fn consolidate<'c>(x: &Inputs<'c, '_>) -> PeriodView<'c> {
 }
 
 /// The `status --json` document of DESIGN.md.
-pub fn status_json(v: &PeriodView) -> serde_json::Value {
+pub(crate) fn status_json(v: &PeriodView) -> serde_json::Value {
     use crate::text::json_number;
     use serde_json::json;
     let indicators: Vec<_> = v

@@ -14,20 +14,20 @@ use super::bulletin::Context;
 use chrono::NaiveDate;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Document {
-    pub title: String,
+pub(crate) struct Document {
+    pub(crate) title: String,
     /// `（2024年第3期）`, when the template keeps the line under the title.
-    pub issue: Option<String>,
-    pub blocks: Vec<Block>,
+    pub(crate) issue: Option<String>,
+    pub(crate) blocks: Vec<Block>,
     /// 附件: the lagging items, when there are any.
-    pub attachment: Option<Table>,
+    pub(crate) attachment: Option<Table>,
     /// Who issues it and on what day: the file's author and creation time.
-    pub issuer: String,
-    pub date: NaiveDate,
+    pub(crate) issuer: String,
+    pub(crate) date: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Block {
+pub(crate) enum Block {
     /// A level-one heading, `一、总体进展情况`.
     Heading(String),
     /// A level-two paragraph, `（一）压实工作责任。各牵头单位要…`: its first
@@ -44,22 +44,22 @@ pub enum Block {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     /// `2024年3月滞后事项清单`
-    pub title: String,
-    pub note: String,
-    pub columns: &'static [Column],
+    pub(crate) title: String,
+    pub(crate) note: String,
+    pub(crate) columns: &'static [Column],
     /// One cell per column, in order.
-    pub rows: Vec<Vec<String>>,
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Column {
-    pub name: &'static str,
+pub(crate) struct Column {
+    pub(crate) name: &'static str,
     /// Twips; the columns add up to the type area (8844).
-    pub width: u32,
+    pub(crate) width: u32,
     /// Text read from the left (names); figures are centred.
-    pub left: bool,
+    pub(crate) left: bool,
 }
 
 const LAGGING_COLUMNS: &[Column] = &[
@@ -94,7 +94,7 @@ impl Document {
     /// The bulletin's rendered text (`templates/bulletin.txt`) laid out as a
     /// document: the first line its title, a `（…）` line under it the issue,
     /// the rest by level; the lagging items of `ctx` as the attachment.
-    pub fn of_bulletin(text: &str, ctx: &Context, date: NaiveDate) -> Document {
+    pub(crate) fn of_bulletin(text: &str, ctx: &Context, date: NaiveDate) -> Document {
         let mut lines = text
             .lines()
             .map(str::trim)

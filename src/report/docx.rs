@@ -44,7 +44,7 @@ const R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 const XML_DECL: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#;
 
 /// The `.docx` bytes of `doc`.
-pub fn write(doc: &Document) -> Result<Vec<u8>> {
+pub(crate) fn write(doc: &Document) -> Result<Vec<u8>> {
     let parts: [(&str, String); 10] = [
         ("[Content_Types].xml", content_types()),
         ("_rels/.rels", package_rels()),

@@ -23,7 +23,11 @@ use std::path::PathBuf;
 
 /// Read the ledger and consolidate `period` (the one place both `status`
 /// and `report` get their numbers from).
-pub fn view<'a>(ws: &'a Workspace, ledger: &Ledger, period: Period) -> Result<PeriodView<'a>> {
+pub(crate) fn view<'a>(
+    ws: &'a Workspace,
+    ledger: &Ledger,
+    period: Period,
+) -> Result<PeriodView<'a>> {
     let current = ledger.current_values(period)?;
     let previous = if period.month > 1 {
         ledger.current_values(period.prev())?
@@ -53,22 +57,22 @@ pub fn view<'a>(ws: &'a Workspace, ledger: &Ledger, period: Period) -> Result<Pe
 pub struct ReportFiles {
     pub workbook: PathBuf,
     pub html: PathBuf,
-    pub text: PathBuf,
+    pub(crate) text: PathBuf,
     pub docx: PathBuf,
     /// `平江县民生可感行动调度通报（2024年第3期）`
-    pub subject: String,
-    pub html_body: String,
-    pub text_body: String,
+    pub(crate) subject: String,
+    pub(crate) html_body: String,
+    pub(crate) text_body: String,
     /// 第N期: the count of the plan year's periods that have had a report,
     /// this one included; kept when the report is made again.
-    pub issue_number: u32,
+    pub(crate) issue_number: u32,
     /// The workbook and the Word bulletin as written, for the mail.
-    pub workbook_bytes: Vec<u8>,
-    pub docx_bytes: Vec<u8>,
+    pub(crate) workbook_bytes: Vec<u8>,
+    pub(crate) docx_bytes: Vec<u8>,
 }
 
 /// The workbook's file name; the bulletin's attachment line names it too.
-pub fn workbook_name(period: Period) -> String {
+pub(crate) fn workbook_name(period: Period) -> String {
     format!("{period}-民生实事调度汇总表.xlsx")
 }
 
@@ -86,7 +90,7 @@ pub fn generate(ws: &Workspace, ledger: &Ledger, period: Period) -> Result<Repor
 
 /// Write the report of a consolidated period, and remember in the ledger
 /// that the period had one, so its bulletin number stays.
-pub fn write(ws: &Workspace, ledger: &Ledger, view: &PeriodView) -> Result<ReportFiles> {
+pub(crate) fn write(ws: &Workspace, ledger: &Ledger, view: &PeriodView) -> Result<ReportFiles> {
     let period = view.period;
     let templates = Templates::load(&ws.root)?;
     let issue_number = ledger.issue_number(period)?;

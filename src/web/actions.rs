@@ -22,7 +22,7 @@ use serde::Deserialize;
 use std::io::Write;
 
 #[derive(Deserialize)]
-pub struct PeriodForm {
+pub(crate) struct PeriodForm {
     period: Option<String>,
 }
 
@@ -44,7 +44,7 @@ fn period_of(app: &AppState, given: Option<&str>) -> Result<Period, Response> {
 }
 
 /// A download: its bytes, type and the name the browser saves it as.
-pub fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -76,11 +76,12 @@ pub fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Respo
     res
 }
 
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-pub const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const DOCX: &str =
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 /// `POST /forms`: issue the period's forms (as `forms` does) and answer them as one zip.
-pub async fn forms_zip(
+pub(crate) async fn forms_zip(
     State(app): State<AppState>,
     axum::Form(f): axum::Form<PeriodForm>,
 ) -> Response {
@@ -114,7 +115,7 @@ pub async fn forms_zip(
 
 /// `POST /report`: make the period's report (as `report` does) and show
 /// where to read it.
-pub async fn make_report(
+pub(crate) async fn make_report(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     axum::Form(f): axum::Form<PeriodForm>,
@@ -171,7 +172,7 @@ async fn report_file(
 
 /// `GET /report/<period>/bulletin`: the very HTML the leaders get. Its
 /// styles are inline, as mail needs; scripts stay forbidden.
-pub async fn bulletin(State(app): State<AppState>, Path(period): Path<String>) -> Response {
+pub(crate) async fn bulletin(State(app): State<AppState>, Path(period): Path<String>) -> Response {
     match report_file(app, period, "html").await {
         Ok((_, bytes)) => {
             let mut res = bytes.into_response();
@@ -190,14 +191,14 @@ pub async fn bulletin(State(app): State<AppState>, Path(period): Path<String>) -
     }
 }
 
-pub async fn workbook(State(app): State<AppState>, Path(period): Path<String>) -> Response {
+pub(crate) async fn workbook(State(app): State<AppState>, Path(period): Path<String>) -> Response {
     match report_file(app, period, "xlsx").await {
         Ok((p, bytes)) => download(bytes, XLSX, &report::workbook_name(p)),
         Err(r) => r,
     }
 }
 
-pub async fn word(State(app): State<AppState>, Path(period): Path<String>) -> Response {
+pub(crate) async fn word(State(app): State<AppState>, Path(period): Path<String>) -> Response {
     match report_file(app, period, "docx").await {
         Ok((p, bytes)) => download(bytes, DOCX, &report::bulletin_name(p, "docx")),
         Err(r) => r,
@@ -205,7 +206,7 @@ pub async fn word(State(app): State<AppState>, Path(period): Path<String>) -> Re
 }
 
 /// `GET /doctor`: the checks of `minsheng doctor`, the SMTP login included.
-pub async fn doctor(State(app): State<AppState>) -> Response {
+pub(crate) async fn doctor(State(app): State<AppState>) -> Response {
     use crate::cycle::doctor::{self, Probes};
     let checks = blocking(&app, |ws| {
         Ok(doctor::run(&ws.root, Probes { smtp_login: true }))
@@ -236,7 +237,7 @@ pub async fn doctor(State(app): State<AppState>) -> Response {
 }
 
 /// `GET /send?period=P`: what sending would do, or why it is refused.
-pub async fn send_confirm(
+pub(crate) async fn send_confirm(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     Query(q): Query<PeriodQuery>,
@@ -270,7 +271,7 @@ pub async fn send_confirm(
 
 /// `POST /send`: the review gate, the report, the bulletin queued to the
 /// leaders and tried at once, as `report --send`.
-pub async fn send(
+pub(crate) async fn send(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     axum::Form(f): axum::Form<PeriodForm>,
@@ -346,7 +347,7 @@ fn flush_lines(s: &crate::mail::FlushSummary) -> Vec<String> {
 }
 
 /// `GET /remind?period=P`: who would be reminded, and whom to phone.
-pub async fn remind_confirm(
+pub(crate) async fn remind_confirm(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     Query(q): Query<PeriodQuery>,
@@ -398,7 +399,7 @@ pub async fn remind_confirm(
 }
 
 /// `POST /remind`: queue and send the reminders, as `remind` does.
-pub async fn remind(
+pub(crate) async fn remind(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     axum::Form(f): axum::Form<PeriodForm>,
@@ -478,7 +479,7 @@ async fn receipt_file(
 }
 
 /// `GET /receipt/<id>`: a receipt's text.
-pub async fn receipt_text(State(app): State<AppState>, Path(id): Path<i64>) -> Response {
+pub(crate) async fn receipt_text(State(app): State<AppState>, Path(id): Path<i64>) -> Response {
     match receipt_file(&app, id, "txt").await {
         Ok((_, bytes)) => {
             let mut res = bytes.into_response();
@@ -493,7 +494,7 @@ pub async fn receipt_text(State(app): State<AppState>, Path(id): Path<i64>) -> R
 }
 
 /// `GET /receipt/<id>/marked`: the return with each finding's cell marked.
-pub async fn marked_copy(State(app): State<AppState>, Path(id): Path<i64>) -> Response {
+pub(crate) async fn marked_copy(State(app): State<AppState>, Path(id): Path<i64>) -> Response {
     match receipt_file(&app, id, "xlsx").await {
         Ok((name, bytes)) => download(bytes, XLSX, &name),
         Err(r) => r,

@@ -20,14 +20,14 @@ const MAX_FAILS: usize = 10;
 /// …block the address for this long.
 const BLOCK: Duration = Duration::from_secs(15 * 60);
 
-pub const COOKIE: &str = "minsheng_session";
+pub(crate) const COOKIE: &str = "minsheng_session";
 
 /// Where the office password's hash is kept (a PHC string, mode 0600).
 pub fn password_path(ws: &Workspace) -> PathBuf {
     ws.var().join("web-password")
 }
 
-pub fn has_password(ws: &Workspace) -> bool {
+pub(crate) fn has_password(ws: &Workspace) -> bool {
     password_path(ws).is_file()
 }
 
@@ -60,7 +60,7 @@ pub fn verify(ws: &Workspace, password: &str) -> Result<bool> {
 }
 
 /// A random token, hex.
-pub fn token() -> String {
+pub(crate) fn token() -> String {
     let mut b = [0u8; 32];
     // The OS random source failing is not something a request can recover from.
     getrandom::fill(&mut b).expect("the OS random source works");
@@ -68,9 +68,9 @@ pub fn token() -> String {
 }
 
 #[derive(Debug, Clone)]
-pub struct Session {
-    pub id: String,
-    pub csrf: String,
+pub(crate) struct Session {
+    pub(crate) id: String,
+    pub(crate) csrf: String,
     seen: Instant,
 }
 
@@ -81,14 +81,14 @@ struct Failures {
 }
 
 #[derive(Default)]
-pub struct Auth {
+pub(crate) struct Auth {
     sessions: Mutex<HashMap<String, Session>>,
     failures: Mutex<HashMap<IpAddr, Failures>>,
 }
 
 impl Auth {
     /// A new session.
-    pub fn open(&self) -> Session {
+    pub(crate) fn open(&self) -> Session {
         let s = Session {
             id: token(),
             csrf: token(),
@@ -101,7 +101,7 @@ impl Auth {
     }
 
     /// The live session with this id, its idle clock restarted.
-    pub fn find(&self, id: &str) -> Option<Session> {
+    pub(crate) fn find(&self, id: &str) -> Option<Session> {
         let mut all = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         let s = all.get_mut(id)?;
         if s.seen.elapsed() >= IDLE {
@@ -112,7 +112,7 @@ impl Auth {
         Some(s.clone())
     }
 
-    pub fn close(&self, id: &str) {
+    pub(crate) fn close(&self, id: &str) {
         self.sessions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -120,7 +120,7 @@ impl Auth {
     }
 
     /// Whether the address is blocked for too many failed logins.
-    pub fn blocked(&self, ip: IpAddr) -> bool {
+    pub(crate) fn blocked(&self, ip: IpAddr) -> bool {
         let all = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         all.get(&ip)
             .and_then(|f| f.blocked_until)
@@ -128,7 +128,7 @@ impl Auth {
     }
 
     /// Count a failed login; the tenth within the window blocks the address.
-    pub fn failed(&self, ip: IpAddr) {
+    pub(crate) fn failed(&self, ip: IpAddr) {
         let now = Instant::now();
         let mut all = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let f = all.entry(ip).or_default();
@@ -149,7 +149,7 @@ impl Auth {
 }
 
 /// The session id the request's cookie carries.
-pub fn cookie_id(headers: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn cookie_id(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -161,7 +161,7 @@ pub fn cookie_id(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 /// Compare two secrets in time that does not depend on where they differ.
-pub fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

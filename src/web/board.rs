@@ -19,12 +19,12 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
-pub struct PeriodQuery {
-    pub period: Option<String>,
+pub(crate) struct PeriodQuery {
+    pub(crate) period: Option<String>,
 }
 
 /// The period asked for, or the default one, checked against the plan year.
-pub fn chosen_period(ws: &Workspace, given: Option<&str>) -> Result<Period, UserError> {
+pub(crate) fn chosen_period(ws: &Workspace, given: Option<&str>) -> Result<Period, UserError> {
     let Some(s) = given.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(ws.default_period());
     };
@@ -42,7 +42,7 @@ pub fn chosen_period(ws: &Workspace, given: Option<&str>) -> Result<Period, User
 
 /// The periods still open (not closed by the office) that have begun by
 /// the clock, and always the default one.
-pub fn open_periods(ws: &Workspace) -> Vec<Period> {
+pub(crate) fn open_periods(ws: &Workspace) -> Vec<Period> {
     let today = ws.clock.today();
     let closed = ws.config.plan.closed_through;
     let default = ws.default_period();
@@ -97,7 +97,7 @@ struct MailRow {
 
 /// Everything the board shows of a period.
 #[derive(Serialize)]
-pub struct Board {
+pub(crate) struct Board {
     plan: String,
     period: String,
     period_name: String,
@@ -131,7 +131,7 @@ struct Bulletin {
 }
 
 /// Who the board is drawn for.
-pub enum Audience {
+pub(crate) enum Audience {
     /// The office, with its session's CSRF token: the actions too.
     Office { csrf: String },
     /// The leaders through their link, at `base` (`/b/<token>`): read only.
@@ -141,7 +141,7 @@ pub enum Audience {
 impl Board {
     /// Read the ledger (and, for the office, the mail queue) and draw
     /// `period` for an audience.
-    pub fn of(ws: &Workspace, period: Period, audience: Audience) -> Result<Board> {
+    pub(crate) fn of(ws: &Workspace, period: Period, audience: Audience) -> Result<Board> {
         let ledger = Ledger::open(&ws.ledger_path())?;
         let v = crate::report::view(ws, &ledger, period)?;
         let latest = ledger.latest_files(period)?;
@@ -318,7 +318,7 @@ fn mail_rows(l: &crate::mail::Listing) -> Vec<MailRow> {
 }
 
 /// `GET /`: the office's board.
-pub async fn office_board(
+pub(crate) async fn office_board(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     Query(q): Query<PeriodQuery>,
@@ -339,12 +339,15 @@ pub async fn office_board(
 }
 
 /// `GET /api/status?period=P`: exactly `status --json`.
-pub async fn api_status(State(app): State<AppState>, Query(q): Query<PeriodQuery>) -> Response {
+pub(crate) async fn api_status(
+    State(app): State<AppState>,
+    Query(q): Query<PeriodQuery>,
+) -> Response {
     status_json(&app, q).await
 }
 
 /// `status --json` of the period asked for (the office's and the leaders' API).
-pub async fn status_json(app: &AppState, q: PeriodQuery) -> Response {
+pub(crate) async fn status_json(app: &AppState, q: PeriodQuery) -> Response {
     let ws = app.ws;
     let period = match chosen_period(ws, q.period.as_deref()) {
         Ok(p) => p,
@@ -372,7 +375,7 @@ pub async fn status_json(app: &AppState, q: PeriodQuery) -> Response {
     }
 }
 
-pub fn json(status: StatusCode, v: &impl Serialize) -> Response {
+pub(crate) fn json(status: StatusCode, v: &impl Serialize) -> Response {
     let body = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
     let mut res = (status, format!("{body}\n")).into_response();
     res.headers_mut().insert(

@@ -13,7 +13,7 @@ const HEAD: f64 = 22.0;
 const TOP: f64 = 26.0;
 
 /// The CSS class and fill of a status (the board's legend uses the same).
-pub fn colour(s: Status) -> (&'static str, &'static str) {
+pub(crate) fn colour(s: Status) -> (&'static str, &'static str) {
     match s {
         Status::Done => ("done", "#2e7d32"),
         Status::OnTrack => ("ontrack", "#1565c0"),
@@ -23,7 +23,7 @@ pub fn colour(s: Status) -> (&'static str, &'static str) {
     }
 }
 
-pub fn svg(v: &PeriodView) -> String {
+pub(crate) fn svg(v: &PeriodView) -> String {
     let mut body = String::new();
     let mut y = TOP;
     for level in crate::plan::catalog::Level::ALL {

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 /// What a link opens, read from the ledger on every request, so a link
 /// renewed by `minsheng links --renew` stops at once.
-pub fn owner_of(ws: &Workspace, token: &str) -> Result<Option<Owner>> {
+pub(crate) fn owner_of(ws: &Workspace, token: &str) -> Result<Option<Owner>> {
     match Ledger::open_read_only(&ws.ledger_path())? {
         Some(ledger) => crate::cycle::links::owner(ws, &ledger, token),
         None => Ok(None),
@@ -135,7 +135,7 @@ fn page(ws: &Workspace, department: &str, home: String) -> Result<Page> {
 }
 
 /// `GET /d/<token>`.
-pub async fn home(State(app): State<AppState>, Path(token): Path<String>) -> Response {
+pub(crate) async fn home(State(app): State<AppState>, Path(token): Path<String>) -> Response {
     let dept = match department(&app, &token).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -151,7 +151,7 @@ pub async fn home(State(app): State<AppState>, Path(token): Path<String>) -> Res
 
 /// `POST /d/<token>/returns`: through the one intake, as from the inbox;
 /// another department's form is rejected as `wrong_department`.
-pub async fn upload(
+pub(crate) async fn upload(
     State(app): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -167,7 +167,7 @@ pub async fn upload(
 
 /// `GET /d/<token>/form/<period>`: the form `forms` issued for an open
 /// period, or issued now (as `forms --department` would).
-pub async fn form(
+pub(crate) async fn form(
     State(app): State<AppState>,
     Path((token, period)): Path<(String, String)>,
 ) -> Response {
@@ -228,7 +228,7 @@ async fn own_file(app: &AppState, token: &str, id: i64) -> Result<FileRow, Respo
 }
 
 /// `GET /d/<token>/receipt/<id>`: a receipt of the department's own.
-pub async fn receipt(
+pub(crate) async fn receipt(
     State(app): State<AppState>,
     Path((token, id)): Path<(String, i64)>,
 ) -> Response {
@@ -254,7 +254,7 @@ pub async fn receipt(
 }
 
 /// `GET /d/<token>/receipt/<id>/marked`: its marked copy.
-pub async fn marked(
+pub(crate) async fn marked(
     State(app): State<AppState>,
     Path((token, id)): Path<(String, i64)>,
 ) -> Response {

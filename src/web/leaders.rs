@@ -24,7 +24,7 @@ async fn board_link(app: &AppState, token: &str) -> Result<(), Response> {
 }
 
 /// `GET /b/<token>?period=P`.
-pub async fn board(
+pub(crate) async fn board(
     State(app): State<AppState>,
     Path(token): Path<String>,
     Query(q): Query<PeriodQuery>,
@@ -48,7 +48,7 @@ pub async fn board(
 }
 
 /// `GET /b/<token>/api/status?period=P`: exactly `status --json`.
-pub async fn status(
+pub(crate) async fn status(
     State(app): State<AppState>,
     Path(token): Path<String>,
     Query(q): Query<PeriodQuery>,
@@ -78,7 +78,7 @@ async fn bulletin_file(
 }
 
 /// `GET /b/<token>/bulletin/<period>`: the bulletin the leaders were mailed.
-pub async fn bulletin(
+pub(crate) async fn bulletin(
     State(app): State<AppState>,
     Path((token, period)): Path<(String, String)>,
 ) -> Response {
@@ -102,7 +102,7 @@ pub async fn bulletin(
 }
 
 /// `GET /b/<token>/word/<period>`: the bulletin as Word.
-pub async fn word(
+pub(crate) async fn word(
     State(app): State<AppState>,
     Path((token, period)): Path<(String, String)>,
 ) -> Response {

@@ -26,7 +26,10 @@ fn render(app: &AppState, office: &Office, l: &Links, notice: Option<String>) ->
 }
 
 /// `GET /links`.
-pub async fn list(State(app): State<AppState>, Extension(office): Extension<Office>) -> Response {
+pub(crate) async fn list(
+    State(app): State<AppState>,
+    Extension(office): Extension<Office>,
+) -> Response {
     let ws = app.ws;
     match tokio::task::spawn_blocking(move || links::links(ws)).await {
         Ok(Ok(l)) => render(&app, &office, &l, None),
@@ -36,14 +39,14 @@ pub async fn list(State(app): State<AppState>, Extension(office): Extension<Offi
 }
 
 #[derive(Deserialize)]
-pub struct RenewForm {
+pub(crate) struct RenewForm {
     #[serde(default)]
     department: String,
 }
 
 /// `POST /links/renew`: replace one department's link (`department`), or
 /// every link with `department` = `*`.
-pub async fn renew(
+pub(crate) async fn renew(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     axum::Form(f): axum::Form<RenewForm>,

@@ -40,7 +40,7 @@ pub enum Serving {
 
 /// Refuse to serve the office pages beyond this machine without a
 /// password (a usage error, so `run` exits 2 naming the command to run).
-pub fn check_exposure(ws: &Workspace) -> Result<()> {
+pub(crate) fn check_exposure(ws: &Workspace) -> Result<()> {
     let listen = ws.config.web.listen.trim();
     if listen.is_empty() {
         return Ok(());

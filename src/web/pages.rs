@@ -19,14 +19,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("links.html", include_str!("pages/links.html")),
 ];
 
-pub struct Pages {
+pub(crate) struct Pages {
     env: minijinja::Environment<'static>,
 }
 
 impl Pages {
     /// `password` is where the office password's hash lives: the pages
     /// offer 退出登录 only when there is one to log in with.
-    pub fn new(password: std::path::PathBuf) -> Pages {
+    pub(crate) fn new(password: std::path::PathBuf) -> Pages {
         let mut env = minijinja::Environment::new();
         env.add_function("password_set", move || password.is_file());
         for (name, src) in TEMPLATES {
@@ -37,7 +37,7 @@ impl Pages {
     }
 
     /// Render `name` as a page.
-    pub fn render(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
+    pub(crate) fn render(&self, status: StatusCode, name: &str, ctx: impl Serialize) -> Response {
         match self.to_string(name, ctx) {
             Ok(html) => page(status, html),
             Err(e) => {
@@ -58,7 +58,7 @@ impl Pages {
     }
 
     /// A page of one message.
-    pub fn message(&self, status: StatusCode, title: &str, text: &str) -> Response {
+    pub(crate) fn message(&self, status: StatusCode, title: &str, text: &str) -> Response {
         self.render(
             status,
             "message.html",
@@ -67,7 +67,7 @@ impl Pages {
     }
 
     /// Something failed on the server: the office reads why, in Chinese.
-    pub fn failure(&self, e: &anyhow::Error) -> Response {
+    pub(crate) fn failure(&self, e: &anyhow::Error) -> Response {
         let text = crate::error::chain(e);
         let status = if e.downcast_ref::<crate::error::UserError>().is_some() {
             StatusCode::BAD_REQUEST
@@ -78,7 +78,12 @@ impl Pages {
         self.message(status, "未能完成", &text)
     }
 
-    pub fn login(&self, status: StatusCode, error: Option<&str>, has_password: bool) -> Response {
+    pub(crate) fn login(
+        &self,
+        status: StatusCode,
+        error: Option<&str>,
+        has_password: bool,
+    ) -> Response {
         self.render(
             status,
             "login.html",

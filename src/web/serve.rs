@@ -22,24 +22,24 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
 /// A client that sends this slowly is cut off.
-pub const SLOW: Duration = Duration::from_secs(30);
+pub(crate) const SLOW: Duration = Duration::from_secs(30);
 /// A form's body, buffered to read its CSRF token.
 const FORM_LIMIT: usize = 64 * 1024;
 
-pub struct App {
-    pub ws: &'static Workspace,
-    pub auth: Auth,
-    pub uploads: Uploads,
-    pub pages: Pages,
-    pub tls: bool,
+pub(crate) struct App {
+    pub(crate) ws: &'static Workspace,
+    pub(crate) auth: Auth,
+    pub(crate) uploads: Uploads,
+    pub(crate) pages: Pages,
+    pub(crate) tls: bool,
 }
 
-pub type AppState = Arc<App>;
+pub(crate) type AppState = Arc<App>;
 
 /// The session the office gate let through, and whether the CSRF token
 /// has been seen (a multipart upload carries it in its first field).
 #[derive(Clone)]
-pub struct Office {
+pub(crate) struct Office {
     pub session: Session,
     pub csrf_checked: bool,
 }
@@ -412,7 +412,7 @@ async fn office_gate(State(app): State<AppState>, req: Request, next: Next) -> R
     res
 }
 
-pub fn csrf_refused(app: &App) -> Response {
+pub(crate) fn csrf_refused(app: &App) -> Response {
     app.pages.message(
         StatusCode::FORBIDDEN,
         "请求未被接受",
@@ -526,7 +526,7 @@ async fn fallback(State(app): State<AppState>) -> Response {
 
 /// The one 404 answer: an unknown address, a token nobody holds, and
 /// anything of another department through a department's link look alike.
-pub fn not_found(app: &App) -> Response {
+pub(crate) fn not_found(app: &App) -> Response {
     app.pages.message(
         StatusCode::NOT_FOUND,
         "找不到该页面",

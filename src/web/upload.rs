@@ -23,7 +23,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// The permits that bound the uploads in intake, and the way to the
 /// intake's thread.
-pub struct Uploads {
+pub(crate) struct Uploads {
     permits: Arc<Semaphore>,
     jobs: mpsc::Sender<Job>,
 }
@@ -37,7 +37,7 @@ struct Job {
 }
 
 impl Uploads {
-    pub fn new(ws: &'static Workspace) -> Result<Uploads> {
+    pub(crate) fn new(ws: &'static Workspace) -> Result<Uploads> {
         let (jobs, queue) = mpsc::channel();
         // The thread ends when the page (and so `jobs`) is dropped.
         std::thread::Builder::new()
@@ -272,7 +272,7 @@ pub enum Sender {
 }
 
 /// `POST /api/returns`: the office uploads returns.
-pub async fn office_upload(
+pub(crate) async fn office_upload(
     State(app): State<AppState>,
     Extension(office): Extension<Office>,
     headers: HeaderMap,
@@ -288,7 +288,7 @@ pub async fn office_upload(
 /// Take an upload through intake and answer it: `ingest --json`'s document
 /// with `Accept: application/json`, else the receipt page. The answer
 /// comes once every file has been through intake.
-pub async fn receive(
+pub(crate) async fn receive(
     app: &AppState,
     sender: Sender,
     headers: &HeaderMap,

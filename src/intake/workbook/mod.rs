@@ -12,7 +12,7 @@ use std::io::Cursor;
 
 /// How a file's bytes identify themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Xlsx,
     Xlsb,
     Ods,
@@ -23,17 +23,17 @@ pub enum Format {
 /// A sheet as read: its name, whether a person sees it, its cells, and the
 /// formula text of each cell that has one.
 #[derive(Debug, Clone)]
-pub struct Sheet {
-    pub name: String,
-    pub visible: bool,
-    pub cells: Range<Data>,
-    pub formulas: Range<String>,
+pub(crate) struct Sheet {
+    pub(crate) name: String,
+    pub(crate) visible: bool,
+    pub(crate) cells: Range<Data>,
+    pub(crate) formulas: Range<String>,
 }
 
 impl Sheet {
     /// A sheet from rows of values, for tests of the logic after reading.
     #[cfg(test)]
-    pub fn from_rows(name: &str, rows: &[&[Data]]) -> Sheet {
+    pub(crate) fn from_rows(name: &str, rows: &[&[Data]]) -> Sheet {
         let width = rows.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
         let mut cells = Range::new((0, 0), (rows.len().max(1) as u32 - 1, width.max(1) - 1));
         for (r, row) in rows.iter().enumerate() {
@@ -49,11 +49,11 @@ impl Sheet {
         }
     }
 
-    pub fn value(&self, row: u32, col: u32) -> &Data {
+    pub(crate) fn value(&self, row: u32, col: u32) -> &Data {
         self.cells.get_value((row, col)).unwrap_or(&Data::Empty)
     }
 
-    pub fn formula(&self, row: u32, col: u32) -> Option<&str> {
+    pub(crate) fn formula(&self, row: u32, col: u32) -> Option<&str> {
         self.formulas
             .get_value((row, col))
             .map(String::as_str)
@@ -61,7 +61,7 @@ impl Sheet {
     }
 
     /// Last row index holding anything, if any.
-    pub fn last_row(&self) -> Option<u32> {
+    pub(crate) fn last_row(&self) -> Option<u32> {
         self.cells.end().map(|(r, _)| r)
     }
 }
@@ -70,9 +70,9 @@ impl Sheet {
 /// the form is usually the first sheet, and the guide sheet beside it need
 /// not be read at all.
 pub struct Book {
-    pub format: Format,
+    pub(crate) format: Format,
     /// Sheet names and whether a person sees them, in workbook order.
-    pub names: Vec<(String, bool)>,
+    pub(crate) names: Vec<(String, bool)>,
     source: Source,
 }
 
@@ -94,7 +94,7 @@ enum Source {
 
 impl Book {
     #[cfg(test)]
-    pub fn from_sheets(format: Format, sheets: Vec<Sheet>) -> Book {
+    pub(crate) fn from_sheets(format: Format, sheets: Vec<Sheet>) -> Book {
         let names = sheets.iter().map(|s| (s.name.clone(), s.visible)).collect();
         Book {
             format,
@@ -105,7 +105,7 @@ impl Book {
 
     /// The cells of sheet `name`; `None` for a sheet without cells (a chart
     /// sheet) or one that cannot be read, so the form is looked for elsewhere.
-    pub fn sheet(&mut self, name: &str) -> Option<Sheet> {
+    pub(crate) fn sheet(&mut self, name: &str) -> Option<Sheet> {
         let visible = self
             .names
             .iter()
@@ -130,7 +130,7 @@ impl Book {
     }
 
     /// The formula text of the cells of sheet `name` (empty if none).
-    pub fn formulas(&mut self, name: &str) -> Range<String> {
+    pub(crate) fn formulas(&mut self, name: &str) -> Range<String> {
         match &mut self.source {
             #[cfg(test)]
             Source::Memory(sheets) => sheets
@@ -216,7 +216,7 @@ pub fn read(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Book, ReadError>
     }
 }
 
-pub fn too_large_file(size: u64, limits: &Limits) -> ReadError {
+pub(crate) fn too_large_file(size: u64, limits: &Limits) -> ReadError {
     ReadError::TooLarge(format!(
         "文件大小 {:.1} MB，超过上限 {} MB；请删除表格中插入的图片等多余内容，另存为 .xlsx 后重新报送",
         size as f64 / MB as f64,

@@ -328,7 +328,12 @@ fn own_words(core: &str, text: &str, claimed_elsewhere: &dyn Fn(&str) -> bool) -
 /// The lead unit that most likely reports an indicator (its index in
 /// `leads`) and the words that decided it (`社保卡、持卡`); None when nothing
 /// in the text pointed anywhere and the first lead was taken.
-pub fn guess(leads: &[String], name: &str, clause: &str, kind: Kind) -> (usize, Option<String>) {
+pub(crate) fn guess(
+    leads: &[String],
+    name: &str,
+    clause: &str,
+    kind: Kind,
+) -> (usize, Option<String>) {
     let works: Vec<(Vec<String>, bool)> = leads.iter().map(|l| line_of_work(l)).collect();
     let cores: Vec<&str> = leads.iter().map(|l| core(l)).collect();
     let claims = |i: usize, w: &str| cores[i].contains(w) || works[i].0.iter().any(|x| x == w);
@@ -404,7 +409,7 @@ pub fn guess(leads: &[String], name: &str, clause: &str, kind: Kind) -> (usize, 
 /// nobody has taken, in order (the plan lists leads in the order of its
 /// clauses more often than not), marked as a pairing by order. Otherwise
 /// they go to the first lead, marked.
-pub fn assign(leads: &[String], found: &[Found]) -> Vec<(String, Option<String>)> {
+pub(crate) fn assign(leads: &[String], found: &[Found]) -> Vec<(String, Option<String>)> {
     if leads.len() < 2 {
         let lead = leads.first().cloned().unwrap_or_default();
         return found.iter().map(|_| (lead.clone(), None)).collect();

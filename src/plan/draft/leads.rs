@@ -42,14 +42,14 @@ const UNIT_ENDINGS: [&str; 16] = [
 
 /// One stretch of an item's text and the units its note names.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Segment {
+pub(crate) struct Segment {
     /// The text before the note (and after the previous one), note removed.
-    pub text: String,
-    pub leads: Vec<String>,
+    pub(crate) text: String,
+    pub(crate) leads: Vec<String>,
 }
 
 /// Whether `text` holds a lead note in any wording.
-pub fn has_note(text: &str) -> bool {
+pub(crate) fn has_note(text: &str) -> bool {
     !notes(text).is_empty()
 }
 
@@ -166,7 +166,7 @@ fn split_units(s: &str) -> Vec<String> {
 /// The item's text cut at its notes: each stretch with the units named
 /// after it. Text after the last note goes with the last stretch. No note:
 /// one stretch without leads.
-pub fn segments(body: &str) -> Vec<Segment> {
+pub(crate) fn segments(body: &str) -> Vec<Segment> {
     let found = notes(body);
     if found.is_empty() {
         return vec![Segment {

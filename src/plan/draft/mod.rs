@@ -41,55 +41,55 @@ const REVIEW: &str = "待核对：";
 const NO_LEAD: &str = "待定单位";
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
-    pub plan_name: String,
-    pub county: String,
-    pub year: i32,
-    pub version: String,
-    pub source: String,
-    pub issuer: String,
+pub(crate) struct Draft {
+    pub(crate) plan_name: String,
+    pub(crate) county: String,
+    pub(crate) year: i32,
+    pub(crate) version: String,
+    pub(crate) source: String,
+    pub(crate) issuer: String,
     /// The issuer's own level as the plan names it (县级, 区级, 市级).
-    pub own_level: String,
-    pub plan_notes: Vec<String>,
-    pub group: structure::Group,
-    pub group_notes: Vec<String>,
+    pub(crate) own_level: String,
+    pub(crate) plan_notes: Vec<String>,
+    pub(crate) group: structure::Group,
+    pub(crate) group_notes: Vec<String>,
     /// Reporting departments in order of first appearance, with the task
     /// where each first appears.
-    pub departments: Vec<(String, String)>,
-    pub tasks: Vec<DraftTask>,
+    pub(crate) departments: Vec<(String, String)>,
+    pub(crate) tasks: Vec<DraftTask>,
     /// Said to the office on stderr: parts of the plan left out.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct DraftTask {
-    pub code: String,
-    pub level: Level,
+pub(crate) struct DraftTask {
+    pub(crate) code: String,
+    pub(crate) level: Level,
     /// The level as the plan names it: 区级 for a district's own items.
-    pub level_name: String,
-    pub section: String,
-    pub category: String,
-    pub category_heading: Option<String>,
-    pub title: String,
-    pub leads: Vec<String>,
-    pub text: String,
-    pub notes: Vec<String>,
-    pub indicators: Vec<DraftIndicator>,
+    pub(crate) level_name: String,
+    pub(crate) section: String,
+    pub(crate) category: String,
+    pub(crate) category_heading: Option<String>,
+    pub(crate) title: String,
+    pub(crate) leads: Vec<String>,
+    pub(crate) text: String,
+    pub(crate) notes: Vec<String>,
+    pub(crate) indicators: Vec<DraftIndicator>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct DraftIndicator {
-    pub code: String,
-    pub name: String,
+pub(crate) struct DraftIndicator {
+    pub(crate) code: String,
+    pub(crate) name: String,
     /// None for a milestone.
-    pub target: Option<Num>,
-    pub baseline: Option<Num>,
-    pub unit: String,
-    pub kind: Kind,
-    pub department: String,
-    pub sentence: String,
+    pub(crate) target: Option<Num>,
+    pub(crate) baseline: Option<Num>,
+    pub(crate) unit: String,
+    pub(crate) kind: Kind,
+    pub(crate) department: String,
+    pub(crate) sentence: String,
     clause: String,
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Draft {
@@ -98,7 +98,7 @@ impl Draft {
     }
 
     /// Every `待核对` line the TOML will carry.
-    pub fn review_count(&self) -> usize {
+    pub(crate) fn review_count(&self) -> usize {
         self.plan_notes.len()
             + self.group_notes.len()
             + usize::from(self.group == structure::Group::default())
@@ -109,23 +109,23 @@ impl Draft {
                 .sum::<usize>()
     }
 
-    pub fn to_toml(&self) -> String {
+    pub(crate) fn to_toml(&self) -> String {
         write::render(self)
     }
 }
 
 /// Why no draft could be made; the message is for the office.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DraftError(pub String);
+pub(crate) struct DraftError(pub String);
 
 /// The lines of a plan file (`.txt` or `.docx` bytes).
-pub fn plan_lines(bytes: &[u8], ext: &str) -> Result<Vec<String>, DraftError> {
+pub(crate) fn plan_lines(bytes: &[u8], ext: &str) -> Result<Vec<String>, DraftError> {
     source::lines_of(bytes, ext).map_err(|e| DraftError(e.0))
 }
 
 /// Draft a catalog from the lines of a plan. `source` is the plan's file
 /// name, recorded in `[plan] source`.
-pub fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
+pub(crate) fn draft(lines: &[String], source: &str) -> Result<Draft, DraftError> {
     let outline = structure::outline(lines);
     if outline.tasks.is_empty() {
         let mut msg = "没有在方案中找到任何任务。程序找的是：按“一、”“（一）”“1.”“（1）”“①”等编号列出的事项，\
@@ -567,7 +567,7 @@ fn plan_year(o: &structure::Outline, source: &str, notes: &mut Vec<String>) -> i
 }
 
 /// What the office reads at the end: how much was drafted and how much to check.
-pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
+pub(crate) fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
     let mut s = overview(d, source);
     match out {
         Some(o) => s.push_str(&format!("已写入 {}。\n", o.display())),
@@ -579,7 +579,7 @@ pub fn summary(d: &Draft, source: &str, out: Option<&Path>) -> String {
 
 /// How much was drafted from `source`, how many marks to check, and the
 /// parts of the plan left out.
-pub fn overview(d: &Draft, source: &str) -> String {
+pub(crate) fn overview(d: &Draft, source: &str) -> String {
     let per_level: Vec<String> = Level::ALL
         .iter()
         .map(|l| d.tasks.iter().filter(|t| t.level == *l).collect::<Vec<_>>())

@@ -6,7 +6,7 @@
 /// `老年人免费健康体检体检率` → `老年人免费健康体检率`: a word of two or more
 /// characters said twice in a row is said once. Single characters may
 /// double in Chinese (`人人`), so they are left alone.
-pub fn collapse_repeats(s: &str) -> String {
+pub(crate) fn collapse_repeats(s: &str) -> String {
     let mut chars: Vec<char> = s.chars().collect();
     let mut len = chars.len() / 2;
     while len >= 2 {
@@ -36,7 +36,7 @@ pub fn collapse_repeats(s: &str) -> String {
 /// `a` then `b`, the end of `a` that `b` starts with written once
 /// (`免费健康体检` + `体检率` → `免费健康体检率`). Only an overlap of two or
 /// more characters counts: one shared character is usually two words.
-pub fn join_overlapping(a: &str, b: &str) -> String {
+pub(crate) fn join_overlapping(a: &str, b: &str) -> String {
     let ac: Vec<char> = a.chars().collect();
     let bc: Vec<char> = b.chars().collect();
     let most = ac.len().min(bc.len());
@@ -57,7 +57,7 @@ const SHARED_ENDINGS: &[&str] = &["标准", "覆盖率", "参保率", "率"];
 /// the list shares: a bare modifier (`城市、农村低保标准` → 城市 takes 低保标准
 /// from 农村低保标准) takes the last part's head, and a name without the
 /// shared ending (`A和B标准`) takes the ending.
-pub fn distribute(parts: &[String]) -> Vec<String> {
+pub(crate) fn distribute(parts: &[String]) -> Vec<String> {
     let Some(last) = parts.last() else {
         return Vec::new();
     };
@@ -121,18 +121,18 @@ fn differing_words(own: &str, others: &[&str]) -> Option<String> {
 }
 
 /// One indicator as the naming rules see it.
-pub struct Named<'a> {
-    pub name: &'a str,
+pub(crate) struct Named<'a> {
+    pub(crate) name: &'a str,
     /// The clause it was read from.
-    pub clause: &'a str,
-    pub unit: &'a str,
+    pub(crate) clause: &'a str,
+    pub(crate) unit: &'a str,
 }
 
 /// New names (and why) for indicators of one task that share a name: each
 /// gets, in brackets, the words of its own clause that the others lack, or
 /// its unit where only the units differ, or its place in the list. None
 /// for a name that was already unique.
-pub fn tell_apart(items: &[Named]) -> Vec<Option<(String, String)>> {
+pub(crate) fn tell_apart(items: &[Named]) -> Vec<Option<(String, String)>> {
     let mut out: Vec<Option<(String, String)>> = (0..items.len()).map(|_| None).collect();
     for i in 0..items.len() {
         let same: Vec<usize> = (0..items.len())

@@ -7,8 +7,8 @@
 /// A number as the plan wrote it (digits only, no grouping commas) and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Num {
-    pub text: String,
-    pub value: f64,
+    pub(crate) text: String,
+    pub(crate) value: f64,
 }
 
 impl Num {

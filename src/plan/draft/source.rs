@@ -13,11 +13,11 @@ const MAX_UNZIPPED_BYTES: u64 = 200 * 1024 * 1024;
 
 /// Why a plan could not be read; the message is for the office.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceError(pub String);
+pub(crate) struct SourceError(pub String);
 
 /// The lines of a plan file, `.docx` or text, decided by content first and
 /// by extension only where content cannot tell.
-pub fn lines_of(bytes: &[u8], ext: &str) -> Result<Vec<String>, SourceError> {
+pub(crate) fn lines_of(bytes: &[u8], ext: &str) -> Result<Vec<String>, SourceError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(SourceError(format!(
             "文件超过 {} MB，不像是一份实施方案",

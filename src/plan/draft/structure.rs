@@ -9,7 +9,7 @@
 use crate::plan::catalog::Level;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Marker {
+pub(crate) enum Marker {
     /// `一、`
     Part,
     /// `（一）`
@@ -38,52 +38,52 @@ impl Marker {
 
 #[derive(Debug, Clone, PartialEq)]
 struct Block {
-    pub marker: Option<Marker>,
+    pub(crate) marker: Option<Marker>,
     /// The marker as written (`（一）`, `1.`), empty without one.
-    pub label: String,
+    pub(crate) label: String,
     /// The text after the marker, continuation lines joined.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// One item of a level section, before its targets are read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RawTask {
-    pub level: Level,
+pub(crate) struct RawTask {
+    pub(crate) level: Level,
     /// The level as the plan's heading names it (区级); None when no
     /// heading does, and the issuer's own level is meant.
-    pub level_name: Option<String>,
+    pub(crate) level_name: Option<String>,
     /// The section heading as written, `（一）办好…省级重点民生实事`.
-    pub section: String,
-    pub category: String,
+    pub(crate) section: String,
+    pub(crate) category: String,
     /// The category heading as written (`1. 推进教育高质量发展`) where the
     /// section has them.
-    pub category_heading: Option<String>,
+    pub(crate) category_heading: Option<String>,
     /// The item text after its marker, lead note included.
-    pub body: String,
+    pub(crate) body: String,
     /// The item's name where the plan gives one apart from its text (a
     /// table's 项目名称 column).
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// Said about this task for the reviewer (`待核对`).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Outline {
-    pub title: Option<String>,
-    pub tasks: Vec<RawTask>,
+pub(crate) struct Outline {
+    pub(crate) title: Option<String>,
+    pub(crate) tasks: Vec<RawTask>,
     /// Text of the 推进机制 part (or of everything outside the sections when
     /// there is no such part), where the working group is named.
-    pub mechanism: String,
+    pub(crate) mechanism: String,
     /// The whole text, for looking up the plan year.
-    pub all_text: String,
+    pub(crate) all_text: String,
     /// Things the office should hear about that belong to no task.
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 const CN_DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
 
 /// 1 → 一, 12 → 十二, 23 → 二十三 (up to 99, which is all a plan numbers).
-pub fn chinese_numeral(n: usize) -> String {
+pub(crate) fn chinese_numeral(n: usize) -> String {
     match n {
         0..=9 => CN_DIGITS[n].to_string(),
         10..=19 => format!(
@@ -116,12 +116,12 @@ fn is_digit(c: char) -> bool {
 }
 
 /// Spaces as plans contain them: ASCII, the ideographic space, no-break space.
-pub fn is_space(c: char) -> bool {
+pub(crate) fn is_space(c: char) -> bool {
     c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}'
 }
 
 /// The marker at the start of a line, the marker as written, and the rest.
-pub fn parse_marker(line: &str) -> Option<(Marker, String, String)> {
+pub(crate) fn parse_marker(line: &str) -> Option<(Marker, String, String)> {
     let chars: Vec<char> = line.chars().collect();
     let rest = |from: usize| {
         chars[from..]
@@ -387,7 +387,7 @@ struct Heading {
 /// or any paragraph that names its lead, inside a part of items; the
 /// headings above it give its level (省级 / 市级 / 县级, else the issuer's)
 /// and its category. Tables are read by their columns.
-pub fn outline(lines: &[String]) -> Outline {
+pub(crate) fn outline(lines: &[String]) -> Outline {
     let tables = super::table::extract(lines);
     let (title, blocks) = blocks(&tables.rest);
     let mut out = Outline {
@@ -620,22 +620,22 @@ fn close(stack: &mut Vec<Heading>, rank: u8) {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Group {
-    pub issuer: Option<String>,
-    pub convener: Option<String>,
-    pub deputies: Vec<String>,
-    pub members: Vec<String>,
-    pub office: Option<String>,
+pub(crate) struct Group {
+    pub(crate) issuer: Option<String>,
+    pub(crate) convener: Option<String>,
+    pub(crate) deputies: Vec<String>,
+    pub(crate) members: Vec<String>,
+    pub(crate) office: Option<String>,
     /// What the plan calls the office: `领导小组办公室设在…` → 领导小组办公室.
-    pub office_name: Option<String>,
+    pub(crate) office_name: Option<String>,
     /// A member unit that supervises (县政府督查室), for the bulletin's follow-up.
-    pub supervisor: Option<String>,
+    pub(crate) supervisor: Option<String>,
 }
 
 /// The working group as the 推进机制 part names it. Plans say it a few ways:
 /// `由 X 担任召集人`, `召集人：X`, `X 任组长`; a 领导小组's 组长 and a
 /// 指挥部's 指挥长 are read as the convener.
-pub fn working_group(text: &str) -> Group {
+pub(crate) fn working_group(text: &str) -> Group {
     let mut g = Group {
         convener: role(
             text,

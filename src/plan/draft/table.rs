@@ -75,31 +75,31 @@ fn cells(line: &str) -> Option<Vec<String>> {
 
 /// One row of a table, as an item.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub category: String,
+pub(crate) struct Row {
+    pub(crate) category: String,
     /// The level column as written (省级, 区级), empty without one.
-    pub level: String,
+    pub(crate) level: String,
     /// The item written as the prose readers expect: name, content and a
     /// `（牵头单位：…）` note when the table names a lead.
-    pub body: String,
+    pub(crate) body: String,
     /// The 项目名称 column, when the row has content beside it.
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 /// Stands in the prose for a table taken out (`\u{E000}3` for the fourth),
 /// so the items of a table under a level heading take its level.
-pub const PLACE: char = '\u{E000}';
+pub(crate) const PLACE: char = '\u{E000}';
 
 /// The tables found among the lines, each its rows, and the lines left for
 /// the prose reader, with a [`PLACE`] line where each table was.
-pub struct Tables {
-    pub tables: Vec<Vec<Row>>,
-    pub rest: Vec<String>,
+pub(crate) struct Tables {
+    pub(crate) tables: Vec<Vec<Row>>,
+    pub(crate) rest: Vec<String>,
 }
 
 impl Tables {
     /// The rows of the table a [`PLACE`] line stands for.
-    pub fn at(&self, line: &str) -> Option<&[Row]> {
+    pub(crate) fn at(&self, line: &str) -> Option<&[Row]> {
         let k: usize = line.strip_prefix(PLACE)?.parse().ok()?;
         self.tables.get(k).map(Vec::as_slice)
     }
@@ -119,7 +119,7 @@ fn header(cells: &[String]) -> Option<Header> {
 }
 
 /// Take the tables out of `lines`.
-pub fn extract(lines: &[String]) -> Tables {
+pub(crate) fn extract(lines: &[String]) -> Tables {
     let mut tables: Vec<Vec<Row>> = Vec::new();
     let mut rest = Vec::new();
     let mut current: Option<(Header, Vec<String>)> = None;

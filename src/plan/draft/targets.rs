@@ -17,29 +17,29 @@ pub use super::numbers::Num;
 
 /// One indicator found in the text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Found {
-    pub name: String,
+pub(crate) struct Found {
+    pub(crate) name: String,
     /// None for a milestone (its target is the stage 完成).
-    pub target: Option<Num>,
-    pub baseline: Option<Num>,
-    pub unit: String,
-    pub kind: Kind,
+    pub(crate) target: Option<Num>,
+    pub(crate) baseline: Option<Num>,
+    pub(crate) unit: String,
+    pub(crate) kind: Kind,
     /// The sentence it came from, for the reviewer.
-    pub sentence: String,
+    pub(crate) sentence: String,
     /// The clause it came from, for guessing who reports it.
-    pub clause: String,
+    pub(crate) clause: String,
     /// Guesses the reviewer should check.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Where in the text it starts, so indicators keep the text's order.
-    pub pos: usize,
+    pub(crate) pos: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Reading {
-    pub title: String,
-    pub found: Vec<Found>,
+pub(crate) struct Reading {
+    pub(crate) title: String,
+    pub(crate) found: Vec<Found>,
     /// Guesses about the task as a whole.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// Leading words that carry no meaning in an indicator's name.
@@ -899,7 +899,7 @@ pub fn read(text: &str) -> Reading {
 
 /// The opening of a text up to its first punctuation: a title that ends
 /// at a word, never in the middle of one.
-pub fn first_phrase(text: &str) -> String {
+pub(crate) fn first_phrase(text: &str) -> String {
     let end = text
         .find(['，', ',', '。', '；', ';', '：', ':'])
         .unwrap_or(text.len());

@@ -55,7 +55,7 @@ fn list(items: &[String]) -> String {
 const RULE: &str =
     "# ============================================================================\n";
 
-pub fn render(d: &Draft) -> String {
+pub(crate) fn render(d: &Draft) -> String {
     let mut out = String::new();
     comment(
         &mut out,
