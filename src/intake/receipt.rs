@@ -163,13 +163,14 @@ fn text(t: &Templates, r: &ReceiptInfo, marked: bool) -> Result<String> {
 /// must change, yellow for a warning) and the message as a note, plus a
 /// sheet listing all findings. The notes are signed by the plan's office;
 /// the file's creation time is when the return came, so the copy made for
-/// the same return is the same bytes.
+/// the same return is the same bytes. Its title is the plan's, never the
+/// name the file came under, which is the sender's text.
 fn workbook(parsed: &ParsedReturn, info: &ReceiptInfo, author: &str) -> Result<Vec<u8>> {
     let findings = info.findings;
     let mut wb = Workbook::new();
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("{} 回执", info.file))
+            .set_title(Words::of(info.catalog).title("报送回执"))
             .set_author(author)
             .set_creation_datetime(&info.received_at.to_utc()),
     );
