@@ -631,6 +631,52 @@ mod tests {
         assert!(core.contains("<dc:creator>平江县民生可感行动工作专班</dc:creator>"));
     }
 
+    /// Whatever the template's lines or a department's words hold, every
+    /// part is well-formed XML with no character XML forbids.
+    #[test]
+    fn any_text_makes_a_well_formed_package() {
+        let mut g = crate::hostile::Hostile::new(31);
+        for _ in 0..300 {
+            let mut d = doc(1);
+            d.title = g.text(6);
+            d.issue = Some(g.text(3));
+            d.issuer = g.text(3);
+            d.blocks = (0..g.below(8))
+                .map(|_| match g.below(5) {
+                    0 => Block::Heading(g.text(4)),
+                    1 => Block::RunIn {
+                        head: g.text(3),
+                        rest: g.text(6),
+                    },
+                    2 => Block::Issuer(g.text(2)),
+                    3 => Block::Date(g.text(2)),
+                    _ => Block::Body(g.text(8)),
+                })
+                .collect();
+            if let Some(t) = d.attachment.as_mut() {
+                t.title = g.text(3);
+                t.note = g.text(3);
+                t.rows = (0..g.below(5))
+                    .map(|_| vec![g.text(4), g.text(4)])
+                    .collect();
+            }
+            for (name, xml) in parts(&write(&d).unwrap()) {
+                assert!(
+                    xml.chars().all(crate::text::xml_char),
+                    "{name}: a character XML forbids"
+                );
+                let mut reader = quick_xml::Reader::from_str(&xml);
+                loop {
+                    match reader.read_event() {
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(_) => {}
+                        Err(e) => panic!("{name} is not well-formed: {e}"),
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_same_document_is_the_same_bytes() {
         let a = write(&doc(5)).unwrap();
