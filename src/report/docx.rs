@@ -6,12 +6,12 @@
 //! The package is written here, part by part, from a [`Document`]: docx-rs
 //! (which reads county plans) cannot mark a table's header row to repeat on
 //! every page (`w:tblHeader`), keeps kilobytes per table cell in memory (a
-//! province-scale list of a thousand items took 50 MB), numbers paragraphs
-//! from a counter that outlives one document, and writes a font table
-//! without the fallbacks below. What is written depends on the document
-//! alone: its creation time is its issue date and every zip entry carries
-//! the same fixed time, so the same bulletin is the same bytes, which is
-//! how the mail queue knows it was sent already.
+//! province-scale list of a thousand items took 50 MB), stores its parts
+//! uncompressed and writes a font table without the fallbacks below, so
+//! its package had to be taken apart and written again. What is written
+//! depends on the document alone: its creation time is its issue date and
+//! every zip entry carries the same fixed time, so the same bulletin is the
+//! same bytes, which is how the mail queue knows it was sent already.
 
 use super::document::{Block, Document, Table};
 use crate::text::xml_escape;
