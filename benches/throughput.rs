@@ -174,13 +174,18 @@ fn one(
             (ind.code.clone(), row)
         })
         .collect();
-    let issued_at = format!("2024-{:02}-01T09:00:{:02}+08:00", period.month, salt % 60);
+    let issued_at = chrono::DateTime::parse_from_rfc3339(&format!(
+        "2024-{:02}-01T09:00:{:02}+08:00",
+        period.month,
+        salt % 60
+    ))
+    .expect("a valid time");
     let spec = FormSpec {
         catalog,
         department: dept,
         period,
         deadline: period.deadline(5),
-        issued_at: &issued_at,
+        issued_at,
         key,
         link: None,
     };

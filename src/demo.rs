@@ -155,7 +155,7 @@ fn free_dir(base: &Path) -> PathBuf {
 /// into the inbox; returns how many.
 fn fill_returns(ws: &Workspace, period: Period) -> Result<usize> {
     let key = ws.signing_key()?;
-    let issued_at = ws.clock.now().to_rfc3339();
+    let issued_at = ws.clock.now().fixed_offset();
     let time = period.time_progress();
     let mut n = 0;
     for (d, dept) in ws.catalog.departments.iter().enumerate() {
@@ -223,7 +223,7 @@ fn fill_returns(ws: &Workspace, period: Period) -> Result<usize> {
             department: dept,
             period,
             deadline: period.deadline(ws.config.plan.deadline_day),
-            issued_at: &issued_at,
+            issued_at,
             key: &key,
             link: None,
         };

@@ -8,7 +8,7 @@ use crate::plan::catalog::{Catalog, Indicator, Kind, STAGES};
 use crate::plan::words::Words;
 use crate::text::width;
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_xlsxwriter::{
     ColNum, Color, DataValidation, DataValidationRule, DocProperties, Format, FormatAlign,
     FormatBorder, Formula, ProtectionOptions, RowNum, Workbook, Worksheet, XlsxError,
@@ -54,7 +54,7 @@ pub struct FormSpec<'a> {
     pub department: &'a str,
     pub period: Period,
     pub deadline: NaiveDate,
-    pub issued_at: &'a str,
+    pub issued_at: DateTime<FixedOffset>,
     pub key: &'a [u8],
     /// The department's own web page, shown on the guide sheet with its QR
     /// code; `None` when the office has not said how departments reach it.
@@ -87,13 +87,10 @@ pub fn build(spec: &FormSpec, prefill: Option<&Prefill>) -> Result<Vec<u8>> {
 /// by its bytes).
 fn properties(spec: &FormSpec) -> DocProperties {
     let words = Words::of(spec.catalog);
-    let props = DocProperties::new()
+    DocProperties::new()
         .set_title(draft_title(spec.catalog, words.title(TITLE_SUFFIX)))
-        .set_author(words.office_name.as_str());
-    match chrono::DateTime::parse_from_rfc3339(spec.issued_at) {
-        Ok(t) => props.set_creation_datetime(&t.to_utc()),
-        Err(_) => props,
-    }
+        .set_author(words.office_name.as_str())
+        .set_creation_datetime(&spec.issued_at.to_utc())
 }
 
 /// One indicator row of the table.
@@ -565,7 +562,7 @@ fn write_meta(sheet: &mut Worksheet, spec: &FormSpec) -> Result<(), XlsxError> {
         &spec.catalog.version,
         spec.department,
         &spec.period.to_string(),
-        spec.issued_at,
+        &spec.issued_at.to_rfc3339(),
         spec.key,
     );
     for (r, key) in crate::form::meta::KEYS.iter().enumerate() {
@@ -596,7 +593,7 @@ pub(super) mod tests {
             department,
             period,
             deadline: period.deadline(5),
-            issued_at: "2024-04-03T09:00:00+08:00",
+            issued_at: DateTime::parse_from_rfc3339("2024-04-03T09:00:00+08:00").unwrap(),
             key: KEY,
             link: None,
         }

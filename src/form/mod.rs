@@ -94,7 +94,7 @@ pub(crate) fn issue(
     std::fs::create_dir_all(&dir)
         .map_err(|e| unwritable(format!("无法创建填报表文件夹 {}", dir.display()), &e))?;
     let key = ws.signing_key()?;
-    let issued_at = ws.clock.now().to_rfc3339();
+    let issued_at = ws.clock.now().fixed_offset();
     let deadline = period.deadline(ws.config.plan.deadline_day);
     // January starts a new plan year: December's running totals belong to the
     // previous plan, so they are never carried over.
@@ -113,7 +113,7 @@ pub(crate) fn issue(
             department,
             period,
             deadline,
-            issued_at: &issued_at,
+            issued_at,
             key: &key,
             link: link.as_deref(),
         };

@@ -24,7 +24,7 @@ const PERCENT_UNIT: &str = "%";
 
 /// The word that marks a guess nobody has checked yet, at the start of a
 /// comment (`# 待核对：…`). Deleting the comment is the review.
-const REVIEW_MARK: &str = "待核对";
+pub(crate) const REVIEW_MARK: &str = "待核对";
 
 /// One `待核对` comment left in a catalog file.
 #[derive(Debug, Clone, PartialEq, Eq)]

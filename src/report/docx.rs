@@ -557,20 +557,25 @@ mod tests {
             .collect()
     }
 
+    #[track_caller]
+    fn well_formed(name: &str, xml: &str) {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{name} is not well-formed: {e}"),
+            }
+        }
+    }
+
     #[test]
     fn every_part_is_well_formed_and_named_by_the_package() {
         for rows in [0, 3] {
             let bytes = write(&doc(rows)).unwrap();
             let parts = parts(&bytes);
             for (name, xml) in &parts {
-                let mut reader = quick_xml::Reader::from_str(xml);
-                loop {
-                    match reader.read_event() {
-                        Ok(quick_xml::events::Event::Eof) => break,
-                        Ok(_) => {}
-                        Err(e) => panic!("{name} is not well-formed: {e}"),
-                    }
-                }
+                well_formed(name, xml);
             }
             let names: Vec<&str> = parts.iter().map(|(n, _)| n.as_str()).collect();
             let types = &parts[0].1;
@@ -665,14 +670,7 @@ mod tests {
                     xml.chars().all(crate::text::xml_char),
                     "{name}: a character XML forbids"
                 );
-                let mut reader = quick_xml::Reader::from_str(&xml);
-                loop {
-                    match reader.read_event() {
-                        Ok(quick_xml::events::Event::Eof) => break,
-                        Ok(_) => {}
-                        Err(e) => panic!("{name} is not well-formed: {e}"),
-                    }
-                }
+                well_formed(&name, &xml);
             }
         }
     }

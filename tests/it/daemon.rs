@@ -142,7 +142,8 @@ pub(crate) fn returns(ws: &Ws, n: usize) -> Vec<PathBuf> {
                 department: dept,
                 period,
                 deadline: period.deadline(5),
-                issued_at: "2024-04-01T09:00:00+08:00",
+                issued_at: chrono::DateTime::parse_from_rfc3339("2024-04-01T09:00:00+08:00")
+                    .unwrap(),
                 key: &key,
                 link: None,
             };

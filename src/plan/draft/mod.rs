@@ -33,9 +33,6 @@ use std::path::Path;
 pub use targets::Num;
 pub use write::quote as toml_string;
 
-/// How a guess is marked in the TOML, so the office can search for it.
-const REVIEW: &str = "待核对：";
-
 /// Placeholder lead for an item whose lead note is missing; the catalog
 /// needs one, and a name nobody has stands out in review.
 const NO_LEAD: &str = "待定单位";

@@ -4,7 +4,8 @@
 //! from and what was guessed. Written by hand rather than through serde,
 //! since serde cannot place comments.
 
-use super::{Draft, DraftIndicator, DraftTask, REVIEW};
+use super::{Draft, DraftIndicator, DraftTask};
+use crate::plan::catalog::REVIEW_MARK;
 use crate::text::pad;
 
 /// A TOML basic string.
@@ -37,7 +38,7 @@ fn comment(out: &mut String, text: &str) {
 
 fn review(out: &mut String, notes: &[String]) {
     for n in notes {
-        comment(out, &format!("{REVIEW}{n}"));
+        comment(out, &format!("{REVIEW_MARK}：{n}"));
     }
 }
 
@@ -146,7 +147,7 @@ pub(crate) fn render(d: &Draft) -> String {
         comment(
             &mut out,
             &format!(
-                "{REVIEW}原文没有找到工作机构（召集人、成员单位、办公室），[working_group] 未写"
+                "{REVIEW_MARK}：原文没有找到工作机构（召集人、成员单位、办公室），[working_group] 未写"
             ),
         );
         out.push('\n');
