@@ -13,6 +13,7 @@ mod auth;
 mod board;
 mod chart;
 mod department;
+mod drain;
 mod leaders;
 mod links;
 mod pages;

@@ -213,6 +213,8 @@ fn router(app: AppState) -> Router {
         .route("/assets/app.js", get(script))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(app.clone(), office_gate))
+        // Inside the limits below, so what is drained is bounded by them.
+        .layer(middleware::from_fn(super::drain::drain_unread))
         // One limit for every body, checked against Content-Length before
         // anything is read and counted while a body streams in.
         .layer(DefaultBodyLimit::disable())
